@@ -1,0 +1,77 @@
+using LatentCycles.Core.Data;
+
+namespace LatentCycles.Core.Evaluation;
+
+/// <summary>
+/// Log-likelihood of a mixture of product-Bernoulli components (MODEL.md §2, §7):
+/// log p(x) = logsumexp_z [ log π(z) + Σ_i x_i log σ(L_iz) + (1 − x_i) log(1 − σ(L_iz)) ],
+/// computed stably with log σ(a) = −softplus(−a). Shared by the model, the RBM and the EM ceiling.
+/// </summary>
+public static class MixtureLikelihood
+{
+    /// <summary>softplus(a) = log(1 + e^a), stable for any a.</summary>
+    public static double Softplus(double a) => a > 0 ? a + Math.Log(1 + Math.Exp(-a)) : Math.Log(1 + Math.Exp(a));
+
+    public static double LogSumExp(ReadOnlySpan<double> v)
+    {
+        var max = double.NegativeInfinity;
+        foreach (var a in v) max = Math.Max(max, a);
+        if (double.IsNegativeInfinity(max)) return double.NegativeInfinity;
+        var sum = 0.0;
+        foreach (var a in v) sum += Math.Exp(a - max);
+        return max + Math.Log(sum);
+    }
+
+    /// <summary>
+    /// Per-component log-densities log q(x|z) for every image: returns a Count×K array,
+    /// <c>[j*K + z]</c> = Σ_i x_i log σ(L_iz) + (1 − x_i) log(1 − σ(L_iz)). <paramref name="logitsNK"/> is N×K.
+    /// </summary>
+    public static double[] ComponentLogDensities(BinaryImages data, ReadOnlySpan<double> logitsNK, int k)
+    {
+        var n = data.PixelCount;
+        if (logitsNK.Length != n * k) throw new ArgumentException("logits do not match the images");
+        // log q(x|z) = Σ_i [x_i L_iz − softplus(L_iz)]: a constant per z plus a sum over the active pixels.
+        var baseLog = new double[k];
+        for (var i = 0; i < n; i++)
+            for (var z = 0; z < k; z++)
+                baseLog[z] -= Softplus(logitsNK[i * k + z]);
+        var result = new double[data.Count * k];
+        for (var j = 0; j < data.Count; j++)
+        {
+            var row = result.AsSpan(j * k, k);
+            baseLog.CopyTo(row);
+            var image = data.Image(j);
+            for (var i = 0; i < n; i++)
+            {
+                if (image[i] == 0) continue;
+                var l = logitsNK.Slice(i * k, k);
+                for (var z = 0; z < k; z++) row[z] += l[z];
+            }
+        }
+        return result;
+    }
+
+    /// <summary>log p(x_j) for every image, given log π (K) and the decoder logits (N×K).</summary>
+    public static double[] LogLikelihoods(BinaryImages data, ReadOnlySpan<double> logPi, ReadOnlySpan<double> logitsNK)
+    {
+        var k = logPi.Length;
+        var comp = ComponentLogDensities(data, logitsNK, k);
+        var result = new double[data.Count];
+        Span<double> terms = stackalloc double[k];
+        for (var j = 0; j < data.Count; j++)
+        {
+            for (var z = 0; z < k; z++) terms[z] = logPi[z] + comp[j * k + z];
+            result[j] = LogSumExp(terms);
+        }
+        return result;
+    }
+
+    /// <summary>Mean log-likelihood in nats over a data set.</summary>
+    public static double MeanLogLikelihood(BinaryImages data, ReadOnlySpan<double> logPi, ReadOnlySpan<double> logitsNK)
+    {
+        var ll = LogLikelihoods(data, logPi, logitsNK);
+        var sum = 0.0;
+        foreach (var v in ll) sum += v;
+        return sum / ll.Length;
+    }
+}

@@ -1,0 +1,154 @@
+using System.Text;
+using LatentCycles.Core.Model;
+using LatentCycles.Core.Training;
+
+namespace LatentCycles.Core.Checkpoints;
+
+/// <summary>Raised when bytes that should hold a checkpoint do not.</summary>
+public sealed class CheckpointFormatException(string message) : Exception(message);
+
+/// <summary>
+/// A compact, exact binary form of <see cref="TrainingState"/> and <see cref="TrainingConfig"/> (little-endian,
+/// doubles bit for bit): what snapshots persist and what crosses the wire. Versioned by a magic string.
+/// </summary>
+public static class TrainingStateCodec
+{
+    private const string StateMagic = "LCSTATE1";
+    private const string ConfigMagic = "LCCONFG1";
+
+    public static byte[] Encode(TrainingState state)
+    {
+        using var stream = new MemoryStream();
+        using (var w = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true))
+        {
+            w.Write(Encoding.ASCII.GetBytes(StateMagic));
+            WriteConfig(w, state.Config);
+            w.Write(state.Round);
+            w.Write(state.Parameters.N);
+            WriteArray(w, state.Parameters.W);
+            WriteArray(w, state.Parameters.B);
+            WriteArray(w, state.Parameters.L);
+            w.Write(state.Optimizer.Steps);
+            WriteArray(w, state.Optimizer.FirstMoment);
+            WriteArray(w, state.Optimizer.SecondMoment);
+            w.Write(state.ChainStates.Length);
+            w.Write(state.ChainStates);
+        }
+        return stream.ToArray();
+    }
+
+    public static TrainingState Decode(ReadOnlySpan<byte> bytes)
+    {
+        try
+        {
+            using var r = new BinaryReader(new MemoryStream(bytes.ToArray()));
+            ExpectMagic(r, StateMagic, "checkpoint");
+            var config = ReadConfig(r);
+            var round = r.ReadInt32();
+            var n = r.ReadInt32();
+            var w = ReadArray(r, config.K * n);
+            var b = ReadArray(r, config.K);
+            var l = ReadArray(r, n * config.K);
+            var parameters = new ModelParameters(config.K, n, w, b, l);
+            var steps = r.ReadInt64();
+            var m = ReadArray(r, parameters.Length);
+            var v = ReadArray(r, parameters.Length);
+            var chains = r.ReadInt32();
+            if (chains != config.Chains) throw new CheckpointFormatException($"checkpoint holds {chains} chain states for {config.Chains} chains");
+            var states = r.ReadBytes(chains);
+            if (states.Length != chains) throw new EndOfStreamException();
+            if (r.BaseStream.Position != r.BaseStream.Length) throw new CheckpointFormatException("checkpoint has trailing bytes");
+            return new TrainingState(config, round, parameters, new OptimizerState(steps, m, v), states);
+        }
+        catch (EndOfStreamException)
+        {
+            throw new CheckpointFormatException("checkpoint is truncated");
+        }
+        catch (ArgumentException e)
+        {
+            throw new CheckpointFormatException($"checkpoint is inconsistent: {e.Message}");
+        }
+    }
+
+    public static byte[] EncodeConfig(TrainingConfig config)
+    {
+        using var stream = new MemoryStream();
+        using (var w = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true))
+        {
+            w.Write(Encoding.ASCII.GetBytes(ConfigMagic));
+            WriteConfig(w, config);
+        }
+        return stream.ToArray();
+    }
+
+    public static TrainingConfig DecodeConfig(ReadOnlySpan<byte> bytes)
+    {
+        try
+        {
+            using var r = new BinaryReader(new MemoryStream(bytes.ToArray()));
+            ExpectMagic(r, ConfigMagic, "configuration");
+            return ReadConfig(r);
+        }
+        catch (EndOfStreamException)
+        {
+            throw new CheckpointFormatException("configuration is truncated");
+        }
+    }
+
+    private static void WriteConfig(BinaryWriter w, TrainingConfig c)
+    {
+        w.Write(c.K);
+        w.Write(c.Chains);
+        w.Write(c.Rounds);
+        w.Write(c.Sweeps);
+        w.Write(c.LearningRate);
+        w.Write((int)c.Optimizer);
+        w.Write((int)c.Gradient);
+        w.Write((int)c.Model);
+        w.Write(c.Seed);
+        w.Write(c.MinibatchSize);
+        w.Write(c.BlockSize);
+    }
+
+    private static TrainingConfig ReadConfig(BinaryReader r) => new()
+    {
+        K = r.ReadInt32(),
+        Chains = r.ReadInt32(),
+        Rounds = r.ReadInt32(),
+        Sweeps = r.ReadInt32(),
+        LearningRate = r.ReadDouble(),
+        Optimizer = ReadEnum<OptimizerKind>(r),
+        Gradient = ReadEnum<GradientKind>(r),
+        Model = ReadEnum<ModelKind>(r),
+        Seed = r.ReadUInt64(),
+        MinibatchSize = r.ReadInt32(),
+        BlockSize = r.ReadInt32(),
+    };
+
+    private static T ReadEnum<T>(BinaryReader r) where T : struct, Enum
+    {
+        var v = r.ReadInt32();
+        return Enum.IsDefined(typeof(T), v) ? (T)(object)v : throw new CheckpointFormatException($"unknown {typeof(T).Name} {v}");
+    }
+
+    private static void ExpectMagic(BinaryReader r, string magic, string what)
+    {
+        var bytes = r.ReadBytes(magic.Length);
+        if (Encoding.ASCII.GetString(bytes) != magic) throw new CheckpointFormatException($"not a LatentCycles {what} (wrong magic)");
+    }
+
+    public static void WriteArray(BinaryWriter w, double[] a)
+    {
+        w.Write(a.Length);
+        foreach (var v in a) w.Write(v);
+    }
+
+    public static double[] ReadArray(BinaryReader r, int expectedLength)
+    {
+        var length = r.ReadInt32();
+        if (length != expectedLength) throw new CheckpointFormatException($"array of {length} values where {expectedLength} were expected");
+        var a = new double[length];
+        for (var j = 0; j < length; j++) a[j] = r.ReadDouble();
+        return a;
+    }
+}

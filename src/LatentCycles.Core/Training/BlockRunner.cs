@@ -1,0 +1,23 @@
+using LatentCycles.Core.Chains;
+
+namespace LatentCycles.Core.Training;
+
+/// <summary>
+/// Runs one block of chains for one round: the unit of work of every trainer. Any thread, actor or node that runs
+/// block b of round r from the same start states with the same parameters produces the same bits.
+/// </summary>
+public static class BlockRunner
+{
+    /// <summary>
+    /// Advances block <paramref name="block"/>'s chains in place and writes its statistics into
+    /// <paramref name="statistics"/> (cleared first; callers reuse one buffer, since statistics are about a megabyte).
+    /// </summary>
+    public static void Run(TrainingConfig config, int round, PreparedParameters prepared, int block,
+        Span<byte> blockStates, ChainSweeper sweeper, ChainStatistics statistics)
+    {
+        var (first, count) = config.Block(block);
+        if (blockStates.Length != count) throw new ArgumentException($"block {block} has {count} chains, got {blockStates.Length} states");
+        statistics.Clear();
+        sweeper.Advance(prepared, config.Seed, (uint)round, first, blockStates, config.Sweeps, statistics);
+    }
+}

@@ -1,0 +1,180 @@
+using LatentCycles.Core.Chains;
+using LatentCycles.Core.Data;
+using LatentCycles.Core.Evaluation;
+using LatentCycles.Core.Model;
+using LatentCycles.Core.Observables;
+
+namespace LatentCycles.Core.Training;
+
+/// <summary>The data phase of MODEL.md §3 on one minibatch: ∂ℒ/∂L from the posterior responsibilities, and ρ.</summary>
+/// <param name="GradientL">N×K: E_D Σ_z r(z|x)(x_i − μ_iz) restricted to column z.</param>
+/// <param name="Rho">K: ρ(z) = E_D r(z|x).</param>
+/// <param name="MeanLogLikelihood">mean log p(x) over the minibatch with the π given (nats).</param>
+public sealed record DataPhase(double[] GradientL, double[] Rho, double MeanLogLikelihood);
+
+/// <summary>
+/// The gradient of the mean log-likelihood (MODEL.md §3) from a data minibatch and the merged two-step chain
+/// statistics, and the PCD gradient of the RBM baseline (§6).
+/// </summary>
+public static class GradientEstimator
+{
+    /// <summary>π entries below this are treated as this when dividing ρ/π, so a state the chains never visit cannot make g infinite.</summary>
+    public const double StationaryFloor = 1e-12;
+
+    /// <summary>
+    /// Data phase: r(z|x) = π(z)q(x|z)/p(x) for each minibatch image, ρ = mean r and
+    /// ∂ℒ/∂L_iz = E_D r(z|x)(x_i − σ(L_iz)). W and b get no data term.
+    /// </summary>
+    public static DataPhase ComputeDataPhase(ModelParameters parameters, BinaryImages batch, ReadOnlySpan<double> pi)
+    {
+        int k = parameters.K, n = parameters.N;
+        Span<double> logPi = stackalloc double[k];
+        for (var z = 0; z < k; z++) logPi[z] = pi[z] > 0 ? Math.Log(pi[z]) : double.NegativeInfinity;
+        var comp = MixtureLikelihood.ComponentLogDensities(batch, parameters.L, k);
+        var responsibilitySum = new double[k];
+        var weightedPixels = new double[n * k];
+        Span<double> r = stackalloc double[k];
+        var llSum = 0.0;
+        for (var j = 0; j < batch.Count; j++)
+        {
+            for (var z = 0; z < k; z++) r[z] = logPi[z] + comp[j * k + z];
+            var logP = MixtureLikelihood.LogSumExp(r);
+            llSum += logP;
+            for (var z = 0; z < k; z++)
+            {
+                r[z] = Math.Exp(r[z] - logP);
+                responsibilitySum[z] += r[z];
+            }
+            var image = batch.Image(j);
+            for (var i = 0; i < n; i++)
+            {
+                if (image[i] == 0) continue;
+                var row = weightedPixels.AsSpan(i * k, k);
+                for (var z = 0; z < k; z++) row[z] += r[z];
+            }
+        }
+        var inv = 1.0 / batch.Count;
+        var gradL = new double[n * k];
+        for (var i = 0; i < n; i++)
+            for (var z = 0; z < k; z++)
+                gradL[i * k + z] = (weightedPixels[i * k + z] - responsibilitySum[z] * Sigmoid(parameters.L[i * k + z])) * inv;
+        var rho = new double[k];
+        for (var z = 0; z < k; z++) rho[z] = responsibilitySum[z] * inv;
+        return new DataPhase(gradL, rho, llSum * inv);
+    }
+
+    /// <summary>
+    /// The chain-phase weights g (MODEL.md §3): ρ/π for the two-step form, Z(ρ/π) with the fundamental matrix
+    /// Z = (I − M + 1π)⁻¹ for the exact form, centred so that Σ π g = 0.
+    /// </summary>
+    public static double[] TransitionWeights(GradientKind kind, LatentKernel kernel, ReadOnlySpan<double> pi, ReadOnlySpan<double> rho)
+    {
+        var k = pi.Length;
+        var ratio = new double[k];
+        for (var z = 0; z < k; z++) ratio[z] = rho[z] / Math.Max(pi[z], StationaryFloor);
+        var g = ratio;
+        if (kind == GradientKind.Exact)
+        {
+            var fundamental = KernelAlgebra.FundamentalMatrix(kernel, pi);
+            g = new double[k];
+            for (var a = 0; a < k; a++)
+            {
+                var sum = 0.0;
+                for (var b = 0; b < k; b++) sum += fundamental[a * k + b] * ratio[b];
+                g[a] = sum;
+            }
+        }
+        var mean = 0.0;
+        for (var z = 0; z < k; z++) mean += pi[z] * g[z];
+        for (var z = 0; z < k; z++) g[z] -= mean;
+        return g;
+    }
+
+    /// <summary>
+    /// Adds the chain phase E_stat[(∂log q(x_t|z_{t-1}) + ∂log p(z_t|x_t)) g(z_t)] to the gradient, from the merged
+    /// statistics (MODEL.md §3): ∂L_·z += Σ_z' g(z')(Sx[z,z'] − C[z,z'] μ_·z)/T,
+    /// ∂W_k· += (g(k) Σ_z Sx[z,k] − Σ_z' g(z') G[z'][·,k])/T, ∂b_k += (g(k) Σ_z C[z,k] − Σ_z' g(z') GP[z',k])/T.
+    /// </summary>
+    public static void AddChainPhase(ModelParameters parameters, ChainStatistics s, ReadOnlySpan<double> g,
+        Span<double> gradW, Span<double> gradB, Span<double> gradL)
+    {
+        int k = parameters.K, n = parameters.N;
+        if (s.Transitions == 0) return;
+        var invT = 1.0 / s.Transitions;
+        for (var z = 0; z < k; z++)
+        {
+            // Σ_z' g(z') C[z,z'] μ_iz is μ_iz times one number per z: gather it, then subtract once per pixel.
+            var weightedCount = 0.0;
+            for (var zNext = 0; zNext < k; zNext++)
+            {
+                var weight = g[zNext] * invT;
+                var count = s.C[z * k + zNext];
+                weightedCount += weight * count;
+                var sx = s.Sx.AsSpan((z * k + zNext) * n, n);
+                var wRow = gradW.Slice(zNext * n, n);
+                for (var i = 0; i < n; i++)
+                {
+                    gradL[i * k + z] += weight * sx[i];
+                    wRow[i] += weight * sx[i];
+                }
+                gradB[zNext] += weight * count;
+            }
+            for (var i = 0; i < n; i++)
+                gradL[i * k + z] -= weightedCount * Sigmoid(parameters.L[i * k + z]);
+        }
+        for (var zNext = 0; zNext < k; zNext++)
+        {
+            var weight = g[zNext] * invT;
+            var gBlock = s.G.AsSpan(zNext * n * k, n * k);
+            for (var i = 0; i < n; i++)
+                for (var kk = 0; kk < k; kk++)
+                    gradW[kk * n + i] -= weight * gBlock[i * k + kk];
+            for (var kk = 0; kk < k; kk++) gradB[kk] -= weight * s.GP[zNext * k + kk];
+        }
+    }
+
+    /// <summary>
+    /// The RBM's persistent-contrastive-divergence gradient (MODEL.md §6) for the tied parameters L and c (= b):
+    /// ∂L_iz = E_D[p(z|x) x_i] − E_chains[p(z|x_t) x_{t,i}], ∂c_z = E_D[p(z|x)] − E_chains[p(z|x_t)],
+    /// with the chain term Rao-Blackwellized from G and GP.
+    /// </summary>
+    public static (double[] GradB, double[] GradL) RbmGradient(ModelParameters tied, BinaryImages batch, ChainStatistics s)
+    {
+        int k = tied.K, n = tied.N;
+        var gradL = new double[n * k];
+        var gradB = new double[k];
+        Span<double> logits = stackalloc double[k];
+        Span<double> p = stackalloc double[k];
+        var invB = 1.0 / batch.Count;
+        for (var j = 0; j < batch.Count; j++)
+        {
+            var image = batch.Image(j);
+            tied.B.CopyTo(logits);
+            for (var i = 0; i < n; i++)
+            {
+                if (image[i] == 0) continue;
+                for (var z = 0; z < k; z++) logits[z] += tied.W[z * n + i];
+            }
+            ChainSweeper.Softmax(logits, p);
+            for (var z = 0; z < k; z++) gradB[z] += p[z] * invB;
+            for (var i = 0; i < n; i++)
+            {
+                if (image[i] == 0) continue;
+                for (var z = 0; z < k; z++) gradL[i * k + z] += p[z] * invB;
+            }
+        }
+        if (s.Transitions > 0)
+        {
+            var invT = 1.0 / s.Transitions;
+            for (var zNext = 0; zNext < k; zNext++)
+            {
+                var gBlock = s.G.AsSpan(zNext * n * k, n * k);
+                for (var j = 0; j < n * k; j++) gradL[j] -= gBlock[j] * invT;
+                for (var z = 0; z < k; z++) gradB[z] -= s.GP[zNext * k + z] * invT;
+            }
+        }
+        return (gradB, gradL);
+    }
+
+    public static double Sigmoid(double a) => 1.0 / (1.0 + Math.Exp(-a));
+}

@@ -1,0 +1,85 @@
+using LatentCycles.Core.Chains;
+using LatentCycles.Core.Data;
+using LatentCycles.Core.Model;
+using LatentCycles.Core.Observables;
+using LatentCycles.Core.Random;
+
+namespace LatentCycles.Core.Training;
+
+/// <summary>What one round measured, from the chains' kernel estimate and the data minibatch.</summary>
+/// <param name="Round">Index of the round (0-based).</param>
+/// <param name="MinibatchLogLikelihood">Mean log p(x) over the round's minibatch with the chains' π̂ (nats): a cheap, noisy train estimate.</param>
+/// <param name="EntropyProduction">σ of the chains' kernel estimate (nats per latent step); null when undefined.</param>
+/// <param name="SelfTransition">π-weighted mean of M(z,z).</param>
+/// <param name="LargestCurrent">max |J(z,z')|.</param>
+public sealed record RoundMetrics(int Round, double MinibatchLogLikelihood, double? EntropyProduction, double SelfTransition, double LargestCurrent);
+
+/// <summary>Raised when a round's gradient is not finite: the run must stop at its last good checkpoint.</summary>
+public sealed class NonFiniteGradientException(int round)
+    : Exception($"the gradient of round {round} is not finite (NaN or infinite); stopping at the last good checkpoint")
+{
+    public int Round { get; } = round;
+}
+
+/// <summary>
+/// The pure part of a round (STYLE.md: state is a plain value with pure transitions): from the merged block statistics
+/// and the chains' new states, the data phase, the gradient, the optimizer step and the round's metrics.
+/// Every trainer (reference, actors, cluster) calls this, so they agree bit for bit.
+/// </summary>
+public static class RoundComputation
+{
+    /// <summary>Indices of round r's minibatch: drawn with replacement from the stream (seed, Minibatch, 0, r).</summary>
+    public static int[] MinibatchIndices(TrainingConfig config, int round, int trainCount)
+    {
+        var rng = new CounterRandom(config.Seed, StreamPurpose.Minibatch, 0, (uint)round, 0);
+        var indices = new int[config.MinibatchSize];
+        for (var j = 0; j < indices.Length; j++) indices[j] = rng.NextInt(trainCount);
+        return indices;
+    }
+
+    /// <summary>M̂ = rownormalize(P) (MODEL.md §3); a row no chain left from is taken as uniform.</summary>
+    public static LatentKernel KernelEstimate(ChainStatistics merged) => LatentKernel.FromRowWeights(merged.P, merged.K);
+
+    public static (TrainingState Next, RoundMetrics Metrics) Apply(TrainingState state, ChainStatistics merged, byte[] newChainStates, BinaryImages train)
+    {
+        var config = state.Config;
+        var parameters = state.Parameters;
+        int k = parameters.K, n = parameters.N;
+        var kernel = KernelEstimate(merged);
+        var pi = StationaryDistribution.Solve(kernel);
+        var batch = train.Select(MinibatchIndices(config, state.Round, train.Count));
+
+        var gradW = new double[k * n];
+        double[] gradB, gradL;
+        double batchLogLikelihood;
+        if (config.Model == ModelKind.Rbm)
+        {
+            (gradB, gradL) = GradientEstimator.RbmGradient(parameters, batch, merged);
+            batchLogLikelihood = GradientEstimator.ComputeDataPhase(parameters, batch, pi).MeanLogLikelihood;
+        }
+        else
+        {
+            var data = GradientEstimator.ComputeDataPhase(parameters, batch, pi);
+            batchLogLikelihood = data.MeanLogLikelihood;
+            gradL = data.GradientL;
+            gradB = new double[k];
+            var g = GradientEstimator.TransitionWeights(config.Gradient, kernel, pi, data.Rho);
+            GradientEstimator.AddChainPhase(parameters, merged, g, gradW, gradB, gradL);
+        }
+
+        var gradient = new ModelParameters(k, n, gradW, gradB, gradL).Flatten();
+        foreach (var v in gradient)
+            if (!double.IsFinite(v)) throw new NonFiniteGradientException(state.Round);
+
+        var theta = parameters.Flatten();
+        var optimizer = state.Optimizer.Step(config.Optimizer, config.LearningRate, theta, gradient);
+        var next = ModelParameters.Unflatten(k, n, theta);
+        if (config.Model == ModelKind.Rbm) next = ModelParameters.Tied(k, n, next.L, next.B);
+        if (!next.IsFinite()) throw new NonFiniteGradientException(state.Round);
+
+        var observables = NonequilibriumObservables.Compute(kernel, pi);
+        var metrics = new RoundMetrics(state.Round, batchLogLikelihood, observables.EntropyProduction,
+            observables.MeanSelfTransition, observables.MaxAbsCurrent);
+        return (new TrainingState(config, state.Round + 1, next, optimizer, newChainStates), metrics);
+    }
+}

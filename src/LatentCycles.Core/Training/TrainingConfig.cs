@@ -1,0 +1,55 @@
+namespace LatentCycles.Core.Training;
+
+/// <summary>Which model is trained: the nonequilibrium model, or the tied-parameter RBM baseline (MODEL.md §6).</summary>
+public enum ModelKind { Neq, Rbm }
+
+/// <summary>How the chain phase weights transitions (MODEL.md §3): g = Z(ρ/π) ("exact") or g = ρ/π ("two-step").</summary>
+public enum GradientKind { TwoStep, Exact }
+
+public enum OptimizerKind { RmsProp, Adam }
+
+/// <summary>
+/// Everything that determines a training run's result. Two runs with equal configurations (and data)
+/// produce bit-identical parameters, whatever the number of threads or processes.
+/// </summary>
+public sealed record TrainingConfig
+{
+    public int K { get; init; } = 10;
+    public int Chains { get; init; } = 2000;
+    public int Rounds { get; init; } = 2000;
+    public int Sweeps { get; init; } = 1;
+    public double LearningRate { get; init; } = 0.003;
+    public OptimizerKind Optimizer { get; init; } = OptimizerKind.RmsProp;
+    public GradientKind Gradient { get; init; } = GradientKind.TwoStep;
+    public ModelKind Model { get; init; } = ModelKind.Neq;
+    public ulong Seed { get; init; } = 1;
+    public int MinibatchSize { get; init; } = 500;
+
+    /// <summary>Chains per block: the unit of work handed to threads and nodes, and of ordered reduction.</summary>
+    public int BlockSize { get; init; } = 256;
+
+    public int BlockCount => (Chains + BlockSize - 1) / BlockSize;
+
+    /// <summary>First chain id and number of chains of block b.</summary>
+    public (int FirstChain, int Count) Block(int b)
+    {
+        var first = b * BlockSize;
+        return (first, Math.Min(BlockSize, Chains - first));
+    }
+
+    /// <summary>Throws <see cref="ArgumentException"/> with a one-line message for the first invalid setting.</summary>
+    public void Validate()
+    {
+        if (K < 2 || K > MaxStates) throw new ArgumentException($"K must be between 2 and {MaxStates}, got {K}");
+        if (Chains < 1) throw new ArgumentException($"the number of chains must be at least 1, got {Chains}");
+        if (Rounds < 0) throw new ArgumentException($"the number of rounds must not be negative, got {Rounds}");
+        if (Sweeps < 1) throw new ArgumentException($"the number of sweeps must be at least 1, got {Sweeps}");
+        if (!double.IsFinite(LearningRate) || LearningRate <= 0) throw new ArgumentException($"the learning rate must be a positive number, got {LearningRate}");
+        if (MinibatchSize < 1) throw new ArgumentException($"the minibatch size must be at least 1, got {MinibatchSize}");
+        if (BlockSize < 1) throw new ArgumentException($"the block size must be at least 1, got {BlockSize}");
+        if (Model == ModelKind.Rbm && Gradient == GradientKind.Exact)
+            throw new ArgumentException("the RBM baseline trains by persistent contrastive divergence; --gradient applies to the neq model only");
+    }
+
+    private const int MaxStates = LatentCycles.Core.Model.ModelParameters.MaxStates;
+}

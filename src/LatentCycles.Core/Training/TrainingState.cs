@@ -1,0 +1,54 @@
+using LatentCycles.Core.Data;
+using LatentCycles.Core.Model;
+using LatentCycles.Core.Random;
+
+namespace LatentCycles.Core.Training;
+
+/// <summary>
+/// Everything a run needs to continue (ARCHITECTURE.md, "Checkpoints"): configuration, the number of
+/// completed rounds, parameters, optimizer state, and the latent state of every chain (one byte each).
+/// Random streams are counter-based, so no generator state is needed: a state restored from a checkpoint
+/// continues exactly as the run that wrote it.
+/// </summary>
+public sealed class TrainingState
+{
+    public TrainingState(TrainingConfig config, int round, ModelParameters parameters, OptimizerState optimizer, byte[] chainStates)
+    {
+        if (chainStates.Length != config.Chains) throw new ArgumentException($"expected {config.Chains} chain states, got {chainStates.Length}");
+        if (parameters.K != config.K) throw new ArgumentException("parameters and configuration differ in K");
+        if (optimizer.SecondMoment.Length != parameters.Length) throw new ArgumentException("optimizer state does not match the parameters");
+        Config = config;
+        Round = round;
+        Parameters = parameters;
+        Optimizer = optimizer;
+        ChainStates = chainStates;
+    }
+
+    public TrainingConfig Config { get; }
+
+    /// <summary>Rounds completed; the next round to run has this index.</summary>
+    public int Round { get; }
+
+    public ModelParameters Parameters { get; }
+    public OptimizerState Optimizer { get; }
+
+    /// <summary>Latent state z of every chain at the start of round <see cref="Round"/>.</summary>
+    public byte[] ChainStates { get; }
+
+    public bool IsFinished => Round >= Config.Rounds;
+
+    /// <summary>
+    /// The state before round 0: parameters initialized from the training data (MODEL.md, issue 2), chains started
+    /// in uniformly drawn latent states. For the RBM the parameters are tied (W = Lᵀ, b = c).
+    /// </summary>
+    public static TrainingState Start(TrainingConfig config, BinaryImages train)
+    {
+        config.Validate();
+        var parameters = ModelParameters.Initialize(config.K, train, config.Seed);
+        if (config.Model == ModelKind.Rbm) parameters = ModelParameters.Tied(config.K, parameters.N, parameters.L, parameters.B);
+        var rng = new CounterRandom(config.Seed, StreamPurpose.Initialization, 1, 0, 0);
+        var states = new byte[config.Chains];
+        for (var c = 0; c < states.Length; c++) states[c] = (byte)rng.NextInt(config.K);
+        return new TrainingState(config, 0, parameters, new OptimizerState(parameters.Length), states);
+    }
+}

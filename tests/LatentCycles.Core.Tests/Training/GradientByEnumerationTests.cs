@@ -1,0 +1,133 @@
+using LatentCycles.Core.Chains;
+using LatentCycles.Core.Data;
+using LatentCycles.Core.Evaluation;
+using LatentCycles.Core.Model;
+using LatentCycles.Core.Training;
+using static LatentCycles.Core.Tests.Training.EnumerationFixtures;
+
+namespace LatentCycles.Core.Tests.Training;
+
+/// <summary>The gradient estimators of MODEL.md §3 against finite differences of the exact likelihood (§9).</summary>
+public class GradientByEnumerationTests
+{
+    private const int K = 3, N = 6;
+
+    /// <summary>
+    /// One round's full gradient estimate (data phase on the whole data set plus chain phase from the round's
+    /// statistics), with the exact π, ρ and M so that only the chain phase is estimated.
+    /// </summary>
+    private static double[] EstimateWithExactWeights(ModelParameters p, ExactModel exact, BinaryImages data, GradientKind kind, ChainStatistics s)
+    {
+        var dataPhase = GradientEstimator.ComputeDataPhase(p, data, exact.Stationary);
+        var g = GradientEstimator.TransitionWeights(kind, exact.Kernel, exact.Stationary, exact.Responsibilities(data));
+        var gradW = new double[K * N];
+        var gradB = new double[K];
+        var gradL = (double[])dataPhase.GradientL.Clone();
+        GradientEstimator.AddChainPhase(p, s, g, gradW, gradB, gradL);
+        return new ModelParameters(K, N, gradW, gradB, gradL).Flatten();
+    }
+
+    private static void AssertWithinStandardErrors(double[] expected, double[] mean, double[] se, double sigmas, string what)
+    {
+        for (var j = 0; j < expected.Length; j++)
+        {
+            var tolerance = sigmas * se[j] + 1e-7;
+            Assert.True(Math.Abs(mean[j] - expected[j]) <= tolerance,
+                $"{what}: parameter {j}: estimate {mean[j]:G6} ± {se[j]:G3}, finite difference {expected[j]:G6}");
+        }
+    }
+
+    [Fact]
+    public void Exact_form_chain_estimator_matches_finite_difference_gradient_for_W_b_and_L()
+    {
+        var p = RandomParameters(K, N, 11, 1.0);
+        var data = RandomData(40, N, 12);
+        var exact = new ExactModel(p);
+        var fd = FiniteDifferenceGradient(p, q => new ExactModel(q).MeanLogLikelihood(data));
+        var estimates = new List<double[]>();
+        RunChains(p, chains: 2000, rounds: 400, burnIn: 10, seed: 13,
+            s => estimates.Add(EstimateWithExactWeights(p, exact, data, GradientKind.Exact, s)));
+        var (mean, se) = BatchMeans(estimates, 20);
+        AssertWithinStandardErrors(fd, mean, se, 4, "exact form");
+    }
+
+    [Fact]
+    public void Two_step_form_differs_from_exact_gradient_when_the_kernel_mixes_slowly()
+    {
+        var p = RandomParameters(K, N, 11, 1.0);
+        var data = RandomData(40, N, 12);
+        var exact = new ExactModel(p);
+        var rho = exact.Responsibilities(data);
+        var twoStep = GradientEstimator.TransitionWeights(GradientKind.TwoStep, exact.Kernel, exact.Stationary, rho);
+        var full = GradientEstimator.TransitionWeights(GradientKind.Exact, exact.Kernel, exact.Stationary, rho);
+        Assert.True(Enumerable.Range(0, K).Max(z => Math.Abs(twoStep[z] - full[z])) > 1e-3);
+    }
+
+    [Fact]
+    public void Two_step_form_equals_exact_form_when_every_kernel_row_is_pi()
+    {
+        // W = 0 makes p(z|x) = softmax(b) whatever x, so M = 1π and the fundamental matrix is the identity.
+        var p = RandomParameters(K, N, 21, 1.0);
+        Array.Clear(p.W);
+        var data = RandomData(40, N, 22);
+        var exact = new ExactModel(p);
+        var rho = exact.Responsibilities(data);
+        var twoStep = GradientEstimator.TransitionWeights(GradientKind.TwoStep, exact.Kernel, exact.Stationary, rho);
+        var full = GradientEstimator.TransitionWeights(GradientKind.Exact, exact.Kernel, exact.Stationary, rho);
+        for (var z = 0; z < K; z++) Assert.Equal(full[z], twoStep[z], 10);
+
+        var fd = FiniteDifferenceGradient(p, q => new ExactModel(q).MeanLogLikelihood(data));
+        var estimates = new List<double[]>();
+        RunChains(p, chains: 2000, rounds: 200, burnIn: 5, seed: 23,
+            s => estimates.Add(EstimateWithExactWeights(p, exact, data, GradientKind.TwoStep, s)));
+        var (mean, se) = BatchMeans(estimates, 20);
+        AssertWithinStandardErrors(fd, mean, se, 4, "two-step with M = 1π");
+    }
+
+    [Fact]
+    public void Rbm_pcd_estimator_matches_finite_difference_gradient_of_the_exact_rbm_likelihood()
+    {
+        var random = RandomParameters(K, N, 31, 0.8);
+        var tied = ModelParameters.Tied(K, N, random.L, random.B);
+        var data = RandomData(40, N, 32);
+        double RbmLogLikelihood(double[] l, double[] c) =>
+            RbmFormulas.MeanLogLikelihood(ModelParameters.Tied(K, N, l, c), data);
+        var fdL = new double[N * K];
+        var fdC = new double[K];
+        const double h = 1e-5;
+        for (var j = 0; j < fdL.Length; j++)
+        {
+            var plus = (double[])tied.L.Clone(); plus[j] += h;
+            var minus = (double[])tied.L.Clone(); minus[j] -= h;
+            fdL[j] = (RbmLogLikelihood(plus, tied.B) - RbmLogLikelihood(minus, tied.B)) / (2 * h);
+        }
+        for (var z = 0; z < K; z++)
+        {
+            var plus = (double[])tied.B.Clone(); plus[z] += h;
+            var minus = (double[])tied.B.Clone(); minus[z] -= h;
+            fdC[z] = (RbmLogLikelihood(tied.L, plus) - RbmLogLikelihood(tied.L, minus)) / (2 * h);
+        }
+        var estimates = new List<double[]>();
+        RunChains(tied, chains: 2000, rounds: 200, burnIn: 10, seed: 33, s =>
+        {
+            var (gb, gl) = GradientEstimator.RbmGradient(tied, data, s);
+            estimates.Add([.. gb, .. gl]);
+        });
+        var (mean, se) = BatchMeans(estimates, 20);
+        AssertWithinStandardErrors([.. fdC, .. fdL], mean, se, 4, "RBM PCD");
+    }
+
+    [Fact]
+    public void Data_phase_log_likelihood_with_exact_pi_equals_the_exact_likelihood()
+    {
+        var p = RandomParameters(K, N, 41, 1.0);
+        var data = RandomData(25, N, 42);
+        var exact = new ExactModel(p);
+        var dataPhase = GradientEstimator.ComputeDataPhase(p, data, exact.Stationary);
+        Assert.Equal(exact.MeanLogLikelihood(data), dataPhase.MeanLogLikelihood, 12);
+        var rho = exact.Responsibilities(data);
+        for (var z = 0; z < K; z++) Assert.Equal(rho[z], dataPhase.Rho[z], 12);
+        Assert.Equal(exact.MeanLogLikelihood(data),
+            MixtureLikelihood.MeanLogLikelihood(data, exact.Stationary.Select(v => Math.Log(v)).ToArray(), p.L), 12);
+    }
+}

@@ -44,6 +44,16 @@ public class StationaryDistributionTests
     }
 
     [Fact]
+    public void Nearly_reducible_chain_gives_a_finite_stationary_distribution()
+    {
+        var kernel = new LatentKernel(3, [1 - 1e-300, 1e-300, 0, 1e-300, 1 - 1e-300, 0, 0, 1e-300, 1 - 1e-300]);
+        var pi = StationaryDistribution.Solve(kernel);
+        Assert.All(pi, p => Assert.True(double.IsFinite(p) && p >= 0));
+        Assert.Equal(1.0, pi.Sum(), 12);
+        Assert.True(StationaryDistribution.Residual(kernel, pi) < 1e-9);
+    }
+
+    [Fact]
     public void Transient_state_gets_zero_probability()
     {
         var pi = StationaryDistribution.Solve([0.5, 0.5, 0, 0.2, 0.8, 0, 0.3, 0.3, 0.4], 3);

@@ -33,20 +33,11 @@ public class StationaryDistributionTests
     [InlineData(new[] { 1.0, 0, 0, 0, 1, 0, 0, 0, 1 })]
     [InlineData(new[] { 0.0, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 1, 0, 0, 1, 0 })]
     [InlineData(new[] { 1.0, 0, 0, 0, 1, 0, 0.5, 0.5, 0 })]
-    public void Reducible_chain_still_gets_a_valid_stationary_distribution(double[] m)
+    [InlineData(new[] { 1.0, 1e-300, 0, 1e-300, 1, 0, 0, 1e-300, 1 })]
+    public void Reducible_or_nearly_reducible_chain_still_gets_a_valid_stationary_distribution(double[] m)
     {
         var k = (int)Math.Sqrt(m.Length);
         var kernel = new LatentKernel(k, m);
-        var pi = StationaryDistribution.Solve(kernel);
-        Assert.All(pi, p => Assert.True(double.IsFinite(p) && p >= 0));
-        Assert.Equal(1.0, pi.Sum(), 12);
-        Assert.True(StationaryDistribution.Residual(kernel, pi) < 1e-9);
-    }
-
-    [Fact]
-    public void Nearly_reducible_chain_gives_a_finite_stationary_distribution()
-    {
-        var kernel = new LatentKernel(3, [1 - 1e-300, 1e-300, 0, 1e-300, 1 - 1e-300, 0, 0, 1e-300, 1 - 1e-300]);
         var pi = StationaryDistribution.Solve(kernel);
         Assert.All(pi, p => Assert.True(double.IsFinite(p) && p >= 0));
         Assert.Equal(1.0, pi.Sum(), 12);

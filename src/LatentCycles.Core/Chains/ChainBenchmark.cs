@@ -6,9 +6,14 @@ namespace LatentCycles.Core.Chains;
 /// <summary>Throughput of the chain sweep with a given number of threads.</summary>
 /// <param name="Steps">Chain steps (transitions with full statistics) done in the measured time.</param>
 /// <param name="Seconds">Measured wall-clock time.</param>
-public sealed record ChainBenchmarkResult(int K, int N, int Chains, int Threads, long Steps, double Seconds)
+/// <param name="ProcessorSeconds">Processor time the process used in the measured time: on a shared machine,
+/// steps per processor second is what one core can do, however busy the other cores are.</param>
+/// <param name="ActivePixelFraction">Expected fraction of pixels that are 1 in a draw x ~ q(·|z), averaged over z.</param>
+public sealed record ChainBenchmarkResult(int K, int N, int Chains, int Threads, long Steps, double Seconds,
+    double ProcessorSeconds, double ActivePixelFraction)
 {
     public double StepsPerSecond => Steps / Seconds;
+    public double StepsPerProcessorSecond => Steps / ProcessorSeconds;
     public double StepsPerSecondPerThread => StepsPerSecond / Threads;
 }
 
@@ -70,14 +75,19 @@ public static class ChainBenchmark
 
         start.SignalAndWait();
         Thread.Sleep(TimeSpan.FromSeconds(seconds * WarmUpFraction));
+        using var process = Process.GetCurrentProcess();
+        var processorStart = process.TotalProcessorTime;
         var clock = Stopwatch.StartNew();
         Volatile.Write(ref measuring, 1);
         Thread.Sleep(TimeSpan.FromSeconds(seconds));
         Volatile.Write(ref measuring, 0);
         var elapsed = clock.Elapsed.TotalSeconds;
+        process.Refresh();
+        var processorSeconds = (process.TotalProcessorTime - processorStart).TotalSeconds;
         Volatile.Write(ref stop, 1);
         foreach (var worker in workers) worker.Join();
-        return new ChainBenchmarkResult(k, n, chains, threads, steps.Sum(), elapsed);
+        var activeFraction = prepared.DecoderThreshold.Average(t => t / 4294967296.0);
+        return new ChainBenchmarkResult(k, n, chains, threads, steps.Sum(), elapsed, processorSeconds, activeFraction);
     }
 
     /// <summary>
@@ -93,7 +103,7 @@ public static class ChainBenchmark
         {
             var row = (i / side + 0.5) / side * 2 - 1;
             var column = (i % side + 0.5) / side * 2 - 1;
-            means[i] = 0.55 * Math.Exp(-(row * row + column * column) / (2 * 0.3 * 0.3));
+            means[i] = 0.55 * Math.Exp(-(row * row + column * column) / (2 * 0.36 * 0.36));
         }
         return ModelParameters.Initialize(k, means, seed, noise: 0.1);
     }

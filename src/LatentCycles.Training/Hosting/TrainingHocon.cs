@@ -22,7 +22,7 @@ public static class TrainingHocon
     /// <summary>One process, chain workers on <paramref name="threads"/> threads, checkpoints in the SQLite file <paramref name="storePath"/>.</summary>
     public static Config ForSingleHost(string storePath, int threads)
     {
-        var connection = Quote($"Data Source={storePath}");
+        var connection = Quote(new Microsoft.Data.Sqlite.SqliteConnectionStringBuilder { DataSource = storePath }.ConnectionString);
         var run = ConfigurationFactory.ParseString($"""
             {ChainDispatcher}.dedicated-thread-pool.thread-count = {threads}
             akka.persistence.journal.sql.connection-string = {connection}

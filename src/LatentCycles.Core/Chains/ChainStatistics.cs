@@ -10,23 +10,31 @@ namespace LatentCycles.Core.Chains;
 /// <item><c>G[(z'*N + i)*K + k]</c>: Σ p_k(x_t) x_{t,i} over steps with z_t = z'.</item>
 /// <item><c>GP[z'*K + k]</c>: Σ p_k(x_t) over steps with z_t = z'.</item>
 /// </list>
-/// Merging is element-wise addition; merging blocks in block-id order gives bit-identical sums
-/// whichever threads or nodes produced them.
+/// Every entry is an integer: counts as they are, and probability sums in fixed point, each term p rounded to the
+/// nearest multiple of <see cref="ProbabilityUnit"/> = 2⁻³² (an error far below the Monte Carlo noise). Integer sums are
+/// exact and associative, so merging statistics in any order or grouping — by threads, nodes, or after a resume —
+/// gives the same bits. Read them as doubles through <see cref="ProbabilityUnit"/>.
 /// </summary>
 public sealed class ChainStatistics
 {
+    /// <summary>The value of one fixed-point unit of P, G and GP.</summary>
+    public const double ProbabilityUnit = 1.0 / 4294967296.0;
+
+    /// <summary>A probability in fixed-point units, rounded to nearest.</summary>
+    public static long ToFixedPoint(double p) => (long)(p * 4294967296.0 + 0.5);
+
     public ChainStatistics(int k, int n)
     {
         K = k;
         N = n;
-        C = new double[k * k];
-        P = new double[k * k];
-        Sx = new double[k * k * n];
-        G = new double[k * n * k];
-        GP = new double[k * k];
+        C = new long[k * k];
+        P = new long[k * k];
+        Sx = new long[k * k * n];
+        G = new long[k * n * k];
+        GP = new long[k * k];
     }
 
-    public ChainStatistics(int k, int n, long transitions, double[] c, double[] p, double[] sx, double[] g, double[] gp)
+    public ChainStatistics(int k, int n, long transitions, long[] c, long[] p, long[] sx, long[] g, long[] gp)
     {
         if (c.Length != k * k || p.Length != k * k || sx.Length != k * k * n || g.Length != k * n * k || gp.Length != k * k)
             throw new ArgumentException("statistics arrays do not match K and N");
@@ -46,11 +54,11 @@ public sealed class ChainStatistics
     /// <summary>T, the number of transitions summed.</summary>
     public long Transitions { get; set; }
 
-    public double[] C { get; }
-    public double[] P { get; }
-    public double[] Sx { get; }
-    public double[] G { get; }
-    public double[] GP { get; }
+    public long[] C { get; }
+    public long[] P { get; }
+    public long[] Sx { get; }
+    public long[] G { get; }
+    public long[] GP { get; }
 
     public void Clear()
     {
@@ -74,16 +82,19 @@ public sealed class ChainStatistics
         AddInto(GP, other.GP);
     }
 
-    private static void AddInto(double[] target, double[] source)
+    /// <summary>P as doubles: Σ p(·|x_t) over steps leaving each state (K×K).</summary>
+    public double[] KernelRowSums() => Array.ConvertAll(P, v => v * ProbabilityUnit);
+
+    private static void AddInto(long[] target, long[] source)
     {
         System.Numerics.Tensors.TensorPrimitives.Add(target, source, target);
     }
 
-    /// <summary>Sums block statistics in the order given (the caller passes them in block-id order).</summary>
-    public static ChainStatistics Merge(IEnumerable<ChainStatistics> inBlockOrder)
+    /// <summary>Sums block statistics (integer sums: the order does not matter).</summary>
+    public static ChainStatistics Merge(IEnumerable<ChainStatistics> blocks)
     {
         ChainStatistics? total = null;
-        foreach (var s in inBlockOrder)
+        foreach (var s in blocks)
         {
             total ??= new ChainStatistics(s.K, s.N);
             total.Add(s);

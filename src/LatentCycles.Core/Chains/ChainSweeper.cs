@@ -23,6 +23,7 @@ public sealed class ChainSweeper
     private readonly int[] _active;
     private readonly double[] _logits;
     private readonly double[] _probabilities;
+    private readonly long[] _fixedProbabilities;
 
     public ChainSweeper(int k, int n) : this(k, n, Philox4x32.IsEightLaneSupported) { }
 
@@ -40,6 +41,7 @@ public sealed class ChainSweeper
             * PreparedParameters.EncoderRowAlignment;
         _logits = new double[paddedK];
         _probabilities = new double[paddedK];
+        _fixedProbabilities = new long[paddedK];
     }
 
     /// <summary>
@@ -245,11 +247,12 @@ public sealed class ChainSweeper
         Softmax(_logits.AsSpan(0, _k), _probabilities);
     }
 
-    /// <summary>Adds the step's terms to C, P, GP, Sx and G (layouts in <see cref="ChainStatistics"/>).</summary>
+    /// <summary>Adds the step's terms to C, P, GP, Sx and G (layouts and fixed point in <see cref="ChainStatistics"/>).</summary>
     private void Accumulate(ChainStatistics statistics, int zPrev, int zNext, int activeCount)
     {
         int k = _k, n = _n;
-        ref var p = ref MemoryMarshal.GetArrayDataReference(_probabilities);
+        for (var j = 0; j < k; j++) _fixedProbabilities[j] = ChainStatistics.ToFixedPoint(_probabilities[j]);
+        ref var p = ref MemoryMarshal.GetArrayDataReference(_fixedProbabilities);
         statistics.C[zPrev * k + zNext] += 1;
         AddProbabilities(ref statistics.P[zPrev * k], ref p, k);
         AddProbabilities(ref statistics.GP[zNext * k], ref p, k);
@@ -264,9 +267,9 @@ public sealed class ChainSweeper
         }
     }
 
-    /// <summary>target[0..k) += p[0..k), lane by lane.</summary>
+    /// <summary>target[0..k) += p[0..k), four lanes at a time.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void AddProbabilities(ref double target, ref double p, int k)
+    private static void AddProbabilities(ref long target, ref long p, int k)
     {
         nuint j = 0;
         for (; j + 4 <= (nuint)k; j += 4)

@@ -38,7 +38,7 @@ public static class RoundComputation
     }
 
     /// <summary>M̂ = rownormalize(P) (MODEL.md §3); a row no chain left from is taken as uniform.</summary>
-    public static LatentKernel KernelEstimate(ChainStatistics merged) => LatentKernel.FromRowWeights(merged.P, merged.K);
+    public static LatentKernel KernelEstimate(ChainStatistics merged) => LatentKernel.FromRowWeights(merged.KernelRowSums(), merged.K);
 
     public static (TrainingState Next, RoundMetrics Metrics) Apply(TrainingState state, ChainStatistics merged, byte[] newChainStates, BinaryImages train)
     {

@@ -149,8 +149,8 @@ public sealed class TrainingMessageSerializer(ExtendedActorSystem system) : Seri
     {
         int k = r.ReadInt32(), n = r.ReadInt32();
         var transitions = r.ReadInt64();
-        return new ChainStatistics(k, n, transitions, TrainingStateCodec.ReadArray(r, k * k), TrainingStateCodec.ReadArray(r, k * k),
-            TrainingStateCodec.ReadArray(r, k * k * n), TrainingStateCodec.ReadArray(r, k * n * k), TrainingStateCodec.ReadArray(r, k * k));
+        return new ChainStatistics(k, n, transitions, TrainingStateCodec.ReadLongArray(r, k * k), TrainingStateCodec.ReadLongArray(r, k * k),
+            TrainingStateCodec.ReadLongArray(r, k * k * n), TrainingStateCodec.ReadLongArray(r, k * n * k), TrainingStateCodec.ReadLongArray(r, k * k));
     }
 
     private static void WriteBlocks(BinaryWriter w, IReadOnlyList<BlockStates> blocks)

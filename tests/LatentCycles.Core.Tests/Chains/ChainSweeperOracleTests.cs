@@ -56,11 +56,10 @@ public class ChainSweeperOracleTests
         AssertBitIdentical(expected.GP, actual.GP, "GP");
     }
 
-    private static void AssertBitIdentical(double[] expected, double[] actual, string name)
+    private static void AssertBitIdentical(long[] expected, long[] actual, string name)
     {
         Assert.Equal(expected.Length, actual.Length);
         for (var j = 0; j < expected.Length; j++)
-            if (BitConverter.DoubleToInt64Bits(expected[j]) != BitConverter.DoubleToInt64Bits(actual[j]))
-                Assert.Fail($"{name}[{j}]: expected {expected[j]:R}, got {actual[j]:R}");
+            if (expected[j] != actual[j]) Assert.Fail($"{name}[{j}]: expected {expected[j]}, got {actual[j]}");
     }
 }

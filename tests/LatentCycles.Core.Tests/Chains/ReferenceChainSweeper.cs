@@ -58,14 +58,16 @@ internal sealed class ReferenceChainSweeper
 
         rng.NextBlock(out var u, out _, out _, out _);
         var zNext = SampleCategorical(p, u);
+        var fixedPoint = new long[k];
+        for (var j = 0; j < k; j++) fixedPoint[j] = ChainStatistics.ToFixedPoint(p[j]);
 
         st.C[zPrev * k + zNext] += 1;
         var pRow = st.P.AsSpan(zPrev * k, k);
         var gp = st.GP.AsSpan(zNext * k, k);
         for (var j = 0; j < k; j++)
         {
-            pRow[j] += p[j];
-            gp[j] += p[j];
+            pRow[j] += fixedPoint[j];
+            gp[j] += fixedPoint[j];
         }
         var sx = st.Sx.AsSpan((zPrev * k + zNext) * n, n);
         var g = st.G.AsSpan(zNext * n * k, n * k);
@@ -73,7 +75,7 @@ internal sealed class ReferenceChainSweeper
         {
             sx[i] += 1;
             var gi = g.Slice(i * k, k);
-            for (var j = 0; j < k; j++) gi[j] += p[j];
+            for (var j = 0; j < k; j++) gi[j] += fixedPoint[j];
         }
         return zNext;
     }

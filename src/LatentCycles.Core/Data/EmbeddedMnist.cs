@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using System.IO.Compression;
 using System.Text;
 
 namespace LatentCycles.Core.Data;
@@ -38,18 +37,7 @@ public static class EmbeddedMnist
     /// </summary>
     internal static BinaryImages Decode(Stream compressed)
     {
-        byte[] raw;
-        try
-        {
-            using var gzip = new GZipStream(compressed, CompressionMode.Decompress);
-            using var buffer = new MemoryStream();
-            gzip.CopyTo(buffer);
-            raw = buffer.ToArray();
-        }
-        catch (InvalidDataException e)
-        {
-            throw new DataFormatException($"{Name}: corrupt gzip data ({e.Message})", e);
-        }
+        var raw = GzipContent.Decompress(compressed, Name);
 
         const int headerLength = 20;
         if (raw.Length < headerLength || !raw.AsSpan(0, Magic.Length).SequenceEqual(Magic))

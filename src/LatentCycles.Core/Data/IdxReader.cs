@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using System.IO.Compression;
 
 namespace LatentCycles.Core.Data;
 
@@ -59,18 +58,12 @@ public static class IdxReader
         {
             throw new DataFormatException($"{path}: no such file", e);
         }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new DataFormatException($"{path}: cannot read ({e.Message})", e);
+        }
         if (bytes.Length < 2 || bytes[0] != 0x1f || bytes[1] != 0x8b) return bytes;
-        try
-        {
-            using var gzip = new GZipStream(new MemoryStream(bytes), CompressionMode.Decompress);
-            using var buffer = new MemoryStream();
-            gzip.CopyTo(buffer);
-            return buffer.ToArray();
-        }
-        catch (InvalidDataException e)
-        {
-            throw new DataFormatException($"{path}: corrupt gzip data ({e.Message})", e);
-        }
+        return GzipContent.Decompress(new MemoryStream(bytes), path);
     }
 
     /// <summary>

@@ -41,7 +41,7 @@ internal static class EvalCommand
                 throw new CliException($"--draws-per-state must be at least {ModelEvaluator.DefaultBatches}, got {drawsPerState}");
             var (_, dataReference) = RunAccess.ReadConfig(path);
             var state = RunAccess.LoadState(path, parseResult.GetValue(round));
-            var split = RunAccess.LoadData(dataReference);
+            var split = DataSetLoader.Load(dataReference);
             if (split.Train.PixelCount != state.Parameters.N)
                 throw new CliException($"{path}: the model has N = {state.Parameters.N} pixels but the data {dataReference} has {split.Train.PixelCount}");
 

@@ -39,18 +39,6 @@ public sealed class SerializationTests() : TestKit(TrainingHocon.Base)
     }
 
     [Fact]
-    public void BlockStatistics_round_trips_through_the_binary_serializer()
-    {
-        var message = new BlockStatistics(4, 6, Statistics(), [3, 2, 1]);
-
-        var copy = RoundTrip(message);
-
-        Assert.Equal((message.Round, message.BlockId), (copy.Round, copy.BlockId));
-        Assert.Equal(message.EndStates, copy.EndStates);
-        AssertSameStatistics(message.Statistics, copy.Statistics);
-    }
-
-    [Fact]
     public void Checkpoint_round_trips_through_the_binary_serializer()
     {
         var state = TrainingState.Start(Config, TrainingFixtures.SyntheticData().Train);
@@ -77,9 +65,9 @@ public sealed class SerializationTests() : TestKit(TrainingHocon.Base)
     [Fact]
     public void Truncated_bytes_are_a_format_error_not_a_crash()
     {
-        var bytes = TrainingMessageSerializer.Encode(new BlockStatistics(4, 6, Statistics(), [3, 2, 1]));
+        var bytes = TrainingMessageSerializer.Encode(new NodeStatistics(4, Statistics(), [new BlockStates(6, [3, 2, 1])]));
 
-        var error = Assert.Throws<CheckpointFormatException>(() => TrainingMessageSerializer.Decode(bytes[..^2], "BS"));
+        var error = Assert.Throws<CheckpointFormatException>(() => TrainingMessageSerializer.Decode(bytes[..^2], "NS"));
 
         Assert.Contains("truncated", error.Message);
     }

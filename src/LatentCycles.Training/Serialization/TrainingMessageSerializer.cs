@@ -21,7 +21,6 @@ public sealed class TrainingMessageSerializer(ExtendedActorSystem system) : Seri
 
     private const string RoundStartedManifest = "RS";
     private const string NodeStatisticsManifest = "NS";
-    private const string BlockStatisticsManifest = "BS";
     internal const string CheckpointManifest = "CP";
     private const string CheckpointTakenManifest = "CT";
 
@@ -31,7 +30,6 @@ public sealed class TrainingMessageSerializer(ExtendedActorSystem system) : Seri
     {
         RoundStarted => RoundStartedManifest,
         NodeStatistics => NodeStatisticsManifest,
-        BlockStatistics => BlockStatisticsManifest,
         Checkpoint => CheckpointManifest,
         CheckpointTaken => CheckpointTakenManifest,
         _ => throw new ArgumentException($"{o.GetType()} has no binary form in {nameof(TrainingMessageSerializer)}"),
@@ -60,12 +58,6 @@ public sealed class TrainingMessageSerializer(ExtendedActorSystem system) : Seri
                     WriteStatistics(w, m.Statistics);
                     WriteBlocks(w, m.Blocks);
                     break;
-                case BlockStatistics m:
-                    w.Write(m.Round);
-                    w.Write(m.BlockId);
-                    WriteStatistics(w, m.Statistics);
-                    WriteBytes(w, m.EndStates);
-                    break;
                 case Checkpoint m:
                     WriteBytes(w, TrainingStateCodec.Encode(m.State));
                     w.Write(m.History.Count);
@@ -91,7 +83,6 @@ public sealed class TrainingMessageSerializer(ExtendedActorSystem system) : Seri
             {
                 RoundStartedManifest => new RoundStarted(r.ReadInt32(), TrainingStateCodec.DecodeConfig(ReadBytes(r)), ReadParameters(r), ReadBlocks(r)),
                 NodeStatisticsManifest => new NodeStatistics(r.ReadInt32(), ReadStatistics(r), ReadBlocks(r)),
-                BlockStatisticsManifest => new BlockStatistics(r.ReadInt32(), r.ReadInt32(), ReadStatistics(r), ReadBytes(r)),
                 CheckpointManifest => ReadCheckpoint(r),
                 CheckpointTakenManifest => new CheckpointTaken(r.ReadInt32()),
                 _ => throw new CheckpointFormatException($"unknown message manifest '{manifest}'"),

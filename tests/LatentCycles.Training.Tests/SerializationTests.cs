@@ -39,6 +39,33 @@ public sealed class SerializationTests() : TestKit(TrainingHocon.Base)
     }
 
     [Fact]
+    public void Statistics_keep_every_long_exactly_including_negative_and_extreme_values()
+    {
+        var statistics = Statistics();
+        long[] extremes = [0, 1, 127, 128, 16383, 16384, -1, long.MinValue, long.MaxValue, 1L << 63 >>> 1];
+        extremes.CopyTo(statistics.Sx, 3);
+
+        var copy = RoundTrip(new NodeStatistics(0, statistics, []));
+
+        AssertSameStatistics(statistics, copy.Statistics);
+    }
+
+    [Fact]
+    public void Statistics_of_an_MNIST_like_sweep_travel_in_under_a_third_of_their_raw_size()
+    {
+        const int k = 10, n = 784, chains = 256;
+        var parameters = ChainBenchmark.MnistLikeParameters(k, n, 3);
+        var statistics = new ChainStatistics(k, n);
+        var states = Enumerable.Range(0, chains).Select(c => (byte)(c % k)).ToArray();
+        new ChainSweeper(k, n).Advance(new PreparedParameters(parameters), 5, 0, 0, states, 1, statistics);
+        var rawBytes = 8L * (statistics.C.Length + statistics.P.Length + statistics.Sx.Length + statistics.G.Length + statistics.GP.Length);
+
+        var bytes = TrainingMessageSerializer.Encode(new NodeStatistics(0, statistics, []));
+
+        Assert.InRange(bytes.Length, 1, rawBytes / 3);
+    }
+
+    [Fact]
     public void Checkpoint_round_trips_through_the_binary_serializer()
     {
         var state = TrainingState.Start(Config, TrainingFixtures.SyntheticData().Train);

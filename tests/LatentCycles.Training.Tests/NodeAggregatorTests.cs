@@ -9,7 +9,7 @@ namespace LatentCycles.Training.Tests;
 public sealed class NodeAggregatorTests() : TestKit(TrainingHocon.Base)
 {
     [Fact]
-    public void Blocks_handed_over_in_any_order_are_summed_in_block_order_over_two_rounds()
+    public void Blocks_handed_over_in_any_order_sum_to_the_statistics_of_one_thread_over_two_rounds()
     {
         var data = TrainingFixtures.SyntheticData();
         var config = TrainingFixtures.SmallConfig();
@@ -40,7 +40,7 @@ public sealed class NodeAggregatorTests() : TestKit(TrainingHocon.Base)
         }
     }
 
-    /// <summary>What one thread computes: every block in order from the same start states, summed in order.</summary>
+    /// <summary>What one thread computes: every block in order from the same start states, each into its own buffer, summed in order.</summary>
     private static (ChainStatistics Sum, byte[] EndStates) SequentialRound(TrainingConfig config, int round, TrainingState state, byte[] chainStates)
     {
         var n = state.Parameters.N;

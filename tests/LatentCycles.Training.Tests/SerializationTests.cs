@@ -39,15 +39,30 @@ public sealed class SerializationTests() : TestKit(TrainingHocon.Base)
     }
 
     [Fact]
-    public void BlockStatistics_round_trips_through_the_binary_serializer()
+    public void Statistics_keep_every_long_exactly_including_negative_and_extreme_values()
     {
-        var message = new BlockStatistics(4, 6, Statistics(), [3, 2, 1]);
+        var statistics = Statistics();
+        long[] extremes = [0, 1, 127, 128, 16383, 16384, -1, long.MinValue, long.MaxValue, 1L << 63 >>> 1];
+        extremes.CopyTo(statistics.Sx, 3);
 
-        var copy = RoundTrip(message);
+        var copy = RoundTrip(new NodeStatistics(0, statistics, []));
 
-        Assert.Equal((message.Round, message.BlockId), (copy.Round, copy.BlockId));
-        Assert.Equal(message.EndStates, copy.EndStates);
-        AssertSameStatistics(message.Statistics, copy.Statistics);
+        AssertSameStatistics(statistics, copy.Statistics);
+    }
+
+    [Fact]
+    public void Statistics_of_an_MNIST_like_sweep_travel_in_under_a_third_of_their_raw_size()
+    {
+        const int k = 10, n = 784, chains = 256;
+        var parameters = ChainBenchmark.MnistLikeParameters(k, n, 3);
+        var statistics = new ChainStatistics(k, n);
+        var states = Enumerable.Range(0, chains).Select(c => (byte)(c % k)).ToArray();
+        new ChainSweeper(k, n).Advance(new PreparedParameters(parameters), 5, 0, 0, states, 1, statistics);
+        var rawBytes = 8L * (statistics.C.Length + statistics.P.Length + statistics.Sx.Length + statistics.G.Length + statistics.GP.Length);
+
+        var bytes = TrainingMessageSerializer.Encode(new NodeStatistics(0, statistics, []));
+
+        Assert.InRange(bytes.Length, 1, rawBytes / 3);
     }
 
     [Fact]
@@ -77,9 +92,9 @@ public sealed class SerializationTests() : TestKit(TrainingHocon.Base)
     [Fact]
     public void Truncated_bytes_are_a_format_error_not_a_crash()
     {
-        var bytes = TrainingMessageSerializer.Encode(new BlockStatistics(4, 6, Statistics(), [3, 2, 1]));
+        var bytes = TrainingMessageSerializer.Encode(new NodeStatistics(4, Statistics(), [new BlockStates(6, [3, 2, 1])]));
 
-        var error = Assert.Throws<CheckpointFormatException>(() => TrainingMessageSerializer.Decode(bytes[..^2], "BS"));
+        var error = Assert.Throws<CheckpointFormatException>(() => TrainingMessageSerializer.Decode(bytes[..^2], "NS"));
 
         Assert.Contains("truncated", error.Message);
     }

@@ -1,13 +1,12 @@
 using Akka.Actor;
 using LatentCycles.Core.Chains;
-using LatentCycles.Core.Training;
 using LatentCycles.Training.Protocol;
 
 namespace LatentCycles.Training.Actors;
 
 /// <summary>
 /// Runs blocks of chains on the chain dispatcher (one worker per thread). Owns its <see cref="ChainSweeper"/>, whose
-/// scratch buffers keep the hot loop free of allocation; the statistics buffer is lent by the aggregator.
+/// scratch buffers keep the hot loop free of allocation; the statistics accumulator is lent by the aggregator.
 /// </summary>
 public sealed class ChainWorker : ReceiveActor
 {
@@ -24,12 +23,15 @@ public sealed class ChainWorker : ReceiveActor
     private void Run(RunBlock work)
     {
         var prepared = work.Prepared;
+        var (first, count) = work.Config.Block(work.BlockId);
+        if (work.States.Length != count)
+            throw new ArgumentException($"block {work.BlockId} has {count} chains, got {work.States.Length} states");
         if (_sweeper is null || _sweeperShape != (prepared.K, prepared.N))
         {
             _sweeper = new ChainSweeper(prepared.K, prepared.N);
             _sweeperShape = (prepared.K, prepared.N);
         }
-        BlockRunner.Run(work.Config, work.Round, prepared, work.BlockId, work.States, _sweeper, work.Statistics);
-        Sender.Tell(new BlockStatistics(work.Round, work.BlockId, work.Statistics, work.States));
+        _sweeper.Advance(prepared, work.Config.Seed, (uint)work.Round, first, work.States, work.Config.Sweeps, work.Accumulator);
+        Sender.Tell(new BlockDone(work.Round, work.BlockId, work.States));
     }
 }

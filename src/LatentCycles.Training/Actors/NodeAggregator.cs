@@ -5,25 +5,33 @@ using LatentCycles.Training.Protocol;
 namespace LatentCycles.Training.Actors;
 
 /// <summary>
-/// One per node: receives a round's parameters once, prepares them once (<see cref="PreparedParameters"/>, shared
-/// read-only by its workers), hands the round's blocks to idle chain workers one at a time, and sums the returned
-/// statistics in block-id order, so the sum is bit-identical whichever worker ran which block. Statistics buffers
-/// (about a megabyte each) are pooled across blocks and rounds.
+/// One per node: receives an assignment (<see cref="RoundStarted"/>: a round's parameters and some of its blocks),
+/// prepares the parameters once (<see cref="PreparedParameters"/>, shared read-only by its workers), hands the blocks to
+/// idle chain workers one at a time, and answers with one <see cref="NodeStatistics"/>: the sum of the workers'
+/// accumulators and every block's end states in block-id order. Each worker adds all the blocks it runs in an
+/// assignment into its own accumulator, cleared once per assignment; the statistics are integers, so the sum is the
+/// same bits whichever worker ran which block. Assignments are served one at a time, in arrival order.
 /// </summary>
-public sealed class NodeAggregator : ReceiveActor
+public sealed class NodeAggregator : ReceiveActor, IWithUnboundedStash
 {
-    private readonly Queue<IActorRef> _idleWorkers = new();
-    private readonly Stack<ChainStatistics> _pool = new();
-    private ChainStatistics? _sum;
-    private RoundInFlight? _round;
+    private readonly List<WorkerSlot> _workers = [];
+    private readonly Queue<WorkerSlot> _idle = new();
+    private Assignment? _assignment;
 
     public NodeAggregator(int workerCount)
     {
         if (workerCount < 1) throw new ArgumentOutOfRangeException(nameof(workerCount), $"a node needs at least 1 chain worker, got {workerCount}");
-        for (var j = 0; j < workerCount; j++) _idleWorkers.Enqueue(Context.ActorOf(ChainWorker.Props(), $"chain-worker-{j}"));
+        for (var j = 0; j < workerCount; j++)
+        {
+            var slot = new WorkerSlot(Context.ActorOf(ChainWorker.Props(), $"chain-worker-{j}"));
+            _workers.Add(slot);
+            _idle.Enqueue(slot);
+        }
         Receive<RoundStarted>(Start);
-        Receive<BlockStatistics>(Collect);
+        Receive<BlockDone>(Collect);
     }
+
+    public IStash Stash { get; set; } = null!;
 
     public static Props Props(int workerCount) => Akka.Actor.Props.Create(() => new NodeAggregator(workerCount));
 
@@ -32,72 +40,85 @@ public sealed class NodeAggregator : ReceiveActor
 
     private void Start(RoundStarted message)
     {
-        var parameters = message.Parameters;
-        if (_sum is null || _sum.K != parameters.K || _sum.N != parameters.N)
+        if (_assignment is not null)
         {
-            _pool.Clear();
-            _sum = new ChainStatistics(parameters.K, parameters.N);
-        }
-        _sum.Clear();
-        var blocks = message.Blocks.OrderBy(b => b.BlockId).ToArray();
-        _round = new RoundInFlight(message, Sender, new PreparedParameters(parameters), blocks);
-        if (blocks.Length == 0) Reply(_round);
-        else Dispatch();
-    }
-
-    private void Dispatch()
-    {
-        var round = _round!;
-        while (round.NextToSend < round.Blocks.Length && _idleWorkers.Count > 0)
-        {
-            var block = round.Blocks[round.NextToSend++];
-            var buffer = _pool.Count > 0 ? _pool.Pop() : new ChainStatistics(round.Prepared.K, round.Prepared.N);
-            _idleWorkers.Dequeue().Tell(new RunBlock(round.Message.Round, round.Message.Config, round.Prepared, block.BlockId,
-                (byte[])block.States.Clone(), buffer));
-        }
-    }
-
-    private void Collect(BlockStatistics done)
-    {
-        _idleWorkers.Enqueue(Sender);
-        var round = _round;
-        if (round is null || done.Round != round.Message.Round)
-        {
-            Release(done.Statistics);
+            Stash.Stash();
             return;
         }
-        round.Received[Array.FindIndex(round.Blocks, b => b.BlockId == done.BlockId)] = done;
-        while (round.NextToMerge < round.Blocks.Length && round.Received[round.NextToMerge] is { } next)
+        var prepared = new PreparedParameters(message.Parameters);
+        foreach (var slot in _workers) slot.Reset(prepared.K, prepared.N);
+        var blocks = message.Blocks.OrderBy(b => b.BlockId).ToArray();
+        _assignment = new Assignment(message, Sender, prepared, blocks);
+        if (blocks.Length == 0) Reply(_assignment);
+        else Dispatch(_assignment);
+    }
+
+    private void Dispatch(Assignment assignment)
+    {
+        while (assignment.NextToSend < assignment.Blocks.Length && _idle.Count > 0)
         {
-            _sum!.Add(next.Statistics);
-            Release(next.Statistics);
-            round.EndStates[round.NextToMerge] = new BlockStates(next.BlockId, next.EndStates);
-            round.Received[round.NextToMerge++] = null;
+            var block = assignment.Blocks[assignment.NextToSend++];
+            var slot = _idle.Dequeue();
+            slot.Used = true;
+            slot.Worker.Tell(new RunBlock(assignment.Message.Round, assignment.Message.Config, assignment.Prepared, block.BlockId,
+                (byte[])block.States.Clone(), slot.Accumulator!));
         }
-        if (round.NextToMerge == round.Blocks.Length) Reply(round);
-        else Dispatch();
     }
 
-    private void Reply(RoundInFlight round)
+    private void Collect(BlockDone done)
     {
-        round.ReplyTo.Tell(new NodeStatistics(round.Message.Round, _sum!, round.EndStates));
-        _round = null;
+        _idle.Enqueue(_workers.First(w => w.Worker.Equals(Sender)));
+        var assignment = _assignment!;
+        var index = Array.FindIndex(assignment.Blocks, b => b.BlockId == done.BlockId);
+        assignment.EndStates[index] = new BlockStates(done.BlockId, done.EndStates);
+        if (++assignment.Done == assignment.Blocks.Length) Reply(assignment);
+        else Dispatch(assignment);
     }
 
-    private void Release(ChainStatistics buffer)
+    private void Reply(Assignment assignment)
     {
-        if (_sum is not null && buffer.K == _sum.K && buffer.N == _sum.N) _pool.Push(buffer);
+        var used = _workers.Where(w => w.Used).ToList();
+        var totalSlot = used.Count > 0 ? used[0] : _workers[0];
+        var total = totalSlot.Accumulator!;
+        foreach (var other in used.Skip(1)) total.Add(other.Accumulator!);
+        // A remote reply is serialized later on the remoting thread: hand its buffer over instead of clearing it at the
+        // next assignment while it may still be being written.
+        if (assignment.ReplyTo is not IActorRefScope { IsLocal: true }) totalSlot.HandOver();
+        assignment.ReplyTo.Tell(new NodeStatistics(assignment.Message.Round, total, assignment.EndStates));
+        _assignment = null;
+        Stash.UnstashAll();
     }
 
-    private sealed class RoundInFlight(RoundStarted message, IActorRef replyTo, PreparedParameters prepared, BlockStates[] blocks)
+    /// <summary>A chain worker and its accumulator (K·K·N·2 longs, reused across assignments unless handed over).</summary>
+    private sealed class WorkerSlot(IActorRef worker)
+    {
+        public IActorRef Worker { get; } = worker;
+        public ChainStatistics? Accumulator { get; private set; }
+        public bool Used { get; set; }
+
+        /// <summary>Makes the accumulator zero and of shape (K, N) for a new assignment, clearing only what was written.</summary>
+        public void Reset(int k, int n)
+        {
+            if (Accumulator is null || Accumulator.K != k || Accumulator.N != n) Accumulator = new ChainStatistics(k, n);
+            else if (Used) Accumulator.Clear();
+            Used = false;
+        }
+
+        public void HandOver()
+        {
+            Accumulator = null;
+            Used = false;
+        }
+    }
+
+    private sealed class Assignment(RoundStarted message, IActorRef replyTo, PreparedParameters prepared, BlockStates[] blocks)
     {
         public RoundStarted Message { get; } = message;
         public IActorRef ReplyTo { get; } = replyTo;
         public PreparedParameters Prepared { get; } = prepared;
         public BlockStates[] Blocks { get; } = blocks;
-        public BlockStatistics?[] Received { get; } = new BlockStatistics?[blocks.Length];
         public BlockStates[] EndStates { get; } = new BlockStates[blocks.Length];
         public int NextToSend { get; set; }
-        public int NextToMerge { get; set; }
+        public int Done { get; set; }
     }
 }

@@ -1,4 +1,8 @@
+using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using LatentCycles.Core.Random;
 
 namespace LatentCycles.Core.Chains;
@@ -6,41 +10,59 @@ namespace LatentCycles.Core.Chains;
 /// <summary>
 /// Advances blocks of persistent chains x_t → z_t ~ p(·|x_t) → x_{t+1} ~ q(·|z_t) (MODEL.md §1) and
 /// accumulates their two-step statistics (§3). One sweeper per thread: it owns scratch buffers so the
-/// hot loop allocates nothing. Hand-written because it is the hot loop of the whole trainer.
+/// hot loop allocates nothing. Hand-written because it is the hot loop of the whole trainer: with AVX2 the
+/// N uniforms of a step come from the 8-lane Philox and are compared with the thresholds eight at a time
+/// into a bit mask, and the encoder sums and statistics use 4-lane double vectors. Every double is summed in
+/// the same order as the plain scalar loops, so the results are bit-identical with or without AVX2.
 /// </summary>
 public sealed class ChainSweeper
 {
     private readonly int _k, _n;
+    private readonly bool _eightLane;
+    private readonly int _zLane;
     private readonly int[] _active;
     private readonly double[] _logits;
     private readonly double[] _probabilities;
 
-    public ChainSweeper(int k, int n)
+    public ChainSweeper(int k, int n) : this(k, n, Philox4x32.IsEightLaneSupported) { }
+
+    /// <param name="eightLane">Use the AVX2 path (tests force the scalar fallback with false).</param>
+    internal ChainSweeper(int k, int n, bool eightLane)
     {
+        if (eightLane && !Philox4x32.IsEightLaneSupported)
+            throw new PlatformNotSupportedException("the 8-lane chain sweep needs AVX2");
         _k = k;
         _n = n;
+        _eightLane = eightLane;
+        _zLane = (n + 3) / 4 % 8;
         _active = new int[n];
-        _logits = new double[k];
-        _probabilities = new double[k];
+        var paddedK = (k + PreparedParameters.EncoderRowAlignment - 1) / PreparedParameters.EncoderRowAlignment
+            * PreparedParameters.EncoderRowAlignment;
+        _logits = new double[paddedK];
+        _probabilities = new double[paddedK];
     }
 
     /// <summary>
     /// Advances each chain of a block <paramref name="sweeps"/> steps. <paramref name="states"/> holds the
     /// latent state of chains <paramref name="firstChainId"/>, … on entry and their new states on return.
-    /// Chain c's draws in sweep s of round r come from the stream (seed, Chain, c, r, s).
+    /// Chain c's draws in sweep s of round r come from the stream (seed, Chain, c, r, s): blocks 0 … ⌈N/4⌉−1
+    /// give the pixels four at a time, the next block's first word gives z.
     /// </summary>
     public void Advance(PreparedParameters prepared, ulong seed, uint round, int firstChainId, Span<byte> states,
         int sweeps, ChainStatistics statistics)
     {
         if (prepared.K != _k || prepared.N != _n || statistics.K != _k || statistics.N != _n)
             throw new ArgumentException("sweeper, parameters and statistics differ in shape");
+        if (sweeps < 0) throw new ArgumentOutOfRangeException(nameof(sweeps), $"sweeps must not be negative, got {sweeps}");
+        foreach (var state in states)
+            if (state >= _k) throw new ArgumentException($"chain state {state} is not below K = {_k}", nameof(states));
         for (var c = 0; c < states.Length; c++)
         {
             int z = states[c];
             for (var s = 0; s < sweeps; s++)
             {
-                var rng = new CounterRandom(seed, StreamPurpose.Chain, (uint)(firstChainId + c), round, (uint)s);
-                z = Step(prepared, ref rng, z, statistics);
+                var stream = new CounterRandom(seed, StreamPurpose.Chain, (uint)(firstChainId + c), round, (uint)s);
+                z = Step(prepared, ref stream, z, statistics);
             }
             states[c] = (byte)z;
         }
@@ -48,46 +70,81 @@ public sealed class ChainSweeper
     }
 
     /// <summary>One transition z_{t-1} → x_t → z_t, with its statistics. Returns z_t.</summary>
-    private int Step(PreparedParameters prepared, ref CounterRandom rng, int zPrev, ChainStatistics st)
+    private int Step(PreparedParameters prepared, ref CounterRandom stream, int zPrev, ChainStatistics statistics)
     {
-        int k = _k, n = _n;
-        var active = SampleVisible(prepared.DecoderThreshold.AsSpan(zPrev * n, n), ref rng);
-        EncoderProbabilities(prepared, active);
-        var p = _probabilities;
-
-        rng.NextBlock(out var u, out _, out _, out _);
-        var zNext = SampleCategorical(p, u);
-
-        st.C[zPrev * k + zNext] += 1;
-        var pRow = st.P.AsSpan(zPrev * k, k);
-        var gp = st.GP.AsSpan(zNext * k, k);
-        for (var j = 0; j < k; j++)
-        {
-            pRow[j] += p[j];
-            gp[j] += p[j];
-        }
-        var sx = st.Sx.AsSpan((zPrev * k + zNext) * n, n);
-        var g = st.G.AsSpan(zNext * n * k, n * k);
-        foreach (var i in active)
-        {
-            sx[i] += 1;
-            var gi = g.Slice(i * k, k);
-            for (var j = 0; j < k; j++) gi[j] += p[j];
-        }
+        uint zWord;
+        var activeCount = _eightLane
+            ? SampleVisibleEightLane(prepared, zPrev, in stream, out zWord)
+            : SampleVisibleScalar(prepared, zPrev, ref stream, out zWord);
+        EncoderProbabilities(prepared, activeCount);
+        var zNext = SampleCategorical(_probabilities.AsSpan(0, _k), zWord);
+        Accumulate(statistics, zPrev, zNext, activeCount);
         return zNext;
     }
 
-    /// <summary>Draws x ~ q(·|z) from the thresholds of row z; returns the indices of the pixels that are 1.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private ReadOnlySpan<int> SampleVisible(ReadOnlySpan<uint> threshold, ref CounterRandom rng)
+    /// <summary>
+    /// Draws x ~ q(·|z) into the ascending list of active pixels and returns its length; <paramref name="zWord"/>
+    /// is the first word of the block after the pixel blocks. Eight Philox blocks (32 pixels) per batch: the
+    /// words are compared with the interleaved thresholds, packed to bytes, put back into pixel order by a byte
+    /// shuffle (a 4×4 transpose per 16 pixels) and read out as one 32-bit mask.
+    /// </summary>
+    private int SampleVisibleEightLane(PreparedParameters prepared, int z, in CounterRandom stream, out uint zWord)
+    {
+        const int batchPixels = PreparedParameters.PixelsPerBatch;
+        var batches = prepared.Batches;
+        ref var thresholds = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(prepared.InterleavedThresholds),
+            z * batches * batchPixels);
+        ref var active = ref MemoryMarshal.GetArrayDataReference(_active);
+        uint key0 = stream.Key0, key1 = stream.Key1;
+        var counter1 = Vector256.Create(stream.Counter1);
+        var counter2 = Vector256.Create(stream.Counter2);
+        var counter3 = Vector256.Create(stream.Counter3);
+        var blockIndex = Vector256.Create(0u, 1, 2, 3, 4, 5, 6, 7);
+        var signBit = Vector256.Create(0x8000_0000u);
+        var toPixelOrder = Vector256.Create(
+            (byte)0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15,
+            0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
+        var count = 0;
+        var word0 = Vector256<uint>.Zero;
+        for (var batch = 0; batch < batches; batch++)
+        {
+            word0 = blockIndex;
+            var word1 = counter1;
+            var word2 = counter2;
+            var word3 = counter3;
+            Philox4x32.Block8(key0, key1, ref word0, ref word1, ref word2, ref word3);
+            blockIndex += Vector256.Create(8u);
+
+            ref var t = ref Unsafe.Add(ref thresholds, batch * batchPixels);
+            var below0 = Avx2.CompareGreaterThan(Vector256.LoadUnsafe(ref t), (word0 ^ signBit).AsInt32());
+            var below1 = Avx2.CompareGreaterThan(Vector256.LoadUnsafe(ref t, 8), (word1 ^ signBit).AsInt32());
+            var below2 = Avx2.CompareGreaterThan(Vector256.LoadUnsafe(ref t, 16), (word2 ^ signBit).AsInt32());
+            var below3 = Avx2.CompareGreaterThan(Vector256.LoadUnsafe(ref t, 24), (word3 ^ signBit).AsInt32());
+            var bytes = Avx2.PackSignedSaturate(Avx2.PackSignedSaturate(below0, below1), Avx2.PackSignedSaturate(below2, below3));
+            var mask = (uint)Avx2.MoveMask(Avx2.Shuffle(bytes.AsByte(), toPixelOrder));
+
+            var firstPixel = batch * batchPixels;
+            while (mask != 0)
+            {
+                Unsafe.Add(ref active, count++) = firstPixel + BitOperations.TrailingZeroCount(mask);
+                mask &= mask - 1;
+            }
+        }
+        zWord = word0.GetElement(_zLane);
+        return count;
+    }
+
+    /// <summary>The scalar fallback of <see cref="SampleVisibleEightLane"/>: one block of four pixels at a time.</summary>
+    private int SampleVisibleScalar(PreparedParameters prepared, int z, ref CounterRandom stream, out uint zWord)
     {
         var n = _n;
-        var count = 0;
+        var threshold = prepared.DecoderThreshold.AsSpan(z * n, n);
         var active = _active;
+        var count = 0;
         var i = 0;
         for (; i + 4 <= n; i += 4)
         {
-            rng.NextBlock(out var a, out var b, out var c, out var d);
+            stream.NextBlock(out var a, out var b, out var c, out var d);
             active[count] = i; count += a < threshold[i] ? 1 : 0;
             active[count] = i + 1; count += b < threshold[i + 1] ? 1 : 0;
             active[count] = i + 2; count += c < threshold[i + 2] ? 1 : 0;
@@ -95,30 +152,82 @@ public sealed class ChainSweeper
         }
         if (i < n)
         {
-            rng.NextBlock(out var a, out var b, out var c, out _);
-            Span<uint> tail = [a, b, c];
+            stream.NextBlock(out var a, out var b, out var c, out _);
             for (var j = 0; i < n; i++, j++)
             {
                 active[count] = i;
-                count += tail[j] < threshold[i] ? 1 : 0;
+                count += (j == 0 ? a : j == 1 ? b : c) < threshold[i] ? 1 : 0;
             }
         }
-        return new ReadOnlySpan<int>(active, 0, count);
+        stream.NextBlock(out zWord, out _, out _, out _);
+        return count;
     }
 
-    /// <summary>p(·|x) = softmax(b + Σ_{i active} W[·, i]) into the probability buffer.</summary>
-    private void EncoderProbabilities(PreparedParameters prepared, ReadOnlySpan<int> active)
+    /// <summary>
+    /// p(·|x) = softmax(b + Σ_{i active} W[·, i]) into the probability buffer. Sixteen logits at a time in four
+    /// independent vector sums, each lane adding the rows in pixel order like the scalar sum.
+    /// </summary>
+    private void EncoderProbabilities(PreparedParameters prepared, int activeCount)
     {
-        var k = _k;
-        var logits = _logits;
-        prepared.Parameters.B.CopyTo(logits, 0);
-        var rows = prepared.EncoderRows;
-        foreach (var i in active)
+        var paddedK = prepared.PaddedK;
+        ref var rows = ref MemoryMarshal.GetArrayDataReference(prepared.PaddedEncoderRows);
+        ref var bias = ref MemoryMarshal.GetArrayDataReference(prepared.PaddedBias);
+        ref var active = ref MemoryMarshal.GetArrayDataReference(_active);
+        ref var logits = ref MemoryMarshal.GetArrayDataReference(_logits);
+        for (nuint j = 0; j < (nuint)paddedK; j += PreparedParameters.EncoderRowAlignment)
         {
-            var row = rows.AsSpan(i * k, k);
-            for (var j = 0; j < k; j++) logits[j] += row[j];
+            var sum0 = Vector256.LoadUnsafe(ref bias, j);
+            var sum1 = Vector256.LoadUnsafe(ref bias, j + 4);
+            var sum2 = Vector256.LoadUnsafe(ref bias, j + 8);
+            var sum3 = Vector256.LoadUnsafe(ref bias, j + 12);
+            for (var a = 0; a < activeCount; a++)
+            {
+                ref var row = ref Unsafe.Add(ref rows, (nuint)Unsafe.Add(ref active, a) * (nuint)paddedK + j);
+                sum0 += Vector256.LoadUnsafe(ref row);
+                sum1 += Vector256.LoadUnsafe(ref row, 4);
+                sum2 += Vector256.LoadUnsafe(ref row, 8);
+                sum3 += Vector256.LoadUnsafe(ref row, 12);
+            }
+            sum0.StoreUnsafe(ref logits, j);
+            sum1.StoreUnsafe(ref logits, j + 4);
+            sum2.StoreUnsafe(ref logits, j + 8);
+            sum3.StoreUnsafe(ref logits, j + 12);
         }
-        Softmax(logits, _probabilities);
+        Softmax(_logits.AsSpan(0, _k), _probabilities);
+    }
+
+    /// <summary>Adds the step's terms to C, P, GP, Sx and G (layouts in <see cref="ChainStatistics"/>).</summary>
+    private void Accumulate(ChainStatistics statistics, int zPrev, int zNext, int activeCount)
+    {
+        int k = _k, n = _n;
+        ref var p = ref MemoryMarshal.GetArrayDataReference(_probabilities);
+        statistics.C[zPrev * k + zNext] += 1;
+        AddProbabilities(ref statistics.P[zPrev * k], ref p, k);
+        AddProbabilities(ref statistics.GP[zNext * k], ref p, k);
+        ref var sx = ref statistics.Sx[(zPrev * k + zNext) * n];
+        ref var g = ref statistics.G[zNext * n * k];
+        ref var active = ref MemoryMarshal.GetArrayDataReference(_active);
+        for (var a = 0; a < activeCount; a++)
+        {
+            var i = Unsafe.Add(ref active, a);
+            Unsafe.Add(ref sx, i) += 1;
+            AddProbabilities(ref Unsafe.Add(ref g, i * k), ref p, k);
+        }
+    }
+
+    /// <summary>target[0..k) += p[0..k), lane by lane.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void AddProbabilities(ref double target, ref double p, int k)
+    {
+        nuint j = 0;
+        for (; j + 4 <= (nuint)k; j += 4)
+            (Vector256.LoadUnsafe(ref target, j) + Vector256.LoadUnsafe(ref p, j)).StoreUnsafe(ref target, j);
+        if (j + 2 <= (nuint)k)
+        {
+            (Vector128.LoadUnsafe(ref target, j) + Vector128.LoadUnsafe(ref p, j)).StoreUnsafe(ref target, j);
+            j += 2;
+        }
+        if (j < (nuint)k) Unsafe.Add(ref target, j) += Unsafe.Add(ref p, j);
     }
 
     internal static void Softmax(ReadOnlySpan<double> logits, Span<double> probabilities)

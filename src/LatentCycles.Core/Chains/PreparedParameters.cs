@@ -4,10 +4,17 @@ namespace LatentCycles.Core.Chains;
 
 /// <summary>
 /// A round's parameters laid out for the chain sweep, computed once per round and shared read-only
-/// by every thread: Bernoulli thresholds for the decoder and encoder rows per pixel.
+/// by every thread: Bernoulli thresholds for the decoder and encoder rows per pixel, plus the padded
+/// and interleaved copies the vectorized sweep reads.
 /// </summary>
 public sealed class PreparedParameters
 {
+    /// <summary>Pixels per 8-lane Philox batch: 8 blocks of 4 words.</summary>
+    internal const int PixelsPerBatch = 32;
+
+    /// <summary>The encoder rows are padded to a multiple of this many doubles (four 4-lane vectors).</summary>
+    internal const int EncoderRowAlignment = 16;
+
     public PreparedParameters(ModelParameters parameters)
     {
         Parameters = parameters;
@@ -20,6 +27,26 @@ public sealed class PreparedParameters
         for (var kk = 0; kk < k; kk++)
             for (var i = 0; i < n; i++)
                 EncoderRows[i * k + kk] = parameters.W[kk * n + i];
+
+        PaddedK = (k + EncoderRowAlignment - 1) / EncoderRowAlignment * EncoderRowAlignment;
+        PaddedBias = new double[PaddedK];
+        parameters.B.CopyTo(PaddedBias, 0);
+        PaddedEncoderRows = new double[n * PaddedK];
+        for (var i = 0; i < n; i++)
+            EncoderRows.AsSpan(i * k, k).CopyTo(PaddedEncoderRows.AsSpan(i * PaddedK, k));
+
+        // A step draws ⌈N/4⌉ pixel blocks and one more for z: the batches cover blocks 0 … ⌈N/4⌉.
+        Batches = (n + 3) / 4 / 8 + 1;
+        InterleavedThresholds = new int[k * Batches * PixelsPerBatch];
+        for (var z = 0; z < k; z++)
+            for (var batch = 0; batch < Batches; batch++)
+                for (var word = 0; word < 4; word++)
+                    for (var lane = 0; lane < 8; lane++)
+                    {
+                        var i = batch * PixelsPerBatch + 4 * lane + word;
+                        var threshold = i < n ? DecoderThreshold[z * n + i] : 0u;
+                        InterleavedThresholds[(z * Batches + batch) * PixelsPerBatch + word * 8 + lane] = (int)(threshold ^ 0x8000_0000u);
+                    }
     }
 
     public ModelParameters Parameters { get; }
@@ -34,6 +61,25 @@ public sealed class PreparedParameters
 
     /// <summary><c>EncoderRows[i*K + k]</c> = W[k, i]: the encoder logits are b plus the rows of the active pixels.</summary>
     public double[] EncoderRows { get; }
+
+    /// <summary>K rounded up to a multiple of <see cref="EncoderRowAlignment"/>.</summary>
+    internal int PaddedK { get; }
+
+    /// <summary>b padded with zeros to <see cref="PaddedK"/>.</summary>
+    internal double[] PaddedBias { get; }
+
+    /// <summary><c>PaddedEncoderRows[i*PaddedK + k]</c> = W[k, i], zero for k ≥ K.</summary>
+    internal double[] PaddedEncoderRows { get; }
+
+    /// <summary>Number of 32-pixel batches a step draws (the last one also holds the z draw).</summary>
+    internal int Batches { get; }
+
+    /// <summary>
+    /// The thresholds in the order the 8-lane generator produces words, XOR 2³¹ so that a signed compare
+    /// orders them as unsigned: <c>[((z*Batches + batch)*4 + word)*8 + lane]</c> is pixel batch·32 + 4·lane + word
+    /// (block 8·batch + lane, word <c>word</c>); pixels past N get threshold 0, never active.
+    /// </summary>
+    internal int[] InterleavedThresholds { get; }
 
     public static uint BernoulliThreshold(double logit)
     {

@@ -1,0 +1,49 @@
+using System.CommandLine;
+using LatentCycles.Cli.Commands;
+
+namespace LatentCycles.Cli;
+
+/// <summary>
+/// The <c>latentcycles</c> program. Each command lives in <c>Commands/XxxCommand.cs</c> with a
+/// <c>static Command Create()</c> and follows <see cref="CommandConventions"/>. Exit codes: 0 success,
+/// 2 a user error (bad command line or <see cref="CliException"/>), 1 any other failure; errors are one
+/// line <c>error: …</c> on stderr.
+/// </summary>
+public static class Program
+{
+    public static int Main(string[] args) => Run(args, Console.Out, Console.Error);
+
+    public static RootCommand CreateRootCommand()
+    {
+        var root = new RootCommand("LatentCycles: a nonequilibrium latent-cycle generative model trained by actors");
+        root.Subcommands.Add(BenchCommand.Create());
+        return root;
+    }
+
+    /// <summary>Parses and runs <paramref name="args"/>, writing to the given streams; returns the exit code.</summary>
+    public static int Run(string[] args, TextWriter output, TextWriter error)
+    {
+        var parseResult = CreateRootCommand().Parse(args);
+        if (parseResult.Errors.Count > 0)
+        {
+            error.WriteLine($"error: {OneLine(string.Join("; ", parseResult.Errors.Select(e => e.Message)))}");
+            return 2;
+        }
+        try
+        {
+            return parseResult.Invoke(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false });
+        }
+        catch (CliException e)
+        {
+            error.WriteLine($"error: {OneLine(e.Message)}");
+            return 2;
+        }
+        catch (Exception e)
+        {
+            error.WriteLine($"error: {e.GetType().Name}: {OneLine(e.Message)}");
+            return 1;
+        }
+    }
+
+    private static string OneLine(string message) => message.ReplaceLineEndings(" ");
+}

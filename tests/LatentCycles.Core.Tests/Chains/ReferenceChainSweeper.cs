@@ -1,0 +1,152 @@
+using System.Runtime.CompilerServices;
+using LatentCycles.Core.Random;
+
+using LatentCycles.Core.Chains;
+
+namespace LatentCycles.Core.Tests.Chains;
+
+/// <summary>
+/// The readable scalar chain sweep (MODEL.md §1, §3) kept as the oracle: the optimized
+/// <see cref="ChainSweeper"/> must give bit-identical states and statistics.
+/// </summary>
+internal sealed class ReferenceChainSweeper
+{
+    private readonly int _k, _n;
+    private readonly int[] _active;
+    private readonly double[] _logits;
+    private readonly double[] _probabilities;
+
+    public ReferenceChainSweeper(int k, int n)
+    {
+        _k = k;
+        _n = n;
+        _active = new int[n];
+        _logits = new double[k];
+        _probabilities = new double[k];
+    }
+
+    /// <summary>
+    /// Advances each chain of a block <paramref name="sweeps"/> steps. <paramref name="states"/> holds the
+    /// latent state of chains <paramref name="firstChainId"/>, … on entry and their new states on return.
+    /// Chain c's draws in sweep s of round r come from the stream (seed, Chain, c, r, s).
+    /// </summary>
+    public void Advance(PreparedParameters prepared, ulong seed, uint round, int firstChainId, Span<byte> states,
+        int sweeps, ChainStatistics statistics)
+    {
+        if (prepared.K != _k || prepared.N != _n || statistics.K != _k || statistics.N != _n)
+            throw new ArgumentException("sweeper, parameters and statistics differ in shape");
+        for (var c = 0; c < states.Length; c++)
+        {
+            int z = states[c];
+            for (var s = 0; s < sweeps; s++)
+            {
+                var rng = new CounterRandom(seed, StreamPurpose.Chain, (uint)(firstChainId + c), round, (uint)s);
+                z = Step(prepared, ref rng, z, statistics);
+            }
+            states[c] = (byte)z;
+        }
+        statistics.Transitions += (long)states.Length * sweeps;
+    }
+
+    /// <summary>One transition z_{t-1} → x_t → z_t, with its statistics. Returns z_t.</summary>
+    private int Step(PreparedParameters prepared, ref CounterRandom rng, int zPrev, ChainStatistics st)
+    {
+        int k = _k, n = _n;
+        var active = SampleVisible(prepared.DecoderThreshold.AsSpan(zPrev * n, n), ref rng);
+        EncoderProbabilities(prepared, active);
+        var p = _probabilities;
+
+        rng.NextBlock(out var u, out _, out _, out _);
+        var zNext = SampleCategorical(p, u);
+
+        st.C[zPrev * k + zNext] += 1;
+        var pRow = st.P.AsSpan(zPrev * k, k);
+        var gp = st.GP.AsSpan(zNext * k, k);
+        for (var j = 0; j < k; j++)
+        {
+            pRow[j] += p[j];
+            gp[j] += p[j];
+        }
+        var sx = st.Sx.AsSpan((zPrev * k + zNext) * n, n);
+        var g = st.G.AsSpan(zNext * n * k, n * k);
+        foreach (var i in active)
+        {
+            sx[i] += 1;
+            var gi = g.Slice(i * k, k);
+            for (var j = 0; j < k; j++) gi[j] += p[j];
+        }
+        return zNext;
+    }
+
+    /// <summary>Draws x ~ q(·|z) from the thresholds of row z; returns the indices of the pixels that are 1.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private ReadOnlySpan<int> SampleVisible(ReadOnlySpan<uint> threshold, ref CounterRandom rng)
+    {
+        var n = _n;
+        var count = 0;
+        var active = _active;
+        var i = 0;
+        for (; i + 4 <= n; i += 4)
+        {
+            rng.NextBlock(out var a, out var b, out var c, out var d);
+            active[count] = i; count += a < threshold[i] ? 1 : 0;
+            active[count] = i + 1; count += b < threshold[i + 1] ? 1 : 0;
+            active[count] = i + 2; count += c < threshold[i + 2] ? 1 : 0;
+            active[count] = i + 3; count += d < threshold[i + 3] ? 1 : 0;
+        }
+        if (i < n)
+        {
+            rng.NextBlock(out var a, out var b, out var c, out _);
+            Span<uint> tail = [a, b, c];
+            for (var j = 0; i < n; i++, j++)
+            {
+                active[count] = i;
+                count += tail[j] < threshold[i] ? 1 : 0;
+            }
+        }
+        return new ReadOnlySpan<int>(active, 0, count);
+    }
+
+    /// <summary>p(·|x) = softmax(b + Σ_{i active} W[·, i]) into the probability buffer.</summary>
+    private void EncoderProbabilities(PreparedParameters prepared, ReadOnlySpan<int> active)
+    {
+        var k = _k;
+        var logits = _logits;
+        prepared.Parameters.B.CopyTo(logits, 0);
+        var rows = prepared.EncoderRows;
+        foreach (var i in active)
+        {
+            var row = rows.AsSpan(i * k, k);
+            for (var j = 0; j < k; j++) logits[j] += row[j];
+        }
+        Softmax(logits, _probabilities);
+    }
+
+    private static void Softmax(ReadOnlySpan<double> logits, Span<double> probabilities)
+    {
+        var max = double.NegativeInfinity;
+        foreach (var v in logits) max = Math.Max(max, v);
+        var sum = 0.0;
+        for (var j = 0; j < logits.Length; j++)
+        {
+            probabilities[j] = Math.Exp(logits[j] - max);
+            sum += probabilities[j];
+        }
+        var inv = 1.0 / sum;
+        for (var j = 0; j < logits.Length; j++) probabilities[j] *= inv;
+    }
+
+    /// <summary>Inverse-CDF draw of a category from probabilities p with a 32-bit uniform word.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int SampleCategorical(ReadOnlySpan<double> p, uint word)
+    {
+        var u = word * (1.0 / 4294967296.0);
+        var cumulative = 0.0;
+        for (var j = 0; j < p.Length - 1; j++)
+        {
+            cumulative += p[j];
+            if (u < cumulative) return j;
+        }
+        return p.Length - 1;
+    }
+}

@@ -1,0 +1,201 @@
+using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using LatentCycles.Core.Chains;
+using LatentCycles.Core.Data;
+using LatentCycles.Core.Model;
+using LatentCycles.Core.Observables;
+using LatentCycles.Core.Random;
+
+namespace LatentCycles.Core.Evaluation;
+
+/// <summary>
+/// A Monte Carlo estimate of the latent kernel M (MODEL.md §2) from <see cref="DrawsPerState"/> draws of x
+/// per latent state, split into independent batches: <see cref="Kernel"/> uses every draw,
+/// <see cref="BatchKernels"/>[b] only batch b's, so the batch-to-batch spread gives the error bar.
+/// </summary>
+public sealed record KernelEstimate(LatentKernel Kernel, IReadOnlyList<LatentKernel> BatchKernels, int DrawsPerState)
+{
+    public int K => Kernel.K;
+
+    /// <summary>Standard error of each entry of <see cref="Kernel"/>, K×K: sd over batches / √batches.</summary>
+    public double[] StandardErrors()
+    {
+        var k = K;
+        var errors = new double[k * k];
+        var samples = new double[BatchKernels.Count];
+        for (var e = 0; e < k * k; e++)
+        {
+            for (var b = 0; b < samples.Length; b++) samples[b] = BatchKernels[b].Values[e];
+            errors[e] = ModelEvaluator.StandardErrorOfMean(samples);
+        }
+        return errors;
+    }
+}
+
+/// <summary>Mean log-likelihood over a data set in nats, with the Monte Carlo error of the kernel estimate.</summary>
+public sealed record LikelihoodEstimate(double MeanNats, double StandardErrorNats);
+
+/// <summary>
+/// How to evaluate a model. The kernel is estimated afresh from the Evaluation streams of
+/// (<paramref name="Seed"/>, <paramref name="Round"/>) unless <paramref name="Kernel"/> is given (so a trainer
+/// can evaluate train and test data with one estimate); it must then belong to the same parameters.
+/// </summary>
+public sealed record EvaluationOptions(
+    ulong Seed,
+    uint Round = 0,
+    int DrawsPerState = ModelEvaluator.DefaultDrawsPerState,
+    int Batches = ModelEvaluator.DefaultBatches,
+    KernelEstimate? Kernel = null,
+    int TriangleCount = NonequilibriumObservables.DefaultTriangleCount);
+
+/// <summary>A model's likelihood on a data set and the observables of the kernel it was computed with.</summary>
+public sealed record ModelEvaluation(LikelihoodEstimate Likelihood, NonequilibriumObservables Observables, KernelEstimate Kernel);
+
+/// <summary>
+/// Evaluates a model from a fresh Monte Carlo sample of its latent kernel (MODEL.md §2 and §4), never from
+/// the training chains.
+/// </summary>
+public static class ModelEvaluator
+{
+    public const int DefaultDrawsPerState = 2000;
+    public const int DefaultBatches = 10;
+
+    /// <summary>
+    /// Estimates M(z → ·) = E_{x~q(·|z)}[p(·|x)] Rao-Blackwellized: for each z, <paramref name="drawsPerState"/>
+    /// draws x ~ q(·|z), each adding the whole vector p(·|x) to row z. The draws of state z in batch b come
+    /// from the stream (seed, Evaluation, z·batches + b, round, 0); each (z, b) fills its own row sum and the
+    /// batches are added in order, so the result does not depend on the number of threads.
+    /// </summary>
+    public static KernelEstimate EstimateKernel(ModelParameters parameters, ulong seed, uint round = 0,
+        int drawsPerState = DefaultDrawsPerState, int batches = DefaultBatches)
+    {
+        if (batches < 2) throw new ArgumentOutOfRangeException(nameof(batches), $"the error bar needs at least 2 batches, got {batches}");
+        if (drawsPerState < batches)
+            throw new ArgumentOutOfRangeException(nameof(drawsPerState), $"{drawsPerState} draws per state cannot fill {batches} batches");
+        if (!parameters.IsFinite()) throw new ArgumentException("the model parameters contain NaN or infinity");
+        if ((long)parameters.K * batches > uint.MaxValue) throw new ArgumentOutOfRangeException(nameof(batches), "too many batches for the stream ids");
+
+        var prepared = new PreparedParameters(parameters);
+        var k = parameters.K;
+        var rowSums = new double[k * batches][];
+        Parallel.For(0, k * batches, unit =>
+        {
+            int z = unit / batches, b = unit % batches;
+            var rng = new CounterRandom(seed, StreamPurpose.Evaluation, (uint)unit, round, 0);
+            rowSums[unit] = SumEncoderProbabilities(prepared, z, BatchDraws(drawsPerState, batches, b), ref rng);
+        });
+
+        var total = new double[k * k];
+        var batchKernels = new LatentKernel[batches];
+        for (var b = 0; b < batches; b++)
+        {
+            var weights = new double[k * k];
+            for (var z = 0; z < k; z++)
+            {
+                rowSums[z * batches + b].CopyTo(weights, z * k);
+                for (var j = 0; j < k; j++) total[z * k + j] += weights[z * k + j];
+            }
+            batchKernels[b] = LatentKernel.FromRowWeights(weights, k);
+        }
+        return new KernelEstimate(LatentKernel.FromRowWeights(total, k), batchKernels, drawsPerState);
+    }
+
+    /// <summary>
+    /// The mean log-likelihood of <paramref name="data"/> with π from the full kernel estimate, its error bar from
+    /// the spread of the mean log-likelihood under each batch's π, and the observables of the full kernel.
+    /// </summary>
+    public static ModelEvaluation Evaluate(ModelParameters parameters, BinaryImages data, EvaluationOptions options)
+    {
+        var kernel = options.Kernel ?? EstimateKernel(parameters, options.Seed, options.Round, options.DrawsPerState, options.Batches);
+        if (kernel.K != parameters.K) throw new ArgumentException($"the kernel estimate has K = {kernel.K}, the model K = {parameters.K}");
+        var pi = StationaryDistribution.Solve(kernel.Kernel);
+        var likelihood = EstimateLikelihood(parameters, data, kernel, pi);
+        return new ModelEvaluation(likelihood, NonequilibriumObservables.Compute(kernel.Kernel, pi, options.TriangleCount), kernel);
+    }
+
+    /// <summary>
+    /// Standard error of the mean of <paramref name="samples"/>: their sample standard deviation / √count.
+    /// Batch b's π comes from 1/B of the draws, so this estimates the error of the full estimate.
+    /// </summary>
+    internal static double StandardErrorOfMean(ReadOnlySpan<double> samples)
+    {
+        var mean = 0.0;
+        foreach (var s in samples) mean += s;
+        mean /= samples.Length;
+        var squares = 0.0;
+        foreach (var s in samples) squares += (s - mean) * (s - mean);
+        return Math.Sqrt(squares / (samples.Length - 1) / samples.Length);
+    }
+
+    private static LikelihoodEstimate EstimateLikelihood(ModelParameters parameters, BinaryImages data, KernelEstimate kernel, double[] pi)
+    {
+        if (data.Count == 0) throw new ArgumentException("cannot evaluate the likelihood of an empty data set");
+        if (data.PixelCount != parameters.N)
+            throw new ArgumentException($"the images have {data.PixelCount} pixels, the model N = {parameters.N}");
+        var k = parameters.K;
+        var componentLogDensities = MixtureLikelihood.ComponentLogDensities(data, parameters.L, k);
+
+        var mean = MeanLogLikelihood(componentLogDensities, pi, data.Count);
+        var batchMeans = new double[kernel.BatchKernels.Count];
+        for (var b = 0; b < batchMeans.Length; b++)
+            batchMeans[b] = MeanLogLikelihood(componentLogDensities, StationaryDistribution.Solve(kernel.BatchKernels[b]), data.Count);
+        var standardError = StandardErrorOfMean(batchMeans);
+        if (!double.IsFinite(mean) || !double.IsFinite(standardError))
+            throw new InvalidOperationException("the log-likelihood overflowed: the decoder logits are too large");
+        return new LikelihoodEstimate(mean, standardError);
+    }
+
+    /// <summary>Mean over images of logsumexp_z[log π(z) + log q(x|z)]; componentLogDensities is Count×K.</summary>
+    private static double MeanLogLikelihood(double[] componentLogDensities, double[] pi, int count)
+    {
+        var k = pi.Length;
+        Span<double> logPi = stackalloc double[k];
+        for (var z = 0; z < k; z++) logPi[z] = Math.Log(pi[z]);
+        Span<double> terms = stackalloc double[k];
+        var sum = 0.0;
+        for (var j = 0; j < count; j++)
+        {
+            for (var z = 0; z < k; z++) terms[z] = logPi[z] + componentLogDensities[j * k + z];
+            sum += MixtureLikelihood.LogSumExp(terms);
+        }
+        return sum / count;
+    }
+
+    private static int BatchDraws(int drawsPerState, int batches, int batch) =>
+        drawsPerState / batches + (batch < drawsPerState % batches ? 1 : 0);
+
+    /// <summary>Σ over <paramref name="draws"/> draws x ~ q(·|z) of p(·|x), K entries.</summary>
+    /// <remarks>Runs once per (z, batch) with a long loop, so it is compiled fully optimized at once.</remarks>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static double[] SumEncoderProbabilities(PreparedParameters prepared, int z, int draws, ref CounterRandom rng)
+    {
+        int k = prepared.K, n = prepared.N;
+        var threshold = prepared.DecoderThreshold.AsSpan(z * n, n);
+        var encoderRows = prepared.EncoderRows;
+        var bias = prepared.Parameters.B;
+        var active = new int[n];
+        var logits = new double[k];
+        var probabilities = new double[k];
+        var sum = new double[k];
+        for (var d = 0; d < draws; d++)
+        {
+            var activeCount = 0;
+            for (var i = 0; i < n; i += 4)
+            {
+                rng.NextBlock(out var w0, out var w1, out var w2, out var w3);
+                ReadOnlySpan<uint> words = [w0, w1, w2, w3];
+                for (var j = 0; j < 4 && i + j < n; j++)
+                {
+                    active[activeCount] = i + j;
+                    activeCount += words[j] < threshold[i + j] ? 1 : 0;
+                }
+            }
+            bias.CopyTo(logits, 0);
+            foreach (var i in active.AsSpan(0, activeCount))
+                TensorPrimitives.Add(logits, encoderRows.AsSpan(i * k, k), logits);
+            ChainSweeper.Softmax(logits, probabilities);
+            for (var j = 0; j < k; j++) sum[j] += probabilities[j];
+        }
+        return sum;
+    }
+}

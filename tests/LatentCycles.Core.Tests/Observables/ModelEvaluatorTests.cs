@@ -1,0 +1,152 @@
+using LatentCycles.Core.Data;
+using LatentCycles.Core.Evaluation;
+using LatentCycles.Core.Model;
+using LatentCycles.Core.Observables;
+using LatentCycles.Core.Random;
+
+namespace LatentCycles.Core.Tests.Observables;
+
+public class ModelEvaluatorTests
+{
+    private static ModelParameters RandomParameters(int k, int n, ulong seed, double scale = 1.0)
+    {
+        var rng = new CounterRandom(seed, StreamPurpose.Initialization, 0, 0, 0);
+        var p = new ModelParameters(k, n);
+        foreach (var a in new[] { p.W, p.B, p.L })
+            for (var j = 0; j < a.Length; j++) a[j] = scale * rng.NextGaussian();
+        return p;
+    }
+
+    private static BinaryImages RandomImages(int count, int n, ulong seed)
+    {
+        var rng = new CounterRandom(seed, StreamPurpose.Minibatch, 0, 0, 0);
+        var pixels = new byte[count * n];
+        for (var j = 0; j < pixels.Length; j++) pixels[j] = (byte)(rng.NextUInt() & 1);
+        return new BinaryImages(pixels, count, 1, n, null);
+    }
+
+    [Fact]
+    public void Monte_Carlo_kernel_is_within_four_standard_errors_of_exact_enumeration()
+    {
+        var parameters = RandomParameters(k: 3, n: 8, seed: 1);
+        var exact = ExactKernel.Compute(parameters);
+        var estimate = ModelEvaluator.EstimateKernel(parameters, seed: 42);
+        var errors = estimate.StandardErrors();
+
+        for (var e = 0; e < 9; e++)
+        {
+            Assert.True(errors[e] > 0);
+            Assert.True(Math.Abs(estimate.Kernel.Values[e] - exact.Values[e]) <= 4 * errors[e],
+                $"entry {e}: estimate {estimate.Kernel.Values[e]}, exact {exact.Values[e]}, standard error {errors[e]}");
+        }
+    }
+
+    [Fact]
+    public void Likelihood_estimate_is_within_four_standard_errors_of_the_exact_likelihood()
+    {
+        var parameters = RandomParameters(k: 3, n: 8, seed: 2, scale: 1.5);
+        var data = RandomImages(50, 8, seed: 3);
+        var exactPi = StationaryDistribution.Solve(ExactKernel.Compute(parameters));
+        var exact = MixtureLikelihood.MeanLogLikelihood(data, exactPi.Select(x => Math.Log(x)).ToArray(), parameters.L);
+
+        var likelihood = ModelEvaluator.Evaluate(parameters, data, new EvaluationOptions(Seed: 7)).Likelihood;
+
+        Assert.True(likelihood.StandardErrorNats > 0);
+        Assert.True(Math.Abs(likelihood.MeanNats - exact) <= 4 * likelihood.StandardErrorNats,
+            $"estimate {likelihood.MeanNats} ± {likelihood.StandardErrorNats}, exact {exact}");
+    }
+
+    [Fact]
+    public void Kernel_estimate_is_bit_identical_for_the_same_seed_and_round()
+    {
+        var parameters = RandomParameters(k: 4, n: 10, seed: 4);
+        var first = ModelEvaluator.EstimateKernel(parameters, seed: 9, round: 3, drawsPerState: 400, batches: 8);
+        var again = ModelEvaluator.EstimateKernel(parameters, seed: 9, round: 3, drawsPerState: 400, batches: 8);
+        var otherRound = ModelEvaluator.EstimateKernel(parameters, seed: 9, round: 4, drawsPerState: 400, batches: 8);
+
+        Assert.Equal(first.Kernel.Values, again.Kernel.Values);
+        for (var b = 0; b < 8; b++) Assert.Equal(first.BatchKernels[b].Values, again.BatchKernels[b].Values);
+        Assert.NotEqual(first.Kernel.Values, otherRound.Kernel.Values);
+    }
+
+    [Fact]
+    public void Tied_parameters_give_the_RBM_stationary_distribution_and_no_entropy_production()
+    {
+        const int k = 3, n = 6;
+        var free = RandomParameters(k, n, seed: 5);
+        var tied = ModelParameters.Tied(k, n, free.L, free.B);
+        var kernel = ExactKernel.Compute(tied);
+        var obs = NonequilibriumObservables.Compute(kernel);
+
+        var logits = new double[k];
+        for (var z = 0; z < k; z++)
+        {
+            logits[z] = tied.B[z];
+            for (var i = 0; i < n; i++) logits[z] += MixtureLikelihood.Softplus(tied.L[i * k + z]);
+        }
+        var logNormalizer = MixtureLikelihood.LogSumExp(logits);
+        for (var z = 0; z < k; z++) Assert.Equal(Math.Exp(logits[z] - logNormalizer), obs.StationaryDistribution[z], 12);
+        Assert.Equal(0.0, obs.EntropyProduction!.Value, 12);
+        Assert.True(obs.MaxAbsCurrent < 1e-13);
+    }
+
+    [Fact]
+    public void Deterministic_latent_cycle_gives_finite_likelihood_and_undefined_entropy_production()
+    {
+        // Decoder: state z lights pixel z+1 (mod 3); encoder: one-hot on the lit pixel. The chain runs
+        // 0 → 1 → 2 → 0 and never back, and the softmax underflows to exact zeros.
+        const int k = 3, n = 3;
+        var p = new ModelParameters(k, n);
+        for (var z = 0; z < k; z++)
+        {
+            for (var i = 0; i < n; i++) p.L[i * k + z] = i == (z + 1) % k ? 30 : -30;
+            p.W[z * n + z] = 1000;
+        }
+        var data = RandomImages(20, n, seed: 6);
+
+        var evaluation = ModelEvaluator.Evaluate(p, data, new EvaluationOptions(Seed: 1, DrawsPerState: 200));
+
+        Assert.True(double.IsFinite(evaluation.Likelihood.MeanNats));
+        Assert.True(double.IsFinite(evaluation.Likelihood.StandardErrorNats));
+        Assert.Null(evaluation.Observables.EntropyProduction);
+        Assert.Contains("no reverse", evaluation.Observables.EntropyProductionUndefinedReason);
+        Assert.All(evaluation.Observables.Currents, j => Assert.True(double.IsFinite(j)));
+    }
+
+    [Fact]
+    public void Degenerate_stationary_distribution_still_gives_a_finite_likelihood()
+    {
+        // Every x is encoded to state 0, so π = (1, 0, 0) and log π has −∞ entries.
+        var p = RandomParameters(k: 3, n: 5, seed: 8);
+        p.B[1] = p.B[2] = -2000;
+        var evaluation = ModelEvaluator.Evaluate(p, RandomImages(10, 5, seed: 9), new EvaluationOptions(Seed: 2, DrawsPerState: 100));
+
+        Assert.Equal([1.0, 0, 0], evaluation.Observables.StationaryDistribution);
+        Assert.True(double.IsFinite(evaluation.Likelihood.MeanNats));
+        Assert.Equal(0.0, evaluation.Likelihood.StandardErrorNats, 12);
+        Assert.Equal(0.0, evaluation.Observables.EntropyProduction);
+    }
+
+    [Fact]
+    public void Precomputed_kernel_gives_the_same_evaluation_as_a_fresh_estimate_with_its_seed()
+    {
+        var parameters = RandomParameters(k: 3, n: 6, seed: 10);
+        var data = RandomImages(30, 6, seed: 11);
+        var options = new EvaluationOptions(Seed: 12, Round: 5, DrawsPerState: 300, Batches: 5);
+        var kernel = ModelEvaluator.EstimateKernel(parameters, seed: 12, round: 5, drawsPerState: 300, batches: 5);
+
+        var fresh = ModelEvaluator.Evaluate(parameters, data, options);
+        var reused = ModelEvaluator.Evaluate(parameters, data, options with { Kernel = kernel });
+
+        Assert.Equal(fresh.Likelihood, reused.Likelihood);
+        Assert.Same(kernel, reused.Kernel);
+    }
+
+    [Fact]
+    public void Images_of_the_wrong_size_are_rejected()
+    {
+        var e = Assert.Throws<ArgumentException>(() =>
+            ModelEvaluator.Evaluate(RandomParameters(3, 6, seed: 1), RandomImages(5, 7, seed: 1), new EvaluationOptions(Seed: 1, DrawsPerState: 20)));
+        Assert.Contains("pixels", e.Message);
+    }
+}

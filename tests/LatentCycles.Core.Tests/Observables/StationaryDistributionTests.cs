@@ -33,7 +33,8 @@ public class StationaryDistributionTests
     [InlineData(new[] { 1.0, 0, 0, 0, 1, 0, 0, 0, 1 })]
     [InlineData(new[] { 0.0, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 1, 0, 0, 1, 0 })]
     [InlineData(new[] { 1.0, 0, 0, 0, 1, 0, 0.5, 0.5, 0 })]
-    public void Reducible_chain_still_gets_a_valid_stationary_distribution(double[] m)
+    [InlineData(new[] { 1.0, 1e-300, 0, 1e-300, 1, 0, 0, 1e-300, 1 })]
+    public void Reducible_or_nearly_reducible_chain_still_gets_a_valid_stationary_distribution(double[] m)
     {
         var k = (int)Math.Sqrt(m.Length);
         var kernel = new LatentKernel(k, m);

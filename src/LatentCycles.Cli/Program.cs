@@ -1,12 +1,14 @@
 using System.CommandLine;
 using LatentCycles.Cli.Commands;
+using LatentCycles.Core.Checkpoints;
+using LatentCycles.Core.Data;
 
 namespace LatentCycles.Cli;
 
 /// <summary>
 /// The <c>latentcycles</c> program. Each command lives in <c>Commands/XxxCommand.cs</c> with a
 /// <c>static Command Create()</c> and follows <see cref="CommandConventions"/>. Exit codes: 0 success,
-/// 2 a user error (bad command line or <see cref="CliException"/>), 1 any other failure; errors are one
+/// 2 a user error (bad command line, <see cref="CliException"/>, unreadable data or checkpoint), 1 any other failure; errors are one
 /// line <c>error: …</c> on stderr.
 /// </summary>
 public static class Program
@@ -17,6 +19,7 @@ public static class Program
     {
         var root = new RootCommand("LatentCycles: a nonequilibrium latent-cycle generative model trained by actors");
         root.Subcommands.Add(BenchCommand.Create());
+        root.Subcommands.Add(BaselineCommand.Create());
         return root;
     }
 
@@ -33,7 +36,7 @@ public static class Program
         {
             return parseResult.Invoke(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false });
         }
-        catch (CliException e)
+        catch (Exception e) when (e is CliException or DataFormatException or CheckpointFormatException)
         {
             error.WriteLine($"error: {OneLine(e.Message)}");
             return 2;

@@ -12,7 +12,7 @@ namespace LatentCycles.Core.Model;
 /// </summary>
 public sealed class ExactModel
 {
-    public const int MaxPixels = 16;
+    public const int MaxPixels = 20;
 
     private readonly ModelParameters _parameters;
 

@@ -29,7 +29,7 @@ public class ModelEvaluatorTests
     public void Monte_Carlo_kernel_is_within_four_standard_errors_of_exact_enumeration()
     {
         var parameters = RandomParameters(k: 3, n: 8, seed: 1);
-        var exact = ExactKernel.Compute(parameters);
+        var exact = new ExactModel(parameters).Kernel;
         var estimate = ModelEvaluator.EstimateKernel(parameters, seed: 42);
         var errors = estimate.StandardErrors();
 
@@ -46,7 +46,7 @@ public class ModelEvaluatorTests
     {
         var parameters = RandomParameters(k: 3, n: 8, seed: 2, scale: 1.5);
         var data = RandomImages(50, 8, seed: 3);
-        var exactPi = StationaryDistribution.Solve(ExactKernel.Compute(parameters));
+        var exactPi = StationaryDistribution.Solve(new ExactModel(parameters).Kernel);
         var exact = MixtureLikelihood.MeanLogLikelihood(data, exactPi.Select(x => Math.Log(x)).ToArray(), parameters.L);
 
         var likelihood = ModelEvaluator.Evaluate(parameters, data, new EvaluationOptions(Seed: 7)).Likelihood;
@@ -75,7 +75,7 @@ public class ModelEvaluatorTests
         const int k = 3, n = 6;
         var free = RandomParameters(k, n, seed: 5);
         var tied = ModelParameters.Tied(k, n, free.L, free.B);
-        var kernel = ExactKernel.Compute(tied);
+        var kernel = new ExactModel(tied).Kernel;
         var obs = NonequilibriumObservables.Compute(kernel);
 
         var logits = new double[k];

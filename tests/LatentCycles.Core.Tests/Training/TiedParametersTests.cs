@@ -58,7 +58,7 @@ public class TiedParametersTests
     {
         double ChainEntropyProduction(ModelParameters p)
         {
-            var merged = new Chains.ChainStatistics(K, N);
+            var merged = new LatentCycles.Core.Chains.ChainStatistics(K, N);
             RunChains(p, chains: 4000, rounds: 50, burnIn: 10, seed: 5, merged.Add);
             var m = RoundComputation.KernelEstimate(merged);
             return NonequilibriumObservables.Compute(m).EntropyProduction ?? double.NaN;

@@ -1,0 +1,51 @@
+using LatentCycles.Core.Training;
+
+namespace LatentCycles.Training;
+
+/// <summary>How a run executes (not what it computes: that is <see cref="TrainingConfig"/>).</summary>
+public sealed record RunSettings
+{
+    /// <summary>Directory of run.db, metrics.csv and config.json; created if missing.</summary>
+    public required string RunDirectory { get; init; }
+
+    /// <summary>Chain workers, each on its own thread of the chain dispatcher.</summary>
+    public int Threads { get; init; } = Environment.ProcessorCount;
+
+    /// <summary>Rounds between checkpoints (a checkpoint is also written at the start, at a stop and at the end).</summary>
+    public int CheckpointEvery { get; init; } = 50;
+
+    /// <summary>Rounds between fresh-sample log-likelihood estimates; 0 = only at the end.</summary>
+    public int EvaluateEvery { get; init; } = 50;
+
+    /// <summary>Path of the SQLite checkpoint store; null → RunDirectory/run.db.</summary>
+    public string? Store { get; init; }
+
+    /// <summary>Throws <see cref="ArgumentException"/> with a one-line message for the first invalid setting.</summary>
+    public void Validate()
+    {
+        if (string.IsNullOrWhiteSpace(RunDirectory)) throw new ArgumentException("the run directory must be given");
+        if (Threads < 1) throw new ArgumentException($"the number of threads must be at least 1, got {Threads}");
+        if (CheckpointEvery < 1) throw new ArgumentException($"checkpoints must be at least 1 round apart, got {CheckpointEvery}");
+        if (EvaluateEvery < 0) throw new ArgumentException($"the evaluation interval must not be negative, got {EvaluateEvery}");
+    }
+
+    internal string StorePath => Path.GetFullPath(Store ?? Path.Combine(RunDirectory, LatentCycles.Training.RunDirectory.StoreFileName));
+}
+
+/// <summary>A mean log-likelihood in nats with its Monte Carlo standard error.</summary>
+public sealed record LikelihoodFigure(double MeanNats, double StandardErrorNats);
+
+/// <summary>What the trainer reports after each round; the likelihoods only on evaluation rounds.</summary>
+public sealed record RoundProgress(RoundMetrics Metrics, double RoundsPerSecond, double ChainStepsPerSecond,
+    LikelihoodFigure? TestLogLikelihood, LikelihoodFigure? TrainLogLikelihood);
+
+public enum RunOutcome { Finished, Stopped, Diverged }
+
+/// <summary>How a run ended, its state (for Diverged: the last good checkpoint's) and its wall-clock time.</summary>
+public sealed record RunResult(RunOutcome Outcome, TrainingState State, string? Message, double WallSeconds);
+
+/// <summary>
+/// A run directory's store is missing, not a LatentCycles store, or holds a run of another configuration. Derives from
+/// <see cref="InvalidOperationException"/>, which the training contract names for a configuration mismatch.
+/// </summary>
+public sealed class RunStoreException(string message, Exception? inner = null) : InvalidOperationException(message, inner);

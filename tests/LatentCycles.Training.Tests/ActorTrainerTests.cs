@@ -1,0 +1,141 @@
+using LatentCycles.Core.Model;
+using LatentCycles.Core.Training;
+
+namespace LatentCycles.Training.Tests;
+
+public sealed class ActorTrainerTests
+{
+    [Theory]
+    [InlineData(1)]
+    [InlineData(3)]
+    public async Task Actor_trainer_matches_the_reference_trainer_bit_for_bit(int threads)
+    {
+        var data = TrainingFixtures.SyntheticData();
+        var start = TrainingState.Start(TrainingFixtures.SmallConfig(), data.Train);
+        var expected = new ReferenceTrainer(data.Train).RunToEnd(start);
+        using var directory = new TempDirectory();
+
+        var result = await TrainingFixtures.Run(start, data, TrainingFixtures.Settings(directory.Path, threads));
+
+        Assert.Equal(RunOutcome.Finished, result.Outcome);
+        TrainingFixtures.AssertBitIdentical(expected, result.State);
+    }
+
+    [Fact]
+    public async Task Progress_is_reported_every_round_with_likelihoods_on_evaluation_rounds_and_at_the_end()
+    {
+        var data = TrainingFixtures.SyntheticData();
+        var start = TrainingState.Start(TrainingFixtures.SmallConfig(rounds: 6), data.Train);
+        using var directory = new TempDirectory();
+        var reports = new List<RoundProgress>();
+
+        await TrainingFixtures.Run(start, data, TrainingFixtures.Settings(directory.Path), reports.Add);
+
+        Assert.Equal([0, 1, 2, 3, 4, 5], reports.Select(r => r.Metrics.Round));
+        Assert.Equal([3, 5], reports.Where(r => r.TestLogLikelihood is not null).Select(r => r.Metrics.Round));
+        Assert.All(reports.Where(r => r.TrainLogLikelihood is not null), r => Assert.True(r.TrainLogLikelihood!.MeanNats < 0));
+        Assert.All(reports, r => Assert.True(r.ChainStepsPerSecond > 0));
+    }
+
+    [Fact]
+    public async Task A_stopped_run_resumes_to_the_same_bits_as_an_uninterrupted_run()
+    {
+        var data = TrainingFixtures.SyntheticData();
+        var start = TrainingState.Start(TrainingFixtures.SmallConfig(), data.Train);
+        using var directory = new TempDirectory();
+        var uninterrupted = await TrainingFixtures.Run(start, data, TrainingFixtures.Settings(directory.Sub("whole")));
+        var settings = TrainingFixtures.Settings(directory.Sub("resumed"), threads: 3);
+        using var stop = new CancellationTokenSource();
+
+        var stopped = await TrainingFixtures.Run(start, data, settings, p => { if (p.Metrics.Round == 4) stop.Cancel(); }, stop.Token);
+        var resumed = await TrainingFixtures.Run(start, data, settings);
+
+        Assert.Equal(RunOutcome.Stopped, stopped.Outcome);
+        Assert.InRange(stopped.State.Round, 5, 9);
+        Assert.Equal(RunOutcome.Finished, resumed.Outcome);
+        TrainingFixtures.AssertBitIdentical(uninterrupted.State, resumed.State);
+    }
+
+    [Fact]
+    public async Task Resuming_rewrites_metrics_csv_from_the_checkpoint_so_rows_never_repeat()
+    {
+        var data = TrainingFixtures.SyntheticData();
+        var start = TrainingState.Start(TrainingFixtures.SmallConfig(rounds: 8), data.Train);
+        using var directory = new TempDirectory();
+        var settings = TrainingFixtures.Settings(directory.Path);
+        using var stop = new CancellationTokenSource();
+        await TrainingFixtures.Run(start, data, settings, p => { if (p.Metrics.Round == 3) stop.Cancel(); }, stop.Token);
+        var metricsPath = Path.Combine(directory.Path, RunDirectory.MetricsFileName);
+        // What a run killed after its checkpoint would leave behind: rows the resumed run recomputes.
+        File.AppendAllText(metricsPath, "5,-1,,,,,,0.5,0.1,1000\n6,-1,,,,,,0.5,0.1,1000\n");
+
+        await TrainingFixtures.Run(start, data, settings);
+
+        var lines = File.ReadAllLines(metricsPath);
+        Assert.Equal(MetricsCsv.Header, lines[0]);
+        Assert.Equal(Enumerable.Range(0, 8).Select(r => r.ToString()), lines.Skip(1).Select(l => l.Split(',')[0]));
+        Assert.All(lines.Skip(1), l => Assert.Equal(10, l.Split(',').Length));
+    }
+
+    [Fact]
+    public async Task Checkpoints_are_kept_and_loadable_by_round()
+    {
+        var data = TrainingFixtures.SyntheticData();
+        var start = TrainingState.Start(TrainingFixtures.SmallConfig(rounds: 7), data.Train);
+        var reference = new ReferenceTrainer(data.Train);
+        var afterThree = start;
+        for (var r = 0; r < 3; r++) afterThree = reference.RunRound(afterThree).Next;
+        using var directory = new TempDirectory();
+
+        var result = await TrainingFixtures.Run(start, data, TrainingFixtures.Settings(directory.Path));
+
+        Assert.Equal(0, CheckpointStore.Load(directory.Path, 2).Round);
+        TrainingFixtures.AssertBitIdentical(afterThree, CheckpointStore.Load(directory.Path, 5));
+        TrainingFixtures.AssertBitIdentical(result.State, CheckpointStore.LoadLatest(directory.Path));
+        Assert.Equal(7, CheckpointStore.LoadLatest(directory.Path).Round);
+    }
+
+    [Theory]
+    [InlineData(1e308)] // the first step overflows the parameters
+    [InlineData(1e300)] // finite but absurd parameters, whose likelihood evaluation overflows
+    public async Task A_diverging_run_returns_Diverged_with_the_last_good_checkpoint(double learningRate)
+    {
+        var data = TrainingFixtures.SyntheticData();
+        var config = TrainingFixtures.SmallConfig() with { LearningRate = learningRate };
+        var start = TrainingState.Start(config, data.Train);
+        using var directory = new TempDirectory();
+
+        var result = await TrainingFixtures.Run(start, data, TrainingFixtures.Settings(directory.Path));
+
+        Assert.Equal(RunOutcome.Diverged, result.Outcome);
+        Assert.True(result.State.Parameters.IsFinite());
+        Assert.Contains("last good checkpoint", result.Message);
+        TrainingFixtures.AssertBitIdentical(result.State, CheckpointStore.LoadLatest(directory.Path));
+    }
+
+    [Fact]
+    public async Task A_new_run_writes_config_json_that_reads_back_as_its_configuration()
+    {
+        var data = TrainingFixtures.SyntheticData();
+        var config = TrainingFixtures.SmallConfig(rounds: 1) with { Gradient = GradientKind.Exact, Optimizer = OptimizerKind.Adam };
+        using var directory = new TempDirectory();
+
+        await TrainingFixtures.Run(TrainingState.Start(config, data.Train), data, TrainingFixtures.Settings(directory.Path));
+
+        Assert.Equal(new RunConfigFile(config, "synthetic"), RunDirectory.ReadConfig(directory.Path));
+    }
+
+    [Fact]
+    public async Task Model_size_must_match_the_data()
+    {
+        var data = TrainingFixtures.SyntheticData();
+        var config = TrainingFixtures.SmallConfig();
+        var parameters = new ModelParameters(config.K, 5);
+        var start = new TrainingState(config, 0, parameters, new OptimizerState(parameters.Length), new byte[config.Chains]);
+        using var directory = new TempDirectory();
+
+        var error = await Assert.ThrowsAsync<ArgumentException>(() => TrainingFixtures.Run(start, data, TrainingFixtures.Settings(directory.Path)));
+
+        Assert.Contains("N = 5", error.Message);
+    }
+}

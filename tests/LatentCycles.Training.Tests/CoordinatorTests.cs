@@ -1,0 +1,40 @@
+using Akka.TestKit.Xunit2;
+using LatentCycles.Core.Training;
+using LatentCycles.Training.Actors;
+using LatentCycles.Training.Protocol;
+
+namespace LatentCycles.Training.Tests;
+
+public sealed class CoordinatorTests : TestKit
+{
+    private static readonly string StoreDirectory = Path.Combine(Path.GetTempPath(), "latentcycles-coordinator-tests");
+
+    public CoordinatorTests() : base(TrainingHocon.ForSingleHost(Path.Combine(StoreDirectory, $"{Guid.NewGuid():N}.db"), threads: 1)) =>
+        System.IO.Directory.CreateDirectory(StoreDirectory);
+
+    [Fact]
+    public async Task A_round_without_statistics_fails_the_run_with_a_timeout_instead_of_hanging()
+    {
+        var data = TrainingFixtures.SyntheticData();
+        var start = TrainingState.Start(TrainingFixtures.SmallConfig(), data.Train);
+        var silentNode = CreateTestProbe();
+        var completion = new TaskCompletionSource<RunResult>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var setup = new CoordinatorSetup("timeout-test", start, data, TrainingFixtures.Settings(StoreDirectory), silentNode.Ref,
+            RoundTimeout: TimeSpan.FromMilliseconds(300), CheckpointTimeout: TimeSpan.FromSeconds(30),
+            (_, _) => throw new InvalidOperationException("no evaluation expected"), _ => { }, completion);
+
+        Sys.ActorOf(Coordinator.Props(setup));
+
+        var round = silentNode.ExpectMsg<RoundStarted>(TimeSpan.FromSeconds(20));
+        var error = await Assert.ThrowsAsync<TimeoutException>(() => completion.Task.WaitAsync(TimeSpan.FromSeconds(20)));
+        Assert.Equal(0, round.Round);
+        Assert.Contains("round 0 got no statistics", error.Message);
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        base.Dispose(disposing);
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        if (disposing && System.IO.Directory.Exists(StoreDirectory)) System.IO.Directory.Delete(StoreDirectory, recursive: true);
+    }
+}

@@ -1,0 +1,137 @@
+using Akka.Actor;
+using Akka.TestKit.Xunit2;
+using LatentCycles.Core.Chains;
+using LatentCycles.Core.Checkpoints;
+using LatentCycles.Core.Model;
+using LatentCycles.Core.Training;
+using LatentCycles.Training.Protocol;
+using LatentCycles.Training.Serialization;
+
+namespace LatentCycles.Training.Tests;
+
+public sealed class SerializationTests() : TestKit(TrainingHocon.Base)
+{
+    private static readonly TrainingConfig Config = TrainingFixtures.SmallConfig();
+
+    [Fact]
+    public void RoundStarted_round_trips_through_the_binary_serializer()
+    {
+        var message = new RoundStarted(7, Config, Parameters(), [new BlockStates(0, [0, 3, 1]), new BlockStates(2, [2])]);
+
+        var copy = RoundTrip(message);
+
+        Assert.Equal(message.Round, copy.Round);
+        Assert.Equal(message.Config, copy.Config);
+        AssertSameParameters(message.Parameters, copy.Parameters);
+        AssertSameBlocks(message.Blocks, copy.Blocks);
+    }
+
+    [Fact]
+    public void NodeStatistics_round_trips_through_the_binary_serializer()
+    {
+        var message = new NodeStatistics(3, Statistics(), [new BlockStates(1, [1, 1, 0])]);
+
+        var copy = RoundTrip(message);
+
+        Assert.Equal(message.Round, copy.Round);
+        AssertSameStatistics(message.Statistics, copy.Statistics);
+        AssertSameBlocks(message.Blocks, copy.Blocks);
+    }
+
+    [Fact]
+    public void BlockStatistics_round_trips_through_the_binary_serializer()
+    {
+        var message = new BlockStatistics(4, 6, Statistics(), [3, 2, 1]);
+
+        var copy = RoundTrip(message);
+
+        Assert.Equal((message.Round, message.BlockId), (copy.Round, copy.BlockId));
+        Assert.Equal(message.EndStates, copy.EndStates);
+        AssertSameStatistics(message.Statistics, copy.Statistics);
+    }
+
+    [Fact]
+    public void Checkpoint_round_trips_through_the_binary_serializer()
+    {
+        var state = TrainingState.Start(Config, TrainingFixtures.SyntheticData().Train);
+        var history = new[]
+        {
+            new MetricsRow(new RoundMetrics(0, -20.5, null, 0.25, 0.01), null, null, 12345.5),
+            new MetricsRow(new RoundMetrics(1, -19.25, 1e-3, 0.5, double.Epsilon), new LikelihoodFigure(-18, 0.5),
+                new LikelihoodFigure(-18.5, 0.625), 2e5),
+        };
+
+        var copy = RoundTrip(new Checkpoint(state, history));
+
+        TrainingFixtures.AssertBitIdentical(state, copy.State);
+        Assert.Equal(state.Config, copy.State.Config);
+        Assert.Equal(history, copy.History);
+    }
+
+    [Fact]
+    public void CheckpointTaken_round_trips_through_the_binary_serializer()
+    {
+        Assert.Equal(new CheckpointTaken(50), RoundTrip(new CheckpointTaken(50)));
+    }
+
+    [Fact]
+    public void Truncated_bytes_are_a_format_error_not_a_crash()
+    {
+        var bytes = TrainingMessageSerializer.Encode(new BlockStatistics(4, 6, Statistics(), [3, 2, 1]));
+
+        var error = Assert.Throws<CheckpointFormatException>(() => TrainingMessageSerializer.Decode(bytes[..^2], "BS"));
+
+        Assert.Contains("truncated", error.Message);
+    }
+
+    /// <summary>Serializes through the actor system's registry, proving the HOCON binding picks our serializer.</summary>
+    private T RoundTrip<T>(T message) where T : notnull
+    {
+        var serialization = Sys.Serialization;
+        var serializer = serialization.FindSerializerFor(message);
+        Assert.IsType<TrainingMessageSerializer>(serializer);
+        var manifest = ((Akka.Serialization.SerializerWithStringManifest)serializer).Manifest(message);
+        var copy = serialization.Deserialize(serializer.ToBinary(message), serializer.Identifier, manifest);
+        return Assert.IsType<T>(copy);
+    }
+
+    private static ModelParameters Parameters()
+    {
+        var p = ModelParameters.Initialize(Config.K, TrainingFixtures.SyntheticData().Train, 3);
+        p.B[1] = -0.0;
+        p.L[2] = double.MaxValue;
+        return p;
+    }
+
+    private static ChainStatistics Statistics()
+    {
+        var s = new ChainStatistics(3, 5) { Transitions = 42 };
+        foreach (var (array, offset) in new[] { (s.C, 1.0), (s.P, 0.5), (s.Sx, 3.0), (s.G, 0.1), (s.GP, 7.0) })
+            for (var j = 0; j < array.Length; j++) array[j] = offset * j + 1.0 / (j + 3);
+        return s;
+    }
+
+    private static void AssertSameParameters(ModelParameters expected, ModelParameters actual)
+    {
+        Assert.Equal((expected.K, expected.N), (actual.K, actual.N));
+        TrainingFixtures.AssertBits(expected.W, actual.W);
+        TrainingFixtures.AssertBits(expected.B, actual.B);
+        TrainingFixtures.AssertBits(expected.L, actual.L);
+    }
+
+    private static void AssertSameStatistics(ChainStatistics expected, ChainStatistics actual)
+    {
+        Assert.Equal((expected.K, expected.N, expected.Transitions), (actual.K, actual.N, actual.Transitions));
+        TrainingFixtures.AssertBits(expected.C, actual.C);
+        TrainingFixtures.AssertBits(expected.P, actual.P);
+        TrainingFixtures.AssertBits(expected.Sx, actual.Sx);
+        TrainingFixtures.AssertBits(expected.G, actual.G);
+        TrainingFixtures.AssertBits(expected.GP, actual.GP);
+    }
+
+    private static void AssertSameBlocks(IReadOnlyList<BlockStates> expected, IReadOnlyList<BlockStates> actual)
+    {
+        Assert.Equal(expected.Select(b => b.BlockId), actual.Select(b => b.BlockId));
+        for (var j = 0; j < expected.Count; j++) Assert.Equal(expected[j].States, actual[j].States);
+    }
+}

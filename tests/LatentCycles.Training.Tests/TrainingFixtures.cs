@@ -1,0 +1,110 @@
+using System.Security.Cryptography;
+using LatentCycles.Core.Data;
+using LatentCycles.Core.Model;
+using LatentCycles.Core.Random;
+using LatentCycles.Core.Training;
+
+namespace LatentCycles.Training.Tests;
+
+/// <summary>A tiny synthetic data set, small configurations with several blocks, and run-directory helpers.</summary>
+internal static class TrainingFixtures
+{
+    /// <summary>
+    /// 6×6 images drawn around four prototypes (a row band, a column band, a diagonal, a ring) with 10 % flipped pixels:
+    /// structure a K = 4 model can pick up within a few rounds. Every fifth image is in the test set.
+    /// </summary>
+    public static DataSplit SyntheticData(int count = 200)
+    {
+        const int side = 6, n = side * side;
+        var pixels = new byte[count * n];
+        var rng = new CounterRandom(17, StreamPurpose.Baseline, 3, 0, 0);
+        for (var j = 0; j < count; j++)
+        {
+            var prototype = j % 4;
+            for (var i = 0; i < n; i++)
+            {
+                int row = i / side, column = i % side;
+                var on = prototype switch
+                {
+                    0 => row is 2 or 3,
+                    1 => column is 2 or 3,
+                    2 => row == column,
+                    _ => row is 0 or side - 1 || column is 0 or side - 1,
+                };
+                if (rng.NextDouble() < 0.1) on = !on;
+                pixels[j * n + i] = on ? (byte)1 : (byte)0;
+            }
+        }
+        return DataSetLoader.StandardSplit(new BinaryImages(pixels, count, side, side, null), "synthetic");
+    }
+
+    /// <summary>K = 4, 50 chains in blocks of 8 (the last one short), two sweeps per round, seed 5.</summary>
+    public static TrainingConfig SmallConfig(int rounds = 10) => new()
+    {
+        K = 4,
+        Chains = 50,
+        BlockSize = 8,
+        Sweeps = 2,
+        Rounds = rounds,
+        MinibatchSize = 40,
+        LearningRate = 0.01,
+        Seed = 5,
+    };
+
+    public static RunSettings Settings(string directory, int threads = 2) => new()
+    {
+        RunDirectory = directory,
+        Threads = threads,
+        CheckpointEvery = 3,
+        EvaluateEvery = 4,
+    };
+
+    public static Task<RunResult> Run(TrainingState start, DataSplit data, RunSettings settings,
+        Action<RoundProgress>? onProgress = null, CancellationToken stop = default) =>
+        TrainingRunner.RunAsync(start, data, settings, onProgress ?? (_ => { }), stop).WaitAsync(TimeSpan.FromMinutes(1));
+
+    /// <summary>Asserts two states are equal bit for bit: round, every double of W, b, L and the optimizer moments, every chain state.</summary>
+    public static void AssertBitIdentical(TrainingState expected, TrainingState actual)
+    {
+        Assert.Equal(expected.Round, actual.Round);
+        AssertBits(expected.Parameters.W, actual.Parameters.W);
+        AssertBits(expected.Parameters.B, actual.Parameters.B);
+        AssertBits(expected.Parameters.L, actual.Parameters.L);
+        Assert.Equal(expected.Optimizer.Steps, actual.Optimizer.Steps);
+        AssertBits(expected.Optimizer.FirstMoment, actual.Optimizer.FirstMoment);
+        AssertBits(expected.Optimizer.SecondMoment, actual.Optimizer.SecondMoment);
+        Assert.Equal(expected.ChainStates, actual.ChainStates);
+    }
+
+    public static void AssertBits(double[] expected, double[] actual)
+    {
+        Assert.Equal(expected.Length, actual.Length);
+        for (var j = 0; j < expected.Length; j++)
+            if (BitConverter.DoubleToInt64Bits(expected[j]) != BitConverter.DoubleToInt64Bits(actual[j]))
+                Assert.Fail($"element {j}: expected {expected[j]:R}, got {actual[j]:R}");
+    }
+
+    public static string FileHash(string path) => Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(path)));
+}
+
+/// <summary>A fresh directory under the system temp directory, deleted afterwards.</summary>
+internal sealed class TempDirectory : IDisposable
+{
+    public TempDirectory() => Directory.CreateDirectory(Path);
+
+    public string Path { get; } = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "latentcycles-tests-" + Guid.NewGuid().ToString("N"));
+
+    public string Sub(string name) => System.IO.Path.Combine(Path, name);
+
+    public void Dispose()
+    {
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        try
+        {
+            Directory.Delete(Path, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+}

@@ -1,0 +1,39 @@
+using System.CommandLine;
+
+namespace LatentCycles.Cli.Commands;
+
+/// <summary>
+/// <c>latentcycles resume DIR</c>: continues a run from its latest checkpoint with the configuration and data it was
+/// started with. Because every random draw is keyed by (seed, chain, round, sweep), the resumed run ends with the same
+/// parameters as an uninterrupted one (MODEL.md §8). A finished run is refused and left untouched.
+/// </summary>
+internal static class ResumeCommand
+{
+    public static Command Create()
+    {
+        var directory = new Argument<string>("DIR") { Description = "Run directory" };
+        var run = RunOptions.Create();
+        var json = CommandConventions.JsonOption();
+        var command = new Command("resume", "Continue an interrupted run from its latest checkpoint")
+        {
+            directory, run.CheckpointEvery, run.EvaluateEvery, run.Threads, json,
+        };
+        command.SetAction(parseResult =>
+        {
+            var path = parseResult.GetValue(directory)!;
+            var settings = run.Read(parseResult, path);
+            var (config, dataReference) = RunAccess.ReadConfig(path);
+            var state = RunAccess.LoadState(path, round: null);
+            if (state.Config != config)
+                throw new CliException($"{path}: the checkpoints and {RunAccess.ConfigFileName} describe different runs");
+            if (state.IsFinished)
+                throw new CliException($"run {path} is already finished (round {state.Round} of {config.Rounds})");
+            var split = RunAccess.LoadData(dataReference);
+
+            var console = parseResult.InvocationConfiguration;
+            console.Output.WriteLine($"resuming {Path.GetFullPath(path)} at round {state.Round} of {config.Rounds}");
+            return TrainingSession.Run(state, split, settings, parseResult.GetValue(json), console.Output, console.Error);
+        });
+        return command;
+    }
+}

@@ -1,0 +1,41 @@
+using System.CommandLine;
+using LatentCycles.Training;
+
+namespace LatentCycles.Cli.Commands;
+
+/// <summary>The options that say how a run executes (not what it computes), shared by <c>train</c> and <c>resume</c>.</summary>
+internal sealed record RunOptions(Option<int> CheckpointEvery, Option<int> EvaluateEvery, Option<int> Threads)
+{
+    public static RunOptions Create()
+    {
+        var defaults = new RunSettings { RunDirectory = "." };
+        return new RunOptions(
+            new Option<int>("--checkpoint-every") { Description = "Rounds between checkpoints", DefaultValueFactory = _ => defaults.CheckpointEvery },
+            new Option<int>("--evaluate-every")
+            {
+                Description = "Rounds between fresh-sample log-likelihood estimates (0: only at the end)",
+                DefaultValueFactory = _ => defaults.EvaluateEvery,
+            },
+            new Option<int>("--threads") { Description = "Chain worker threads", DefaultValueFactory = _ => defaults.Threads });
+    }
+
+    public RunSettings Read(ParseResult parseResult, string runDirectory)
+    {
+        var settings = new RunSettings
+        {
+            RunDirectory = runDirectory,
+            CheckpointEvery = parseResult.GetValue(CheckpointEvery),
+            EvaluateEvery = parseResult.GetValue(EvaluateEvery),
+            Threads = parseResult.GetValue(Threads),
+        };
+        try
+        {
+            settings.Validate();
+        }
+        catch (ArgumentException e)
+        {
+            throw new CliException(e.Message);
+        }
+        return settings;
+    }
+}

@@ -1,0 +1,135 @@
+using System.CommandLine;
+using System.Globalization;
+using LatentCycles.Core.Training;
+using LatentCycles.Training;
+
+namespace LatentCycles.Cli.Commands;
+
+/// <summary>
+/// <c>latentcycles train</c>: starts a new run in a new directory. Every setting is checked, and the data set loaded,
+/// before anything is written; a directory that already holds a run is never touched (use <c>resume</c> for it).
+/// </summary>
+internal static class TrainCommand
+{
+    private static readonly Dictionary<string, OptimizerKind> Optimizers = new() { ["rmsprop"] = OptimizerKind.RmsProp, ["adam"] = OptimizerKind.Adam };
+    private static readonly Dictionary<string, GradientKind> Gradients = new() { ["two-step"] = GradientKind.TwoStep, ["exact"] = GradientKind.Exact };
+    private static readonly Dictionary<string, ModelKind> Models = new() { ["neq"] = ModelKind.Neq, ["rbm"] = ModelKind.Rbm };
+
+    public static Command Create()
+    {
+        var defaults = new TrainingConfig();
+        var output = new Option<string?>("--out") { Description = "Run directory (default runs/<yyyyMMdd-HHmmss>)" };
+        var data = new Option<string?>("--data") { Description = "IDX images file or MNIST-layout directory (default: the embedded MNIST-10k)" };
+        var k = new Option<int>("--k") { Description = "Number of latent states K", DefaultValueFactory = _ => defaults.K };
+        var chains = new Option<int>("--chains") { Description = "Number of persistent chains", DefaultValueFactory = _ => defaults.Chains };
+        var rounds = new Option<int>("--rounds") { Description = "Number of rounds (one parameter update each)", DefaultValueFactory = _ => defaults.Rounds };
+        var sweeps = new Option<int>("--sweeps") { Description = "Chain steps per chain per round", DefaultValueFactory = _ => defaults.Sweeps };
+        var learningRate = new Option<string>("--lr")
+        {
+            Description = "Learning rate (a positive number)",
+            DefaultValueFactory = _ => defaults.LearningRate.ToString(CultureInfo.InvariantCulture),
+        };
+        var optimizer = ChoiceOption("--optimizer", "Optimizer", Optimizers, defaults.Optimizer);
+        var gradient = ChoiceOption("--gradient", "Chain-phase weights: two-step (g = ρ/π) or exact (g = Z ρ/π)", Gradients, defaults.Gradient);
+        var model = ChoiceOption("--model", "The nonequilibrium model or the tied RBM baseline", Models, defaults.Model);
+        var seed = new Option<ulong>("--seed") { Description = "Seed of every random stream", DefaultValueFactory = _ => defaults.Seed };
+        var run = RunOptions.Create();
+        var json = CommandConventions.JsonOption();
+
+        var command = new Command("train", "Train a model in a new run directory")
+        {
+            output, data, k, chains, rounds, sweeps, learningRate, optimizer, gradient, model, seed,
+            run.CheckpointEvery, run.EvaluateEvery, run.Threads, json,
+        };
+        command.SetAction(parseResult =>
+        {
+            var config = new TrainingConfig
+            {
+                K = parseResult.GetValue(k),
+                Chains = parseResult.GetValue(chains),
+                Rounds = parseResult.GetValue(rounds),
+                Sweeps = parseResult.GetValue(sweeps),
+                LearningRate = ParseLearningRate(parseResult.GetValue(learningRate)),
+                Optimizer = Optimizers[parseResult.GetValue(optimizer)!],
+                Gradient = Gradients[parseResult.GetValue(gradient)!],
+                Model = Models[parseResult.GetValue(model)!],
+                Seed = parseResult.GetValue(seed),
+            };
+            try
+            {
+                config.Validate();
+            }
+            catch (ArgumentException e)
+            {
+                throw new CliException(e.Message);
+            }
+            var directory = parseResult.GetValue(output) ?? Path.Combine("runs", DateTime.Now.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture));
+            var settings = run.Read(parseResult, directory);
+            var dataPath = parseResult.GetValue(data);
+            var dataReference = dataPath is null ? RunAccess.EmbeddedDataName : Path.GetFullPath(dataPath);
+            RefuseExistingRun(directory, config, dataReference);
+            var split = RunAccess.LoadData(dataReference);
+
+            var start = TrainingState.Start(config, split.Train);
+            Directory.CreateDirectory(directory);
+            RunDirectory.WriteConfig(directory, config, dataReference);
+            var console = parseResult.InvocationConfiguration;
+            console.Output.WriteLine($"training K = {config.K} on {split.Name} ({split.Train.Count} training, {split.Test.Count} test images) in {Path.GetFullPath(directory)}");
+            return TrainingSession.Run(start, split, settings, parseResult.GetValue(json), console.Output, console.Error);
+        });
+        return command;
+    }
+
+    private static Option<string> ChoiceOption<T>(string name, string description, Dictionary<string, T> choices, T defaultValue)
+    {
+        var option = new Option<string>(name)
+        {
+            Description = $"{description} ({string.Join('|', choices.Keys)})",
+            DefaultValueFactory = _ => choices.First(c => EqualityComparer<T>.Default.Equals(c.Value, defaultValue)).Key,
+        };
+        option.AcceptOnlyFromAmong([.. choices.Keys]);
+        return option;
+    }
+
+    private static double ParseLearningRate(string? text)
+    {
+        if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) && double.IsFinite(value) && value > 0) return value;
+        throw new CliException($"--lr must be a positive number, got '{text}'");
+    }
+
+    /// <summary>
+    /// Refuses a directory that already holds a run: with the same settings the user wants <c>resume</c>; with other
+    /// settings the first difference is named. Nothing in the directory is changed.
+    /// </summary>
+    private static void RefuseExistingRun(string directory, TrainingConfig config, string dataReference)
+    {
+        if (!RunAccess.HoldsRun(directory)) return;
+        var (existing, existingData) = RunAccess.ReadConfig(directory);
+        var requested = Describe(config, dataReference);
+        var stored = Describe(existing, existingData);
+        for (var j = 0; j < requested.Count; j++)
+            if (requested[j].Value != stored[j].Value)
+                throw new CliException(
+                    $"{directory} already holds a run with {stored[j].Setting} {stored[j].Value}, not {requested[j].Value}; choose another --out directory");
+        throw new CliException($"{directory} already holds this run; continue it with: latentcycles resume {directory}");
+    }
+
+    /// <summary>Every setting that determines a run's result, in the order the user meets them, as text to compare and show.</summary>
+    private static List<(string Setting, string Value)> Describe(TrainingConfig c, string data) =>
+    [
+        ("--data", data),
+        ("--k", Invariant(c.K)),
+        ("--chains", Invariant(c.Chains)),
+        ("--rounds", Invariant(c.Rounds)),
+        ("--sweeps", Invariant(c.Sweeps)),
+        ("--lr", c.LearningRate.ToString("R", CultureInfo.InvariantCulture)),
+        ("--optimizer", Optimizers.First(o => o.Value == c.Optimizer).Key),
+        ("--gradient", Gradients.First(g => g.Value == c.Gradient).Key),
+        ("--model", Models.First(m => m.Value == c.Model).Key),
+        ("--seed", Invariant(c.Seed)),
+        ("minibatch size", Invariant(c.MinibatchSize)),
+        ("block size", Invariant(c.BlockSize)),
+    ];
+
+    private static string Invariant(IFormattable value) => value.ToString(null, CultureInfo.InvariantCulture);
+}

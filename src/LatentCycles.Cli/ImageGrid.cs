@@ -1,0 +1,71 @@
+using LatentCycles.Core.Data;
+using SkiaSharp;
+
+namespace LatentCycles.Cli;
+
+/// <summary>
+/// Renders images as one PNG grid: row-major tiles, each pixel drawn as a <see cref="Scale"/>×<see cref="Scale"/> square
+/// (intensity 1 white, 0 black), tiles separated by <see cref="Gap"/> grey pixels.
+/// </summary>
+public static class ImageGrid
+{
+    public const int DefaultColumns = 10;
+    public const int Scale = 2;
+    public const int Gap = 2;
+
+    private static readonly SKColor GapColour = new(128, 128, 128);
+
+    /// <summary>Writes the binary images (pixel 1 white) as a grid of <paramref name="gridColumns"/> tiles per row.</summary>
+    public static void WritePng(string path, BinaryImages images, int gridColumns = DefaultColumns)
+    {
+        var n = images.PixelCount;
+        var intensities = new double[images.Count * n];
+        for (var j = 0; j < images.Count; j++)
+        {
+            var image = images.Image(j);
+            for (var i = 0; i < n; i++) intensities[j * n + i] = image[i];
+        }
+        WritePng(path, intensities, images.Count, images.Rows, images.Columns, gridColumns);
+    }
+
+    /// <summary>
+    /// Writes <paramref name="count"/> grey-level images given as intensities in [0, 1], Count×(rows·columns) row-major
+    /// (e.g. the decoder means of <see cref="Core.Evaluation.ModelSampler.DecoderMeans"/>).
+    /// </summary>
+    public static void WritePng(string path, ReadOnlySpan<double> intensities, int count, int rows, int columns, int gridColumns = DefaultColumns)
+    {
+        if (count < 1) throw new ArgumentOutOfRangeException(nameof(count), "a grid needs at least one image");
+        if (intensities.Length != count * rows * columns) throw new ArgumentException($"{intensities.Length} intensities for {count} images of {rows}×{columns}");
+        if (gridColumns < 1) throw new ArgumentOutOfRangeException(nameof(gridColumns), "a grid needs at least one column");
+
+        var (width, height) = GridSize(count, rows, columns, gridColumns);
+        using var bitmap = new SKBitmap(width, height, SKColorType.Rgba8888, SKAlphaType.Opaque);
+        bitmap.Erase(GapColour);
+        for (var tile = 0; tile < count; tile++)
+        {
+            var left = Gap + tile % gridColumns * (columns * Scale + Gap);
+            var top = Gap + tile / gridColumns * (rows * Scale + Gap);
+            for (var r = 0; r < rows; r++)
+                for (var c = 0; c < columns; c++)
+                {
+                    var level = (byte)Math.Round(255 * Math.Clamp(intensities[(tile * rows + r) * columns + c], 0, 1));
+                    var colour = new SKColor(level, level, level);
+                    for (var dy = 0; dy < Scale; dy++)
+                        for (var dx = 0; dx < Scale; dx++)
+                            bitmap.SetPixel(left + c * Scale + dx, top + r * Scale + dy, colour);
+                }
+        }
+        var directory = Path.GetDirectoryName(Path.GetFullPath(path));
+        if (directory is not null) Directory.CreateDirectory(directory);
+        using var file = File.Create(path);
+        if (!bitmap.Encode(file, SKEncodedImageFormat.Png, 100)) throw new IOException($"could not encode {path} as PNG");
+    }
+
+    /// <summary>Width and height in pixels of the grid of <paramref name="count"/> images.</summary>
+    public static (int Width, int Height) GridSize(int count, int rows, int columns, int gridColumns = DefaultColumns)
+    {
+        var tilesAcross = Math.Min(gridColumns, count);
+        var tilesDown = (count + gridColumns - 1) / gridColumns;
+        return (Gap + tilesAcross * (columns * Scale + Gap), Gap + tilesDown * (rows * Scale + Gap));
+    }
+}

@@ -1,0 +1,87 @@
+using System.Runtime.InteropServices;
+using System.Security.Cryptography;
+using System.Text.Json;
+using LatentCycles.Core.Checkpoints;
+using LatentCycles.Core.Data;
+using LatentCycles.Core.Model;
+using LatentCycles.Core.Training;
+using LatentCycles.Training;
+
+namespace LatentCycles.Cli;
+
+/// <summary>
+/// What the commands read from a run directory and from data sets, with every way that can fail turned into a
+/// one-line <see cref="CliException"/>. Reading never creates or changes a file.
+/// </summary>
+internal static class RunAccess
+{
+    /// <summary>How config.json names the embedded data set (<see cref="DataSetLoader.Load"/> accepts it).</summary>
+    public const string EmbeddedDataName = EmbeddedMnist.Name;
+
+    public const string ConfigFileName = "config.json";
+    public const string StoreFileName = "run.db";
+
+    /// <summary>True when <paramref name="directory"/> holds (part of) a run: its configuration or its store.</summary>
+    public static bool HoldsRun(string directory) =>
+        File.Exists(Path.Combine(directory, ConfigFileName)) || File.Exists(Path.Combine(directory, StoreFileName));
+
+    /// <summary>Fails unless <paramref name="directory"/> is an existing directory.</summary>
+    public static void RequireRunDirectory(string directory)
+    {
+        if (!Directory.Exists(directory)) throw new CliException($"{directory}: no such run directory");
+    }
+
+    /// <summary>The run's configuration and the data reference it was trained on (a full path, or <see cref="EmbeddedDataName"/>).</summary>
+    public static (TrainingConfig Config, string Data) ReadConfig(string directory)
+    {
+        RequireRunDirectory(directory);
+        try
+        {
+            var (config, data) = RunDirectory.ReadConfig(directory);
+            return (config, data);
+        }
+        catch (Exception e) when (IsReadFailure(e))
+        {
+            throw new CliException($"{directory}: cannot read the run's {ConfigFileName}: {e.Message}");
+        }
+    }
+
+    /// <summary>The latest checkpoint, or with <paramref name="round"/> the latest at or before that round.</summary>
+    public static TrainingState LoadState(string directory, int? round)
+    {
+        RequireRunDirectory(directory);
+        if (round is < 0) throw new CliException($"--round must not be negative, got {round}");
+        try
+        {
+            return round is { } r ? CheckpointStore.Load(directory, r) : CheckpointStore.LoadLatest(directory);
+        }
+        catch (Exception e) when (IsReadFailure(e))
+        {
+            throw new CliException(e.Message);
+        }
+    }
+
+    /// <summary>Loads a data set by reference: null or <see cref="EmbeddedDataName"/> for the embedded digits, else a path.</summary>
+    public static DataSplit LoadData(string? reference)
+    {
+        try
+        {
+            return DataSetLoader.Load(reference);
+        }
+        catch (Exception e) when (e is DataFormatException or IOException or UnauthorizedAccessException)
+        {
+            throw new CliException(e.Message);
+        }
+    }
+
+    /// <summary>SHA-256 of the parameters W, b, L as doubles in memory order (little-endian on every platform .NET runs on): equal hashes mean bit-identical parameters.</summary>
+    public static string ParametersSha256(ModelParameters parameters)
+    {
+        var values = parameters.Flatten();
+        return Convert.ToHexStringLower(SHA256.HashData(MemoryMarshal.AsBytes(values.AsSpan())));
+    }
+
+    private static bool IsReadFailure(Exception e) =>
+        e is RunStoreException or CheckpointFormatException or IOException or UnauthorizedAccessException or JsonException
+            or InvalidOperationException;
+}

@@ -1,0 +1,60 @@
+using System.Diagnostics;
+
+namespace LatentCycles.Cli.Tests;
+
+/// <summary>What a <c>latentcycles</c> invocation printed and returned.</summary>
+internal sealed record CliResult(int ExitCode, string Stdout, string Stderr)
+{
+    public string[] StderrLines => Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+
+    /// <summary>The last stdout line: the JSON result with <c>--json</c>.</summary>
+    public string LastLine => Stdout.TrimEnd().Split('\n')[^1];
+
+    public override string ToString() => $"exit {ExitCode}\nstdout:\n{Stdout}\nstderr:\n{Stderr}";
+}
+
+/// <summary>Runs <c>latentcycles</c>: in-process through <see cref="Program.Run"/>, or as a child process of the built program.</summary>
+internal static class CliRunner
+{
+    private static readonly TimeSpan ProcessTimeout = TimeSpan.FromMinutes(2);
+
+    /// <summary>The built program beside the tests (the Cli project is referenced, so its output is copied here).</summary>
+    public static string ProgramPath => Path.Combine(AppContext.BaseDirectory, "latentcycles.dll");
+
+    public static CliResult InProcess(params string[] args)
+    {
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        var exitCode = Program.Run(args, output, error);
+        return new CliResult(exitCode, output.ToString(), error.ToString());
+    }
+
+    /// <summary>Starts <c>dotnet exec latentcycles.dll args</c> with stdout and stderr redirected.</summary>
+    public static Process Start(params string[] args)
+    {
+        var info = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        info.ArgumentList.Add("exec");
+        info.ArgumentList.Add(ProgramPath);
+        foreach (var a in args) info.ArgumentList.Add(a);
+        return Process.Start(info) ?? throw new InvalidOperationException("could not start dotnet");
+    }
+
+    /// <summary>Runs the program as a child process to the end.</summary>
+    public static CliResult Run(params string[] args)
+    {
+        using var process = Start(args);
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        if (!process.WaitForExit(ProcessTimeout))
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"latentcycles {string.Join(' ', args)} did not finish within {ProcessTimeout}");
+        }
+        return new CliResult(process.ExitCode, stdout.Result, stderr.Result);
+    }
+}

@@ -1,0 +1,73 @@
+using System.Diagnostics;
+using System.Text.Json;
+using LatentCycles.Training;
+
+namespace LatentCycles.Cli.Tests;
+
+/// <summary>MODEL.md §8 end to end: a run killed hard and resumed ends exactly where an uninterrupted run ends.</summary>
+[Collection(FinishedRunCollection.Name)]
+public sealed class KillAndResumeTests : IDisposable
+{
+    private static readonly TimeSpan CheckpointTimeout = TimeSpan.FromMinutes(1);
+    private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(20);
+
+    private const int Rounds = 24;
+
+    private static readonly string[] Settings =
+        ["--k", "3", "--chains", "64", "--rounds", $"{Rounds}", "--checkpoint-every", "4", "--evaluate-every", "0"];
+
+    private readonly TemporaryDirectory _temporary = new();
+
+    public void Dispose() => _temporary.Dispose();
+
+    [Fact]
+    public async Task A_run_killed_after_a_checkpoint_and_resumed_ends_bit_identical_to_an_uninterrupted_run()
+    {
+        var whole = _temporary.Combine("whole");
+        var interrupted = _temporary.Combine("interrupted");
+        var uninterrupted = CliRunner.Run(["train", "--out", whole, "--threads", "1", .. Settings]);
+        Assert.True(uninterrupted.ExitCode == 0, uninterrupted.ToString());
+
+        using (var process = CliRunner.Start(["train", "--out", interrupted, "--threads", "2", .. Settings]))
+        {
+            var drained = Task.WhenAll(process.StandardOutput.ReadToEndAsync(), process.StandardError.ReadToEndAsync());
+            var stopwatch = Stopwatch.StartNew();
+            while (LatestCheckpointRound(interrupted) < 4 && !process.HasExited && stopwatch.Elapsed < CheckpointTimeout)
+                await Task.Delay(PollInterval);
+            Assert.False(process.HasExited, "the run ended before it could be killed");
+            process.Kill();
+            process.WaitForExit();
+            await drained;
+        }
+        var killedAt = LatestCheckpointRound(interrupted);
+        Assert.InRange(killedAt, 4, Rounds - 1);
+
+        var resumed = CliRunner.Run("resume", interrupted, "--checkpoint-every", "4", "--evaluate-every", "0", "--json");
+        Assert.True(resumed.ExitCode == 0, resumed.ToString());
+        Assert.Equal(Rounds, JsonDocument.Parse(resumed.LastLine).RootElement.GetProperty("rounds").GetInt32());
+
+        Assert.Equal(ParametersHash(whole), ParametersHash(interrupted));
+    }
+
+    /// <summary>The round of the latest checkpoint, or −1 while there is none (or the store is busy being written).</summary>
+    private static int LatestCheckpointRound(string directory)
+    {
+        try
+        {
+            return CheckpointStore.LoadLatest(directory).Round;
+        }
+        catch (RunStoreException)
+        {
+            return -1;
+        }
+    }
+
+    private static string ParametersHash(string directory)
+    {
+        var export = CliRunner.Run("export", directory, "--json");
+        Assert.True(export.ExitCode == 0, export.ToString());
+        var json = JsonDocument.Parse(export.LastLine).RootElement;
+        Assert.Equal(Rounds, json.GetProperty("round").GetInt32());
+        return json.GetProperty("parameters_sha256").GetString()!;
+    }
+}

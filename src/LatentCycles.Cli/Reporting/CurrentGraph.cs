@@ -23,7 +23,7 @@ internal static class CurrentGraph
     {
         var observables = final.Observables;
         var k = observables.K;
-        var sigma = observables.EntropyProduction is { } s ? $"σ = {s.ToString("0.000", CultureInfo.InvariantCulture)} nats/step" : "σ undefined";
+        var sigma = observables.EntropyProduction is { } s ? $"σ = {s.ToString("G3", CultureInfo.InvariantCulture)} nats/step" : "σ undefined";
         var plot = ReportFigures.NewPlot($"Latent probability currents, {run.Label} ({sigma})", "", "");
         var positions = Enumerable.Range(0, k)
             .Select(z => new Coordinates(Math.Cos(Math.PI / 2 - 2 * Math.PI * z / k), Math.Sin(Math.PI / 2 - 2 * Math.PI * z / k)))
@@ -86,7 +86,7 @@ internal static class CurrentGraph
             box.LabelBorderWidth = 1;
             box.LabelPadding = 6;
         }
-        var note = plot.Add.Text($"arrow width ∝ |J|; widest |J| = {maxCurrent.ToString("0.0000", CultureInfo.InvariantCulture)} per step;\nnode area ∝ π(z)", 1.45, -1.45);
+        var note = plot.Add.Text($"arrow width ∝ |J|; widest |J| = {maxCurrent.ToString("G3", CultureInfo.InvariantCulture)} per step;\nnode area ∝ π(z)", 1.45, -1.45);
         note.Alignment = Alignment.LowerRight;
         note.LabelFontSize = 12;
         note.LabelFontColor = Colors.DimGray;
@@ -105,7 +105,7 @@ internal static class CurrentGraph
         return (new Coordinates(from.X + ux * NodeRadius, from.Y + uy * NodeRadius), new Coordinates(to.X - ux * NodeRadius, to.Y - uy * NodeRadius));
     }
 
-    private static string Affinity(double? value) => value is { } v ? v.ToString("0.000", CultureInfo.InvariantCulture) : "∞";
+    private static string Affinity(double? value) => value is { } v ? v.ToString("G3", CultureInfo.InvariantCulture) : "∞";
 
     private static string Subscript(int n) =>
         string.Concat(n.ToString(CultureInfo.InvariantCulture).Select(d => (char)('₀' + (d - '0'))));

@@ -42,33 +42,27 @@ public static class ReportWriter
 
     /// <summary>
     /// One row per model, then the EM ceiling: final test log-likelihood (mean ± standard deviation over seeds) and its gap to
-    /// the ceiling's mean, entropy production, mean self-transition, class-histogram KL and wall time, all means over seeds.
+    /// the ceiling's mean, entropy production, mean self-transition, class-histogram KL and wall time.
     /// </summary>
     public static ReportTable ModelTable(ExperimentReport report)
     {
-        double? ceiling = report.Ceilings.Count > 0 ? report.Ceilings.Average(c => c.TestLogLikelihood) : null;
         var rows = new List<IReadOnlyList<string>>();
-        foreach (var model in report.Models)
-        {
-            var runs = report.Runs.Where(r => r.Model == model).ToList();
-            var finals = runs.Where(r => r.Final is not null).Select(r => r.Final!).ToList();
-            var likelihood = finals.Select(f => f.TestLogLikelihood).ToList();
+        foreach (var m in ModelSummary.ByModel(report))
             rows.Add([
-                model,
-                $"{finals.Count}/{runs.Count}",
-                MeanAndSpread(likelihood, "0.00"),
-                likelihood.Count > 0 && ceiling is { } c ? Signed(likelihood.Average() - c, "0.00") : Missing,
-                MeanAndSpread(finals.Where(f => f.Observables.EntropyProduction is not null).Select(f => f.Observables.EntropyProduction!.Value).ToList(), "0.0000"),
-                MeanAndSpread(finals.Select(f => f.Observables.MeanSelfTransition).ToList(), "0.000"),
-                MeanAndSpread(finals.Where(f => f.ClassKl is not null).Select(f => f.ClassKl!.Value).ToList(), "0.000"),
-                MeanAndSpread(runs.Where(r => r.WallSeconds is not null).Select(r => r.WallSeconds!.Value).ToList(), "0"),
+                m.Model,
+                $"{m.EvaluatedRuns}/{m.Runs}",
+                Format(m.TestLogLikelihood, "0.00"),
+                m.GapToCeiling is { } gap ? Signed(gap, "0.00") : Missing,
+                Format(m.EntropyProduction, "G3"),
+                Format(m.SelfTransition, "0.000"),
+                Format(m.ClassKl, "0.000"),
+                Format(m.WallSeconds, "0.0"),
             ]);
-        }
-        if (ceiling is not null)
+        if (ModelSummary.Ceiling(report) is { } ceiling)
             rows.Add([
                 "Bernoulli mixture, EM (ceiling)",
-                $"{report.Ceilings.Count}/{report.Ceilings.Count}",
-                MeanAndSpread(report.Ceilings.Select(c => c.TestLogLikelihood).ToList(), "0.00"),
+                $"{ceiling.Count}/{ceiling.Count}",
+                Format(ceiling, "0.00"),
                 Signed(0, "0.00"), Missing, Missing, Missing, Missing,
             ]);
         return new ReportTable(
@@ -88,11 +82,11 @@ public static class ReportWriter
                 run.Model,
                 run.Seed.ToString(CultureInfo.InvariantCulture),
                 final is null ? Missing : final.Round.ToString(CultureInfo.InvariantCulture),
-                final is null ? Missing : $"{Number(final.TestLogLikelihood, "0.00")} ± {Number(final.TestLogLikelihoodError, "0.00")}",
-                final?.Observables.EntropyProduction is { } sigma ? Number(sigma, "0.0000") : Missing,
+                final is null ? Missing : $"{Number(final.TestLogLikelihood, "0.00")} ± {Number(final.TestLogLikelihoodError, "G2")}",
+                final?.Observables.EntropyProduction is { } sigma ? Number(sigma, "G3") : Missing,
                 final is null ? Missing : Number(final.Observables.MeanSelfTransition, "0.000"),
                 final?.ClassKl is { } kl ? Number(kl, "0.000") : Missing,
-                run.WallSeconds is { } seconds ? Number(seconds, "0") : Missing,
+                run.WallSeconds is { } seconds ? Number(seconds, "0.0") : Missing,
             ]);
         }
         foreach (var ceiling in report.Ceilings)
@@ -189,14 +183,10 @@ public static class ReportWriter
     private static string EscapeMarkdown(string text) => text.Replace("|", "\\|");
 
     /// <summary>"mean ± sd" over seeds; the mean alone for one value; <see cref="Missing"/> for none.</summary>
-    internal static string MeanAndSpread(IReadOnlyList<double> values, string format)
-    {
-        if (values.Count == 0) return Missing;
-        var mean = values.Average();
-        if (values.Count == 1) return Number(mean, format);
-        var sd = Math.Sqrt(values.Sum(v => (v - mean) * (v - mean)) / (values.Count - 1));
-        return $"{Number(mean, format)} ± {Number(sd, format)}";
-    }
+    internal static string Format(Spread? spread, string format) =>
+        spread is null ? Missing
+        : spread.StandardDeviation is { } sd ? $"{Number(spread.Mean, format)} ± {Number(sd, format)}"
+        : Number(spread.Mean, format);
 
     private static string Number(double value, string format) => value.ToString(format, CultureInfo.InvariantCulture);
 

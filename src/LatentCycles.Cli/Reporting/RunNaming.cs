@@ -5,13 +5,24 @@ namespace LatentCycles.Cli.Reporting;
 /// <summary>How reports and experiment directories name the trained model of a configuration.</summary>
 public static class RunNaming
 {
+    public const string TwoStepModel = "neq two-step";
+    public const string ExactModel = "neq exact";
     public const string RbmModel = "RBM (PCD)";
 
-    /// <summary>"neq two-step", "neq exact" or <see cref="RbmModel"/>.</summary>
+    /// <summary><see cref="TwoStepModel"/>, <see cref="ExactModel"/> or <see cref="RbmModel"/>.</summary>
     public static string Describe(TrainingConfig config) => config.Model switch
     {
         ModelKind.Rbm => RbmModel,
-        _ => config.Gradient == GradientKind.Exact ? "neq exact" : "neq two-step",
+        _ => config.Gradient == GradientKind.Exact ? ExactModel : TwoStepModel,
+    };
+
+    /// <summary>The order of the experiment's tables and legends: the two nonequilibrium gradients, then the RBM.</summary>
+    public static int Order(string model) => model switch
+    {
+        TwoStepModel => 0,
+        ExactModel => 1,
+        RbmModel => 2,
+        _ => 3,
     };
 
     /// <summary>The run's subdirectory in an experiment: "neq-two-step-seed1", "neq-exact-seed1", "rbm-pcd-seed1".</summary>

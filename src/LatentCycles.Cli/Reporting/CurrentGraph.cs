@@ -6,8 +6,8 @@ namespace LatentCycles.Cli.Reporting;
 
 /// <summary>
 /// The latent current graph (MODEL.md §4): the K latent states on a circle (marker area ∝ π(z)), one arrow per pair in the
-/// direction of the net current J(z,z′) &gt; 0 with width ∝ |J|, and the strongest 3-cycles marked at their centroids
-/// with their affinities.
+/// direction of the net current J(z,z′) &gt; 0 with width ∝ |J| (currents under a tenth of the largest left out), and the
+/// strongest 3-cycles among well-visited states marked at their centroids with their affinities.
 /// </summary>
 internal static class CurrentGraph
 {
@@ -15,9 +15,15 @@ internal static class CurrentGraph
     private const float MaxArrowWidth = 12, MaxNodeSize = 46, MinNodeSize = 18;
 
     /// <summary>Currents below this fraction of the largest are left out: they would be hairlines that hide the structure.</summary>
-    private const double ShownCurrentFraction = 0.03;
+    private const double ShownCurrentFraction = 0.1;
 
     private const int LabelledCycles = 3;
+
+    /// <summary>
+    /// Cycles through states the chain hardly visits can have large affinities yet carry no current; only cycles whose
+    /// states all have π(z) at least this fraction of the uniform 1/K are labelled.
+    /// </summary>
+    public const double LabelledStateWeight = 0.2;
 
     public static byte[] Render(RunRecord run, RunEvaluation final)
     {
@@ -62,7 +68,9 @@ internal static class CurrentGraph
         }
 
         var legend = new List<string>();
-        var cycles = observables.StrongestTriangles.Take(LabelledCycles).ToList();
+        var cycles = observables.StrongestTriangles
+            .Where(t => t.Nodes.All(n => observables.StationaryDistribution[n] >= LabelledStateWeight / k))
+            .Take(LabelledCycles).ToList();
         for (var c = 0; c < cycles.Count; c++)
         {
             var nodes = cycles[c].Nodes;

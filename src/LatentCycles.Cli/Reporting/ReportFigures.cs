@@ -50,7 +50,8 @@ public static class ReportFigures
         {
             figures.Add(new Figure("current-graph.png", $"Latent current graph of the best run ({best.Label})",
                 "Nodes: latent states on a circle, area ∝ π(z). Arrows: net probability currents J(z,z′) = π(z)M(z,z′) − π(z′)M(z′,z) " +
-                "in their direction, width ∝ |J|. Labels A₁, A₂, …: the strongest 3-cycles with their affinities (nats).",
+                "in their direction, width ∝ |J| (currents under a tenth of the largest left out). Labels A₁, A₂, …: the strongest 3-cycles " +
+                $"among states with π(z) ≥ {CurrentGraph.LabelledStateWeight}/K, with their affinities (nats).",
                 CurrentGraph.Render(best, final)));
             figures.Add(new Figure("kernel-heatmap.png", $"Latent kernel M of the best run ({best.Label})",
                 "M(z → z′) = E_{x~q(·|z)} p(z′|x), estimated from fresh samples; rows sum to 1, the diagonal holds the self-transitions.",
@@ -151,7 +152,7 @@ public static class ReportFigures
             var colour = ModelColour(report, run.Model);
             var (xs, ys) = RunningMean(run.Metrics, r => r.MinibatchLogLikelihood, window);
             if (xs.Length == 0) continue;
-            var line = plot.Add.ScatterLine(xs, ys, colour);
+            var line = plot.Add.ScatterLine(xs, ys, colour.WithAlpha(0.8));
             line.LineWidth = 2;
             line.LinePattern = SeedPattern(report, run);
             line.LegendText = run.Label;
@@ -250,7 +251,10 @@ public static class ReportFigures
         var plot = NewPlot($"Latent kernel M(z → z′), {run.Label}", "to latent state z′", "from latent state z");
         var heatmap = plot.Add.Heatmap(cells);
         heatmap.Colormap = new ScottPlot.Colormaps.Viridis();
-        heatmap.ManualRange = new ScottPlot.Range(0, 1);
+        // The scale ends at the largest entry, not at 1: a well-mixing kernel has all entries near 1/K, and on a 0…1 scale
+        // its structure would vanish into one colour.
+        var largest = Math.Max(final.Kernel.Values.Max(), 1e-12);
+        heatmap.ManualRange = new ScottPlot.Range(0, largest);
         var bar = plot.Add.ColorBar(heatmap);
         bar.Label = "transition probability M(z → z′)";
         bar.LabelStyle.FontSize = AxisLabelSize;
@@ -267,7 +271,7 @@ public static class ReportFigures
                     var text = plot.Add.Text(cells[z, j].ToString("0.00", CultureInfo.InvariantCulture), j, k - 1 - z);
                     text.Alignment = Alignment.MiddleCenter;
                     text.LabelFontSize = k <= 10 ? 14 : 10;
-                    text.LabelFontColor = cells[z, j] > 0.6 ? Colors.Black : Colors.White;
+                    text.LabelFontColor = cells[z, j] > 0.6 * largest ? Colors.Black : Colors.White;
                 }
         plot.Axes.SetLimits(-0.5, k - 0.5, -0.5, k - 0.5);
         plot.Axes.SquareUnits();

@@ -21,6 +21,9 @@ internal sealed class ReportLoader(TextWriter log)
 
     public const string RunsDirectoryName = "runs";
 
+    /// <summary>All 3-cycles are ranked: the current graph labels the strongest among well-visited states, wherever they rank overall.</summary>
+    private const int LabelledTriangleCandidates = int.MaxValue;
+
     private readonly Dictionary<string, DataSplit> _data = new(StringComparer.Ordinal);
     private readonly Dictionary<string, DigitClassifier?> _classifiers = new(StringComparer.Ordinal);
 
@@ -142,7 +145,7 @@ internal sealed class ReportLoader(TextWriter log)
         if (stored.Kernel.Length != stored.K * stored.K) throw new CliException($"a stored evaluation holds {stored.Kernel.Length} kernel entries for K = {stored.K}");
         var kernel = new LatentKernel(stored.K, stored.Kernel);
         var samples = ModelSampler.Sample(state.Parameters, GridSamples, state.Config.Seed, rows: split.Test.Rows, columns: split.Test.Columns);
-        return new RunEvaluation(stored.Round, stored.TestLlNats, stored.TestLlSeNats, kernel, NonequilibriumObservables.Compute(kernel),
+        return new RunEvaluation(stored.Round, stored.TestLlNats, stored.TestLlSeNats, kernel, NonequilibriumObservables.Compute(kernel, LabelledTriangleCandidates),
             stored.ClassKlNats, samples);
     }
 }

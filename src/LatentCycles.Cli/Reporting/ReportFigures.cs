@@ -42,7 +42,8 @@ public static class ReportFigures
         }
         if (report.Runs.Any(r => r.Final?.Observables.EntropyProduction is not null))
             figures.Add(new Figure("entropy-vs-loglikelihood.png", "Entropy production against final log-likelihood",
-                "One point per run: the final test log-likelihood and the entropy production of the fresh kernel estimate.",
+                "One point per run: the final test log-likelihood and the entropy production of the fresh kernel estimate " +
+                "(runs whose σ is undefined, because some transition has no reverse, are left out).",
                 EntropyAgainstLikelihood(report)));
 
         var best = BestNonequilibriumRun(report);
@@ -162,17 +163,19 @@ public static class ReportFigures
             var dots = plot.Add.ScatterPoints(tests.Select(r => (double)r.Round).ToArray(), tests.Select(r => r.TestLogLikelihood!.Value).ToArray(), colour);
             dots.MarkerSize = 8;
         }
-        if (report.Ceilings.Count > 0)
-        {
-            var ceiling = plot.Add.HorizontalLine(report.Ceilings.Average(c => c.TestLogLikelihood));
-            ceiling.Color = Colors.DimGray;
-            ceiling.LinePattern = LinePattern.Dashed;
-            ceiling.LineWidth = 2;
-            ceiling.LegendText = "EM ceiling (test)";
-        }
+        if (ModelSummary.Ceiling(report) is { } ceiling) StyleCeiling(plot.Add.HorizontalLine(ceiling.Mean));
         FocusOnLaterRounds(plot, report, window);
         ShowLegend(plot);
         return Png(plot, Width, Height);
+    }
+
+    /// <summary>The EM ceiling's mean test log-likelihood as a grey dashed line, the same in every figure.</summary>
+    private static void StyleCeiling(ScottPlot.Plottables.AxisLine line)
+    {
+        line.Color = Colors.DimGray;
+        line.LinePattern = LinePattern.Dashed;
+        line.LineWidth = 2;
+        line.LegendText = "EM ceiling (test)";
     }
 
     /// <summary>
@@ -227,14 +230,7 @@ public static class ReportFigures
             points.MarkerShape = RunNaming.IsEquilibrium(model) ? MarkerShape.FilledSquare : MarkerShape.FilledCircle;
             points.LegendText = model;
         }
-        if (report.Ceilings.Count > 0)
-        {
-            var ceiling = plot.Add.VerticalLine(report.Ceilings.Average(c => c.TestLogLikelihood));
-            ceiling.Color = Colors.DimGray;
-            ceiling.LinePattern = LinePattern.Dashed;
-            ceiling.LineWidth = 2;
-            ceiling.LegendText = "EM ceiling (test)";
-        }
+        if (ModelSummary.Ceiling(report) is { } ceiling) StyleCeiling(plot.Add.VerticalLine(ceiling.Mean));
         plot.Axes.Margins(0.15, 0.15);
         ShowLegend(plot);
         return Png(plot, 1000, Height);

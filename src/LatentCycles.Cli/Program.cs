@@ -18,13 +18,13 @@ public static class Program
     public static RootCommand CreateRootCommand()
     {
         var root = new RootCommand("LatentCycles: a nonequilibrium latent-cycle generative model trained by actors");
-        root.Subcommands.Add(BenchCommand.Create());
-        root.Subcommands.Add(BaselineCommand.Create());
         root.Subcommands.Add(TrainCommand.Create());
         root.Subcommands.Add(ResumeCommand.Create());
         root.Subcommands.Add(EvalCommand.Create());
         root.Subcommands.Add(SampleCommand.Create());
         root.Subcommands.Add(ExportCommand.Create());
+        root.Subcommands.Add(BenchCommand.Create());
+        root.Subcommands.Add(BaselineCommand.Create());
         root.Subcommands.Add(ExperimentCommand.Create());
         root.Subcommands.Add(ReportCommand.Create());
         return root;

@@ -10,20 +10,17 @@ using LatentCycles.Training;
 namespace LatentCycles.Cli;
 
 /// <summary>
-/// What the commands read from a run directory and from data sets, with every way that can fail turned into a
-/// one-line <see cref="CliException"/>. Reading never creates or changes a file.
+/// What the commands read from a run directory, with every way that can fail turned into a one-line
+/// <see cref="CliException"/>. Reading never creates or changes a file.
 /// </summary>
 internal static class RunAccess
 {
     /// <summary>How config.json names the embedded data set (<see cref="DataSetLoader.Load"/> accepts it).</summary>
     public const string EmbeddedDataName = EmbeddedMnist.Name;
 
-    public const string ConfigFileName = "config.json";
-    public const string StoreFileName = "run.db";
-
     /// <summary>True when <paramref name="directory"/> holds (part of) a run: its configuration or its store.</summary>
     public static bool HoldsRun(string directory) =>
-        File.Exists(Path.Combine(directory, ConfigFileName)) || File.Exists(Path.Combine(directory, StoreFileName));
+        File.Exists(Path.Combine(directory, RunDirectory.ConfigFileName)) || File.Exists(Path.Combine(directory, RunDirectory.StoreFileName));
 
     /// <summary>Fails unless <paramref name="directory"/> is an existing directory.</summary>
     public static void RequireRunDirectory(string directory)
@@ -42,7 +39,7 @@ internal static class RunAccess
         }
         catch (Exception e) when (IsReadFailure(e))
         {
-            throw new CliException($"{directory}: cannot read the run's {ConfigFileName}: {e.Message}");
+            throw new CliException($"{directory}: cannot read the run's {RunDirectory.ConfigFileName}: {e.Message}");
         }
     }
 
@@ -56,19 +53,6 @@ internal static class RunAccess
             return round is { } r ? CheckpointStore.Load(directory, r) : CheckpointStore.LoadLatest(directory);
         }
         catch (Exception e) when (IsReadFailure(e))
-        {
-            throw new CliException(e.Message);
-        }
-    }
-
-    /// <summary>Loads a data set by reference: null or <see cref="EmbeddedDataName"/> for the embedded digits, else a path.</summary>
-    public static DataSplit LoadData(string? reference)
-    {
-        try
-        {
-            return DataSetLoader.Load(reference);
-        }
-        catch (Exception e) when (e is DataFormatException or IOException or UnauthorizedAccessException)
         {
             throw new CliException(e.Message);
         }

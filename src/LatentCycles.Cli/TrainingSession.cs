@@ -28,9 +28,10 @@ internal static class TrainingSession
         var tracker = new ProgressTracker();
 
         using var stop = new CancellationTokenSource();
+        // The first Ctrl-C asks for a clean stop at the next round boundary; a second one ends the process at once.
         ConsoleCancelEventHandler onCancelKey = (_, e) =>
         {
-            e.Cancel = true;
+            e.Cancel = !stop.IsCancellationRequested;
             stop.Cancel();
         };
         Console.CancelKeyPress += onCancelKey;

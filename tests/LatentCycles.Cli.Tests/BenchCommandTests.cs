@@ -6,10 +6,8 @@ public class BenchCommandTests
 {
     private static (int ExitCode, string Output, string Error) Run(params string[] args)
     {
-        using var output = new StringWriter();
-        using var error = new StringWriter();
-        var exitCode = Program.Run(args, output, error);
-        return (exitCode, output.ToString(), error.ToString());
+        var result = CliRunner.InProcess(args);
+        return (result.ExitCode, result.Stdout, result.Stderr);
     }
 
     [Fact]

@@ -1,4 +1,6 @@
 using System.CommandLine;
+using LatentCycles.Core.Data;
+using LatentCycles.Training;
 
 namespace LatentCycles.Cli.Commands;
 
@@ -25,10 +27,10 @@ internal static class ResumeCommand
             var (config, dataReference) = RunAccess.ReadConfig(path);
             var state = RunAccess.LoadState(path, round: null);
             if (state.Config != config)
-                throw new CliException($"{path}: the checkpoints and {RunAccess.ConfigFileName} describe different runs");
+                throw new CliException($"{path}: the checkpoints and {RunDirectory.ConfigFileName} describe different runs");
             if (state.IsFinished)
                 throw new CliException($"run {path} is already finished (round {state.Round} of {config.Rounds})");
-            var split = RunAccess.LoadData(dataReference);
+            var split = DataSetLoader.Load(dataReference);
 
             var console = parseResult.InvocationConfiguration;
             console.Output.WriteLine($"resuming {Path.GetFullPath(path)} at round {state.Round} of {config.Rounds}");

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using LatentCycles.Core.Data;
 using System.Globalization;
 using LatentCycles.Core.Training;
 using LatentCycles.Training;
@@ -68,7 +69,7 @@ internal static class TrainCommand
             var dataPath = parseResult.GetValue(data);
             var dataReference = dataPath is null ? RunAccess.EmbeddedDataName : Path.GetFullPath(dataPath);
             RefuseExistingRun(directory, config, dataReference);
-            var split = RunAccess.LoadData(dataReference);
+            var split = DataSetLoader.Load(dataReference);
 
             var start = TrainingState.Start(config, split.Train);
             Directory.CreateDirectory(directory);

@@ -10,23 +10,41 @@ namespace LatentCycles.Core.Chains;
 /// <item><c>G[(z'*N + i)*K + k]</c>: Σ p_k(x_t) x_{t,i} over steps with z_t = z'.</item>
 /// <item><c>GP[z'*K + k]</c>: Σ p_k(x_t) over steps with z_t = z'.</item>
 /// </list>
-/// Merging is element-wise addition; merging blocks in block-id order gives bit-identical sums
-/// whichever threads or nodes produced them.
+/// Every entry is an integer: counts as they are, and probability sums in fixed point, each term p rounded to the
+/// nearest multiple of <see cref="ProbabilityUnit"/> = 2⁻³² in G and GP (an error far below the Monte Carlo noise),
+/// and of <see cref="KernelUnit"/> = 2⁻⁹⁶ in P, whose tiny entries decide whether a reverse transition has probability
+/// zero, i.e. whether the entropy production is defined. Integer sums are
+/// exact and associative, so merging statistics in any order or grouping — by threads, nodes, or after a resume —
+/// gives the same bits. Read them as doubles through <see cref="ProbabilityUnit"/>.
 /// </summary>
 public sealed class ChainStatistics
 {
+    /// <summary>The value of one fixed-point unit of G and GP.</summary>
+    public const double ProbabilityUnit = 1.0 / 4294967296.0;
+
+    /// <summary>The value of one fixed-point unit of P: 2⁻⁹⁶, so that sums over up to 2³¹ transitions fit in 128 bits.</summary>
+    public static readonly double KernelUnit = Math.ScaleB(1.0, -96);
+
+    private static readonly double KernelScale = Math.ScaleB(1.0, 96);
+
+    /// <summary>A probability in units of <see cref="ProbabilityUnit"/>, rounded to nearest.</summary>
+    public static long ToFixedPoint(double p) => (long)(p * 4294967296.0 + 0.5);
+
+    /// <summary>A probability in units of <see cref="KernelUnit"/>, rounded to nearest.</summary>
+    public static Int128 ToKernelFixedPoint(double p) => (Int128)(p * KernelScale + 0.5);
+
     public ChainStatistics(int k, int n)
     {
         K = k;
         N = n;
-        C = new double[k * k];
-        P = new double[k * k];
-        Sx = new double[k * k * n];
-        G = new double[k * n * k];
-        GP = new double[k * k];
+        C = new long[k * k];
+        P = new Int128[k * k];
+        Sx = new long[k * k * n];
+        G = new long[k * n * k];
+        GP = new long[k * k];
     }
 
-    public ChainStatistics(int k, int n, long transitions, double[] c, double[] p, double[] sx, double[] g, double[] gp)
+    public ChainStatistics(int k, int n, long transitions, long[] c, Int128[] p, long[] sx, long[] g, long[] gp)
     {
         if (c.Length != k * k || p.Length != k * k || sx.Length != k * k * n || g.Length != k * n * k || gp.Length != k * k)
             throw new ArgumentException("statistics arrays do not match K and N");
@@ -46,15 +64,22 @@ public sealed class ChainStatistics
     /// <summary>T, the number of transitions summed.</summary>
     public long Transitions { get; set; }
 
-    public double[] C { get; }
-    public double[] P { get; }
-    public double[] Sx { get; }
-    public double[] G { get; }
-    public double[] GP { get; }
+    public long[] C { get; }
+    public Int128[] P { get; }
+    public long[] Sx { get; }
+    public long[] G { get; }
+    public long[] GP { get; }
+
+    /// <summary>
+    /// Set when some step's encoder probabilities were not finite (parameters so large that the logits overflow):
+    /// fixed point cannot carry a NaN, so the flag does, and the round must be rejected.
+    /// </summary>
+    public bool HasNonFiniteProbabilities { get; set; }
 
     public void Clear()
     {
         Transitions = 0;
+        HasNonFiniteProbabilities = false;
         Array.Clear(C);
         Array.Clear(P);
         Array.Clear(Sx);
@@ -67,23 +92,27 @@ public sealed class ChainStatistics
     {
         if (other.K != K || other.N != N) throw new ArgumentException("statistics of different shapes");
         Transitions += other.Transitions;
+        HasNonFiniteProbabilities |= other.HasNonFiniteProbabilities;
         AddInto(C, other.C);
-        AddInto(P, other.P);
+        for (var j = 0; j < P.Length; j++) P[j] += other.P[j];
         AddInto(Sx, other.Sx);
         AddInto(G, other.G);
         AddInto(GP, other.GP);
     }
 
-    private static void AddInto(double[] target, double[] source)
+    /// <summary>P as doubles: Σ p(·|x_t) over steps leaving each state (K×K).</summary>
+    public double[] KernelRowSums() => Array.ConvertAll(P, v => (double)v * KernelUnit);
+
+    private static void AddInto(long[] target, long[] source)
     {
         System.Numerics.Tensors.TensorPrimitives.Add(target, source, target);
     }
 
-    /// <summary>Sums block statistics in the order given (the caller passes them in block-id order).</summary>
-    public static ChainStatistics Merge(IEnumerable<ChainStatistics> inBlockOrder)
+    /// <summary>Sums block statistics (integer sums: the order does not matter).</summary>
+    public static ChainStatistics Merge(IEnumerable<ChainStatistics> blocks)
     {
         ChainStatistics? total = null;
-        foreach (var s in inBlockOrder)
+        foreach (var s in blocks)
         {
             total ??= new ChainStatistics(s.K, s.N);
             total.Add(s);

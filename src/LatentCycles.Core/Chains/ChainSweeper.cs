@@ -23,6 +23,7 @@ public sealed class ChainSweeper
     private readonly int[] _active;
     private readonly double[] _logits;
     private readonly double[] _probabilities;
+    private readonly long[] _fixedProbabilities;
 
     public ChainSweeper(int k, int n) : this(k, n, Philox4x32.IsEightLaneSupported) { }
 
@@ -35,11 +36,12 @@ public sealed class ChainSweeper
         _n = n;
         _eightLane = eightLane;
         _zLane = (n + 3) / 4 % 8;
-        _active = new int[n];
+        _active = new int[n + 8];
         var paddedK = (k + PreparedParameters.EncoderRowAlignment - 1) / PreparedParameters.EncoderRowAlignment
             * PreparedParameters.EncoderRowAlignment;
         _logits = new double[paddedK];
         _probabilities = new double[paddedK];
+        _fixedProbabilities = new long[paddedK];
     }
 
     /// <summary>
@@ -100,38 +102,87 @@ public sealed class ChainSweeper
         var counter2 = Vector256.Create(stream.Counter2);
         var counter3 = Vector256.Create(stream.Counter3);
         var blockIndex = Vector256.Create(0u, 1, 2, 3, 4, 5, 6, 7);
+        var lastWord0 = Vector256<uint>.Zero;
+        var count = 0;
+        var batch = 0;
+        for (; batch + 2 <= batches; batch += 2)
+        {
+            var a0 = blockIndex;
+            var b0 = blockIndex + Vector256.Create(8u);
+            Vector256<uint> a1 = counter1, a2 = counter2, a3 = counter3, b1 = counter1, b2 = counter2, b3 = counter3;
+            Philox4x32.Block8Twice(key0, key1, ref a0, ref a1, ref a2, ref a3, ref b0, ref b1, ref b2, ref b3);
+            blockIndex += Vector256.Create(16u);
+            ref var t = ref Unsafe.Add(ref thresholds, batch * batchPixels);
+            count = AppendActive(ref active, count, batch * batchPixels, BelowMask(ref t, a0, a1, a2, a3));
+            count = AppendActive(ref active, count, (batch + 1) * batchPixels,
+                BelowMask(ref Unsafe.Add(ref t, batchPixels), b0, b1, b2, b3));
+            if (batch + 2 == batches) lastWord0 = b0;
+        }
+        if (batch < batches)
+        {
+            var a0 = blockIndex;
+            Vector256<uint> a1 = counter1, a2 = counter2, a3 = counter3;
+            Philox4x32.Block8(key0, key1, ref a0, ref a1, ref a2, ref a3);
+            count = AppendActive(ref active, count, batch * batchPixels,
+                BelowMask(ref Unsafe.Add(ref thresholds, batch * batchPixels), a0, a1, a2, a3));
+            lastWord0 = a0;
+        }
+        zWord = lastWord0.GetElement(_zLane);
+        return count;
+    }
+
+    /// <summary>
+    /// The 32-bit mask of the batch's pixels whose word is below its threshold, bit j for pixel batch·32 + j: the
+    /// words are compared with the interleaved thresholds, packed to bytes, put back into pixel order by a byte
+    /// shuffle (a 4×4 transpose per 16 pixels) and read out with one movemask.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static uint BelowMask(ref int thresholds, Vector256<uint> word0, Vector256<uint> word1, Vector256<uint> word2, Vector256<uint> word3)
+    {
         var signBit = Vector256.Create(0x8000_0000u);
+        var below0 = Avx2.CompareGreaterThan(Vector256.LoadUnsafe(ref thresholds), (word0 ^ signBit).AsInt32());
+        var below1 = Avx2.CompareGreaterThan(Vector256.LoadUnsafe(ref thresholds, 8), (word1 ^ signBit).AsInt32());
+        var below2 = Avx2.CompareGreaterThan(Vector256.LoadUnsafe(ref thresholds, 16), (word2 ^ signBit).AsInt32());
+        var below3 = Avx2.CompareGreaterThan(Vector256.LoadUnsafe(ref thresholds, 24), (word3 ^ signBit).AsInt32());
+        var bytes = Avx2.PackSignedSaturate(Avx2.PackSignedSaturate(below0, below1), Avx2.PackSignedSaturate(below2, below3));
         var toPixelOrder = Vector256.Create(
             (byte)0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15,
             0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
-        var count = 0;
-        var word0 = Vector256<uint>.Zero;
-        for (var batch = 0; batch < batches; batch++)
+        return (uint)Avx2.MoveMask(Avx2.Shuffle(bytes.AsByte(), toPixelOrder));
+    }
+
+    /// <summary>
+    /// Appends the pixels of a 32-bit mask to the active list without branches: each byte of the mask looks up its
+    /// bit positions in <see cref="BytePositions"/> and writes all eight (the list has room), of which the first
+    /// PopCount(byte) count.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int AppendActive(ref int active, int count, int firstPixel, uint mask)
+    {
+        ref var positions = ref MemoryMarshal.GetArrayDataReference(BytePositions);
+        for (var shift = 0; shift < 32; shift += 8)
         {
-            word0 = blockIndex;
-            var word1 = counter1;
-            var word2 = counter2;
-            var word3 = counter3;
-            Philox4x32.Block8(key0, key1, ref word0, ref word1, ref word2, ref word3);
-            blockIndex += Vector256.Create(8u);
-
-            ref var t = ref Unsafe.Add(ref thresholds, batch * batchPixels);
-            var below0 = Avx2.CompareGreaterThan(Vector256.LoadUnsafe(ref t), (word0 ^ signBit).AsInt32());
-            var below1 = Avx2.CompareGreaterThan(Vector256.LoadUnsafe(ref t, 8), (word1 ^ signBit).AsInt32());
-            var below2 = Avx2.CompareGreaterThan(Vector256.LoadUnsafe(ref t, 16), (word2 ^ signBit).AsInt32());
-            var below3 = Avx2.CompareGreaterThan(Vector256.LoadUnsafe(ref t, 24), (word3 ^ signBit).AsInt32());
-            var bytes = Avx2.PackSignedSaturate(Avx2.PackSignedSaturate(below0, below1), Avx2.PackSignedSaturate(below2, below3));
-            var mask = (uint)Avx2.MoveMask(Avx2.Shuffle(bytes.AsByte(), toPixelOrder));
-
-            var firstPixel = batch * batchPixels;
-            while (mask != 0)
-            {
-                Unsafe.Add(ref active, count++) = firstPixel + BitOperations.TrailingZeroCount(mask);
-                mask &= mask - 1;
-            }
+            var bits = (mask >> shift) & 0xFF;
+            var indices = Vector256.LoadUnsafe(ref positions, bits * 8) + Vector256.Create(firstPixel + shift);
+            indices.StoreUnsafe(ref active, (nuint)count);
+            count += BitOperations.PopCount(bits);
         }
-        zWord = word0.GetElement(_zLane);
         return count;
+    }
+
+    /// <summary><c>BytePositions[b*8 + j]</c>: the position of the j-th set bit of byte b (0 past the last one).</summary>
+    private static readonly int[] BytePositions = CreateBytePositions();
+
+    private static int[] CreateBytePositions()
+    {
+        var positions = new int[256 * 8];
+        for (var b = 0; b < 256; b++)
+        {
+            var j = 0;
+            for (var bit = 0; bit < 8; bit++)
+                if ((b >> bit & 1) != 0) positions[b * 8 + j++] = bit;
+        }
+        return positions;
     }
 
     /// <summary>The scalar fallback of <see cref="SampleVisibleEightLane"/>: one block of four pixels at a time.</summary>
@@ -196,13 +247,19 @@ public sealed class ChainSweeper
         Softmax(_logits.AsSpan(0, _k), _probabilities);
     }
 
-    /// <summary>Adds the step's terms to C, P, GP, Sx and G (layouts in <see cref="ChainStatistics"/>).</summary>
+    /// <summary>Adds the step's terms to C, P, GP, Sx and G (layouts and fixed point in <see cref="ChainStatistics"/>).</summary>
     private void Accumulate(ChainStatistics statistics, int zPrev, int zNext, int activeCount)
     {
         int k = _k, n = _n;
-        ref var p = ref MemoryMarshal.GetArrayDataReference(_probabilities);
+        for (var j = 0; j < k; j++)
+        {
+            if (!double.IsFinite(_probabilities[j])) statistics.HasNonFiniteProbabilities = true;
+            _fixedProbabilities[j] = ChainStatistics.ToFixedPoint(_probabilities[j]);
+        }
+        ref var p = ref MemoryMarshal.GetArrayDataReference(_fixedProbabilities);
         statistics.C[zPrev * k + zNext] += 1;
-        AddProbabilities(ref statistics.P[zPrev * k], ref p, k);
+        var kernelRow = statistics.P.AsSpan(zPrev * k, k);
+        for (var j = 0; j < k; j++) kernelRow[j] += ChainStatistics.ToKernelFixedPoint(_probabilities[j]);
         AddProbabilities(ref statistics.GP[zNext * k], ref p, k);
         ref var sx = ref statistics.Sx[(zPrev * k + zNext) * n];
         ref var g = ref statistics.G[zNext * n * k];
@@ -215,9 +272,9 @@ public sealed class ChainSweeper
         }
     }
 
-    /// <summary>target[0..k) += p[0..k), lane by lane.</summary>
+    /// <summary>target[0..k) += p[0..k), four lanes at a time.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void AddProbabilities(ref double target, ref double p, int k)
+    private static void AddProbabilities(ref long target, ref long p, int k)
     {
         nuint j = 0;
         for (; j + 4 <= (nuint)k; j += 4)

@@ -125,11 +125,12 @@ public static class GradientEstimator
         for (var zNext = 0; zNext < k; zNext++)
         {
             var weight = g[zNext] * invT;
+            var fixedWeight = weight * ChainStatistics.ProbabilityUnit;
             var gBlock = s.G.AsSpan(zNext * n * k, n * k);
             for (var i = 0; i < n; i++)
                 for (var kk = 0; kk < k; kk++)
-                    gradW[kk * n + i] -= weight * gBlock[i * k + kk];
-            for (var kk = 0; kk < k; kk++) gradB[kk] -= weight * s.GP[zNext * k + kk];
+                    gradW[kk * n + i] -= fixedWeight * gBlock[i * k + kk];
+            for (var kk = 0; kk < k; kk++) gradB[kk] -= fixedWeight * s.GP[zNext * k + kk];
         }
     }
 
@@ -165,12 +166,12 @@ public static class GradientEstimator
         }
         if (s.Transitions > 0)
         {
-            var invT = 1.0 / s.Transitions;
+            var unitPerT = ChainStatistics.ProbabilityUnit / s.Transitions;
             for (var zNext = 0; zNext < k; zNext++)
             {
                 var gBlock = s.G.AsSpan(zNext * n * k, n * k);
-                for (var j = 0; j < n * k; j++) gradL[j] -= gBlock[j] * invT;
-                for (var z = 0; z < k; z++) gradB[z] -= s.GP[zNext * k + z] * invT;
+                for (var j = 0; j < n * k; j++) gradL[j] -= gBlock[j] * unitPerT;
+                for (var z = 0; z < k; z++) gradB[z] -= s.GP[zNext * k + z] * unitPerT;
             }
         }
         return (gradB, gradL);

@@ -38,13 +38,14 @@ public static class RoundComputation
     }
 
     /// <summary>M̂ = rownormalize(P) (MODEL.md §3); a row no chain left from is taken as uniform.</summary>
-    public static LatentKernel KernelEstimate(ChainStatistics merged) => LatentKernel.FromRowWeights(merged.P, merged.K);
+    public static LatentKernel KernelEstimate(ChainStatistics merged) => LatentKernel.FromRowWeights(merged.KernelRowSums(), merged.K);
 
     public static (TrainingState Next, RoundMetrics Metrics) Apply(TrainingState state, ChainStatistics merged, byte[] newChainStates, BinaryImages train)
     {
         var config = state.Config;
         var parameters = state.Parameters;
         int k = parameters.K, n = parameters.N;
+        if (merged.HasNonFiniteProbabilities) throw new NonFiniteGradientException(state.Round);
         var kernel = KernelEstimate(merged);
         var pi = StationaryDistribution.Solve(kernel);
         var batch = train.Select(MinibatchIndices(config, state.Round, train.Count));

@@ -138,8 +138,14 @@ public sealed class TrainingMessageSerializer(ExtendedActorSystem system) : Seri
         w.Write(s.K);
         w.Write(s.N);
         w.Write(s.Transitions);
+        w.Write(s.HasNonFiniteProbabilities);
         TrainingStateCodec.WriteArray(w, s.C);
-        TrainingStateCodec.WriteArray(w, s.P);
+        w.Write(s.P.Length);
+        foreach (var v in s.P)
+        {
+            w.Write((ulong)v);
+            w.Write((ulong)(v >> 64));
+        }
         TrainingStateCodec.WriteArray(w, s.Sx);
         TrainingStateCodec.WriteArray(w, s.G);
         TrainingStateCodec.WriteArray(w, s.GP);
@@ -149,8 +155,25 @@ public sealed class TrainingMessageSerializer(ExtendedActorSystem system) : Seri
     {
         int k = r.ReadInt32(), n = r.ReadInt32();
         var transitions = r.ReadInt64();
-        return new ChainStatistics(k, n, transitions, TrainingStateCodec.ReadArray(r, k * k), TrainingStateCodec.ReadArray(r, k * k),
-            TrainingStateCodec.ReadArray(r, k * k * n), TrainingStateCodec.ReadArray(r, k * n * k), TrainingStateCodec.ReadArray(r, k * k));
+        var nonFinite = r.ReadBoolean();
+        return new ChainStatistics(k, n, transitions, TrainingStateCodec.ReadLongArray(r, k * k), ReadKernelSums(r, k * k),
+            TrainingStateCodec.ReadLongArray(r, k * k * n), TrainingStateCodec.ReadLongArray(r, k * n * k), TrainingStateCodec.ReadLongArray(r, k * k))
+        {
+            HasNonFiniteProbabilities = nonFinite,
+        };
+    }
+
+    private static Int128[] ReadKernelSums(BinaryReader r, int expectedLength)
+    {
+        var length = r.ReadInt32();
+        if (length != expectedLength) throw new CheckpointFormatException($"array of {length} values where {expectedLength} were expected");
+        var sums = new Int128[length];
+        for (var j = 0; j < length; j++)
+        {
+            var low = r.ReadUInt64();
+            sums[j] = new Int128(r.ReadUInt64(), low);
+        }
+        return sums;
     }
 
     private static void WriteBlocks(BinaryWriter w, IReadOnlyList<BlockStates> blocks)

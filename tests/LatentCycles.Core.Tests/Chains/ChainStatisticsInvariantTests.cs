@@ -29,7 +29,7 @@ public class ChainStatisticsInvariantTests
     {
         var st = Sweep(out _);
         for (var z = 0; z < K; z++)
-            Assert.Equal(RowSum(st.C, z), RowSum(st.P, z), 9);
+            Assert.Equal(RowSum(st.C, z), st.KernelRowSums().AsSpan(z * K, K).ToArray().Sum(), 6);
     }
 
     [Fact]
@@ -40,19 +40,18 @@ public class ChainStatisticsInvariantTests
         {
             var into = 0.0;
             for (var z = 0; z < K; z++) into += st.C[z * K + zNext];
-            Assert.Equal(into, RowSum(st.GP, zNext), 9);
+            Assert.Equal(into, RowSum(st.GP, zNext) * ChainStatistics.ProbabilityUnit, 6);
         }
     }
 
     [Fact]
-    public void Pixel_sums_are_whole_counts_bounded_by_their_transitions()
+    public void Pixel_sums_are_bounded_by_their_transitions()
     {
         var st = Sweep(out _);
         for (var pair = 0; pair < K * K; pair++)
             for (var i = 0; i < N; i++)
             {
                 var sx = st.Sx[pair * N + i];
-                Assert.Equal(Math.Floor(sx), sx);
                 Assert.InRange(sx, 0, st.C[pair]);
             }
     }
@@ -70,10 +69,10 @@ public class ChainStatisticsInvariantTests
                 for (var k = 0; k < K; k++)
                 {
                     var gik = st.G[(zNext * N + i) * K + k];
-                    Assert.InRange(gik, 0, st.GP[zNext * K + k] + 1e-9);
-                    g += gik;
+                    Assert.InRange(gik, 0, st.GP[zNext * K + k]);
+                    g += gik * ChainStatistics.ProbabilityUnit;
                 }
-                Assert.Equal(sx, g, 9);
+                Assert.Equal(sx, g, 6);
             }
     }
 
@@ -91,7 +90,7 @@ public class ChainStatisticsInvariantTests
         Assert.Equal(afterFirst + Chains, statistics.C.Sum());
     }
 
-    private static double RowSum(double[] matrix, int row)
+    private static double RowSum(long[] matrix, int row)
     {
         var sum = 0.0;
         for (var j = 0; j < K; j++) sum += matrix[row * K + j];

@@ -57,15 +57,17 @@ internal sealed class ReferenceChainSweeper
         var p = _probabilities;
 
         rng.NextBlock(out var u, out _, out _, out _);
-        var zNext = SampleCategorical(p, u);
+        var zNext = ChainSweeper.SampleCategorical(p, u);
+        var fixedPoint = new long[k];
+        for (var j = 0; j < k; j++) fixedPoint[j] = ChainStatistics.ToFixedPoint(p[j]);
 
         st.C[zPrev * k + zNext] += 1;
         var pRow = st.P.AsSpan(zPrev * k, k);
         var gp = st.GP.AsSpan(zNext * k, k);
         for (var j = 0; j < k; j++)
         {
-            pRow[j] += p[j];
-            gp[j] += p[j];
+            pRow[j] += ChainStatistics.ToKernelFixedPoint(p[j]);
+            gp[j] += fixedPoint[j];
         }
         var sx = st.Sx.AsSpan((zPrev * k + zNext) * n, n);
         var g = st.G.AsSpan(zNext * n * k, n * k);
@@ -73,7 +75,7 @@ internal sealed class ReferenceChainSweeper
         {
             sx[i] += 1;
             var gi = g.Slice(i * k, k);
-            for (var j = 0; j < k; j++) gi[j] += p[j];
+            for (var j = 0; j < k; j++) gi[j] += fixedPoint[j];
         }
         return zNext;
     }
@@ -119,34 +121,6 @@ internal sealed class ReferenceChainSweeper
             var row = rows.AsSpan(i * k, k);
             for (var j = 0; j < k; j++) logits[j] += row[j];
         }
-        Softmax(logits, _probabilities);
-    }
-
-    private static void Softmax(ReadOnlySpan<double> logits, Span<double> probabilities)
-    {
-        var max = double.NegativeInfinity;
-        foreach (var v in logits) max = Math.Max(max, v);
-        var sum = 0.0;
-        for (var j = 0; j < logits.Length; j++)
-        {
-            probabilities[j] = Math.Exp(logits[j] - max);
-            sum += probabilities[j];
-        }
-        var inv = 1.0 / sum;
-        for (var j = 0; j < logits.Length; j++) probabilities[j] *= inv;
-    }
-
-    /// <summary>Inverse-CDF draw of a category from probabilities p with a 32-bit uniform word.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static int SampleCategorical(ReadOnlySpan<double> p, uint word)
-    {
-        var u = word * (1.0 / 4294967296.0);
-        var cumulative = 0.0;
-        for (var j = 0; j < p.Length - 1; j++)
-        {
-            cumulative += p[j];
-            if (u < cumulative) return j;
-        }
-        return p.Length - 1;
+        ChainSweeper.Softmax(logits, _probabilities);
     }
 }

@@ -64,6 +64,21 @@ public class Philox4x32Tests
         }
     }
 
+    [Fact]
+    public void Interleaved_pair_of_eight_lane_blocks_equals_two_separate_ones()
+    {
+        if (!Philox4x32.IsEightLaneSupported) return;
+        var a = new[] { Vector256.Create(0u, 1, 2, 3, 4, 5, 6, 7), Vector256.Create(11u), Vector256.Create(22u), Vector256.Create(33u) };
+        var b = new[] { Vector256.Create(8u, 9, 10, 11, 12, 13, 14, 15), Vector256.Create(44u), Vector256.Create(55u), Vector256.Create(66u) };
+        var expectedA = (Vector256<uint>[])a.Clone();
+        var expectedB = (Vector256<uint>[])b.Clone();
+        Philox4x32.Block8(0x12345678, 0x9abcdef0, ref expectedA[0], ref expectedA[1], ref expectedA[2], ref expectedA[3]);
+        Philox4x32.Block8(0x12345678, 0x9abcdef0, ref expectedB[0], ref expectedB[1], ref expectedB[2], ref expectedB[3]);
+        Philox4x32.Block8Twice(0x12345678, 0x9abcdef0, ref a[0], ref a[1], ref a[2], ref a[3], ref b[0], ref b[1], ref b[2], ref b[3]);
+        Assert.Equal(expectedA, a);
+        Assert.Equal(expectedB, b);
+    }
+
     private static uint[][] EightLane(uint[] key, uint[][] counterWords)
     {
         var c0 = Vector256.Create(counterWords[0]);

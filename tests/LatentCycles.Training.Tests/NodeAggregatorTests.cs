@@ -1,0 +1,60 @@
+using Akka.TestKit.Xunit2;
+using LatentCycles.Core.Chains;
+using LatentCycles.Core.Training;
+using LatentCycles.Training.Actors;
+using LatentCycles.Training.Protocol;
+
+namespace LatentCycles.Training.Tests;
+
+public sealed class NodeAggregatorTests() : TestKit(TrainingHocon.Base)
+{
+    [Fact]
+    public void Blocks_handed_over_in_any_order_are_summed_in_block_order_over_two_rounds()
+    {
+        var data = TrainingFixtures.SyntheticData();
+        var config = TrainingFixtures.SmallConfig();
+        var state = TrainingState.Start(config, data.Train);
+        var node = Sys.ActorOf(NodeAggregator.Props(workerCount: 3));
+        var shuffled = new[] { 5, 0, 6, 2, 4, 1, 3 };
+
+        var chainStates = state.ChainStates;
+
+        for (var round = 0; round < 2; round++)
+        {
+            var (expectedSum, expectedStates) = SequentialRound(config, round, state, chainStates);
+            var blocks = shuffled.Select(b => new BlockStates(b, chainStates.AsSpan(config.Block(b).FirstChain, config.Block(b).Count).ToArray()));
+
+            node.Tell(new RoundStarted(round, config, state.Parameters, blocks.ToArray()), TestActor);
+            var reply = ExpectMsg<NodeStatistics>(TimeSpan.FromSeconds(20));
+
+            Assert.Equal(round, reply.Round);
+            Assert.Equal(Enumerable.Range(0, config.BlockCount), reply.Blocks.Select(b => b.BlockId));
+            Assert.Equal(expectedStates, reply.Blocks.SelectMany(b => b.States));
+            Assert.Equal(expectedSum.Transitions, reply.Statistics.Transitions);
+            Assert.Equal(expectedSum.C, reply.Statistics.C);
+            Assert.Equal(expectedSum.P, reply.Statistics.P);
+            Assert.Equal(expectedSum.Sx, reply.Statistics.Sx);
+            Assert.Equal(expectedSum.G, reply.Statistics.G);
+            Assert.Equal(expectedSum.GP, reply.Statistics.GP);
+            chainStates = expectedStates;
+        }
+    }
+
+    /// <summary>What one thread computes: every block in order from the same start states, summed in order.</summary>
+    private static (ChainStatistics Sum, byte[] EndStates) SequentialRound(TrainingConfig config, int round, TrainingState state, byte[] chainStates)
+    {
+        var n = state.Parameters.N;
+        var prepared = new PreparedParameters(state.Parameters);
+        var sweeper = new ChainSweeper(config.K, n);
+        var block = new ChainStatistics(config.K, n);
+        var sum = new ChainStatistics(config.K, n);
+        var states = (byte[])chainStates.Clone();
+        for (var b = 0; b < config.BlockCount; b++)
+        {
+            var (first, count) = config.Block(b);
+            BlockRunner.Run(config, round, prepared, b, states.AsSpan(first, count), sweeper, block);
+            sum.Add(block);
+        }
+        return (sum, states);
+    }
+}

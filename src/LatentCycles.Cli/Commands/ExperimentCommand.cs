@@ -151,7 +151,7 @@ internal static class ExperimentCommand
         var (existing, existingData) = RunAccess.ReadConfig(runDirectory);
         if (existing != config || existingData != dataReference)
             throw new CliException($"{runDirectory} holds a run with other settings (data, K, chains, rounds or seed); use another --out directory");
-        if (!File.Exists(Path.Combine(runDirectory, RunAccess.StoreFileName))) return new PlannedRun(config, runDirectory, 0);
+        if (!File.Exists(Path.Combine(runDirectory, RunDirectory.StoreFileName))) return new PlannedRun(config, runDirectory, 0);
         return new PlannedRun(config, runDirectory, RunAccess.LoadState(runDirectory, round: null).Round);
     }
 
@@ -175,7 +175,7 @@ internal static class ExperimentCommand
         BatchProgress progress, CancellationToken stop)
     {
         Directory.CreateDirectory(planned.Directory);
-        if (!File.Exists(Path.Combine(planned.Directory, RunAccess.ConfigFileName)))
+        if (!File.Exists(Path.Combine(planned.Directory, RunDirectory.ConfigFileName)))
             RunDirectory.WriteConfig(planned.Directory, planned.Config, dataReference);
         progress.StartRun(label, planned.RoundsDone, planned.Config.Rounds);
         var result = TrainingRunner.RunAsync(TrainingState.Start(planned.Config, split.Train), split, settings,

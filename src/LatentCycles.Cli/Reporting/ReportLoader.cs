@@ -30,7 +30,7 @@ internal sealed class ReportLoader(TextWriter log)
     /// <summary>The data set a run's config.json names, loaded once.</summary>
     public DataSplit Data(string reference)
     {
-        if (!_data.TryGetValue(reference, out var split)) _data[reference] = split = RunAccess.LoadData(reference);
+        if (!_data.TryGetValue(reference, out var split)) _data[reference] = split = DataSetLoader.Load(reference);
         return split;
     }
 
@@ -87,7 +87,7 @@ internal sealed class ReportLoader(TextWriter log)
         var metricsPath = Path.Combine(runDirectory, MetricsFile.FileName);
         var metrics = File.Exists(metricsPath) ? MetricsFile.Read(metricsPath) : [];
         var stored = ReportFiles.ReadRunReport(runDirectory);
-        if (!File.Exists(Path.Combine(runDirectory, RunAccess.StoreFileName)))
+        if (!File.Exists(Path.Combine(runDirectory, RunDirectory.StoreFileName)))
             return new RunRecord(RunNaming.Describe(config), config.Seed, metrics, null, stored?.WallSeconds);
 
         var state = RunAccess.LoadState(runDirectory, round: null);

@@ -16,9 +16,6 @@ namespace LatentCycles.Cli.Commands;
 /// </summary>
 internal static class EvalCommand
 {
-    /// <summary>Generated images classified for the class histogram.</summary>
-    private const int ClassifiedSamples = 1000;
-
     public static Command Create()
     {
         var directory = new Argument<string>("DIR") { Description = "Run directory" };
@@ -106,16 +103,8 @@ internal static class EvalCommand
     /// KL(data ‖ model) of the class histograms (MODEL.md §5): a classifier trained on the labelled training images labels
     /// the test images and generated samples. Null when the data has no labels.
     /// </summary>
-    private static double? ClassKlDivergence(ModelParameters parameters, DataSplit split, ulong seed)
-    {
-        if (!split.Train.HasLabels || !split.Test.HasLabels) return null;
-        var classes = 1;
-        for (var j = 0; j < split.Train.Count; j++) classes = Math.Max(classes, split.Train.Label(j) + 1);
-        if (classes < 2) return null;
-        var classifier = DigitClassifier.Train(split.Train, classes, seed: seed);
-        var samples = ModelSampler.Sample(parameters, ClassifiedSamples, seed, rows: split.Train.Rows, columns: split.Train.Columns);
-        return ClassHistogram.KlDivergence(classifier.ClassHistogram(split.Test), classifier.ClassHistogram(samples));
-    }
+    private static double? ClassKlDivergence(ModelParameters parameters, DataSplit split, ulong seed) =>
+        ClassFidelity.TrainClassifier(split) is { } classifier ? ClassFidelity.KlDivergence(classifier, parameters, split, seed) : null;
 
     private static Table ResultTable(EvaluationResult r)
     {

@@ -1,5 +1,6 @@
 using LatentCycles.Core.Data;
 using LatentCycles.Core.Evaluation;
+using LatentCycles.Core.Model;
 using LatentCycles.Core.Observables;
 using LatentCycles.Core.Training;
 using LatentCycles.Training;
@@ -13,9 +14,6 @@ namespace LatentCycles.Cli.Reporting;
 /// </summary>
 internal sealed class ReportLoader(TextWriter log)
 {
-    /// <summary>Generated images classified for the class-histogram KL.</summary>
-    public const int ClassifiedSamples = 2000;
-
     /// <summary>Images in each sample grid.</summary>
     public const int GridSamples = SampleGrid.GridSide * SampleGrid.GridSide;
 
@@ -42,24 +40,14 @@ internal sealed class ReportLoader(TextWriter log)
     {
         if (_classifiers.TryGetValue(reference, out var cached)) return cached;
         var split = Data(reference);
-        DigitClassifier? classifier = null;
-        if (split.Train.HasLabels && split.Test.HasLabels)
-        {
-            var classes = 1;
-            for (var j = 0; j < split.Train.Count; j++) classes = Math.Max(classes, split.Train.Label(j) + 1);
-            if (classes >= 2)
-            {
-                log.WriteLine($"training the digit classifier on {split.Train.Count} labelled images of {split.Name}");
-                classifier = DigitClassifier.Train(split.Train, classes);
-                log.WriteLine($"digit classifier: test accuracy {classifier.Accuracy(split.Test):P1}");
-            }
-        }
+        var classifier = ClassFidelity.TrainClassifier(split);
+        if (classifier is not null) log.WriteLine($"digit classifier of {split.Name}: test accuracy {classifier.Accuracy(split.Test):P1}");
         return _classifiers[reference] = classifier;
     }
 
     /// <summary>
     /// Evaluates a checkpoint from fresh samples: the kernel from the Evaluation streams of (seed, round), the test
-    /// log-likelihood with its error bar, and KL(test labels ‖ classes of <see cref="ClassifiedSamples"/> generated images).
+    /// log-likelihood with its error bar, and KL of the class histograms (<see cref="ClassFidelity"/>).
     /// </summary>
     public StoredEvaluation Evaluate(TrainingState state, string dataReference)
     {
@@ -69,11 +57,11 @@ internal sealed class ReportLoader(TextWriter log)
         var test = ModelEvaluator.Evaluate(parameters, split.Test, options);
         double? classKl = null;
         if (Classifier(dataReference) is { } classifier)
-        {
-            var samples = ModelSampler.Sample(parameters, ClassifiedSamples, state.Config.Seed, rows: split.Test.Rows, columns: split.Test.Columns);
-            classKl = ClassHistogram.KlDivergence(classifier.ClassHistogram(split.Test), classifier.ClassHistogram(samples));
-        }
-        return new StoredEvaluation(state.Round, test.Likelihood.MeanNats, test.Likelihood.StandardErrorNats, parameters.K,
+            classKl = ClassFidelity.KlDivergence(classifier, parameters, split, state.Config.Seed);
+        var (likelihood, error) = state.Config.Model == ModelKind.Rbm
+            ? (RbmFormulas.MeanLogLikelihood(parameters, split.Test), 0.0)
+            : (test.Likelihood.MeanNats, test.Likelihood.StandardErrorNats);
+        return new StoredEvaluation(state.Round, likelihood, error, parameters.K,
             test.Kernel.Kernel.Values, classKl);
     }
 
@@ -131,7 +119,8 @@ internal sealed class ReportLoader(TextWriter log)
         $"Data: {split.Name} ({split.Train.Count} training and {split.Test.Count} test images of {split.Train.PixelCount} binary pixels). " +
         $"K = {config.K} latent states, {config.Chains} persistent chains, {config.Sweeps} sweep(s) per round, {config.Rounds} rounds, " +
         $"minibatch {config.MinibatchSize}, {config.Optimizer} with learning rate {config.LearningRate}; " +
-        $"seeds {string.Join(", ", seeds)}. Final evaluation from a fresh kernel estimate ({ModelEvaluator.DefaultDrawsPerState} draws per latent state).";
+        $"seeds {string.Join(", ", seeds)}. Final evaluation from a fresh kernel estimate ({ModelEvaluator.DefaultDrawsPerState} draws per latent state); " +
+        "the RBM's log-likelihood is its exact closed form (MODEL.md §6), since its nearly-identity kernel makes the Monte Carlo π unreliable.";
 
     /// <summary>Test images spread evenly over the test set, which may be sorted by class, so every class shows.</summary>
     private static BinaryImages TestDigits(DataSplit split)

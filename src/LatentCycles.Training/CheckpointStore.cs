@@ -60,7 +60,7 @@ public static class CheckpointStore
                 var sequenceNumber = reader.GetInt64(0);
                 var serializerId = reader.IsDBNull(1) ? -1 : reader.GetInt32(1);
                 var manifest = reader.IsDBNull(2) ? "" : reader.GetString(2);
-                if (serializerId != TrainingMessageSerializer.SerializerId || manifest != TrainingMessageSerializer.CheckpointManifest)
+                if (serializerId != TrainingMessageSerializer.SerializerId || !TrainingMessageSerializer.IsCheckpointManifest(manifest))
                     throw new RunStoreException($"{path}: snapshot {sequenceNumber} is not a LatentCycles checkpoint (serializer {serializerId}, manifest '{manifest}')");
                 checkpoints.Add((Checkpoint)TrainingMessageSerializer.Decode((byte[])reader.GetValue(3), manifest));
             }

@@ -35,9 +35,9 @@ public sealed record RunSettings
 /// <summary>A mean log-likelihood in nats with its Monte Carlo standard error.</summary>
 public sealed record LikelihoodFigure(double MeanNats, double StandardErrorNats);
 
-/// <summary>What the trainer reports after each round; the likelihoods only on evaluation rounds.</summary>
+/// <summary>What the trainer reports after each round; the likelihoods only on evaluation rounds; how many nodes ran the blocks.</summary>
 public sealed record RoundProgress(RoundMetrics Metrics, double RoundsPerSecond, double ChainStepsPerSecond,
-    LikelihoodFigure? TestLogLikelihood, LikelihoodFigure? TrainLogLikelihood);
+    LikelihoodFigure? TestLogLikelihood, LikelihoodFigure? TrainLogLikelihood, int Nodes);
 
 public enum RunOutcome { Finished, Stopped, Diverged }
 

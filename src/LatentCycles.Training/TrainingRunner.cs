@@ -48,9 +48,9 @@ public static class TrainingRunner
         {
             var completion = new TaskCompletionSource<RunResult>(TaskCreationOptions.RunContinuationsAsynchronously);
             var aggregator = system.ActorOf(NodeAggregator.Props(settings.Threads), "node");
-            var setup = new CoordinatorSetup(PersistenceId, start, data, settings, aggregator,
-                hocon.GetTimeSpan("latentcycles.round-timeout"), hocon.GetTimeSpan("latentcycles.checkpoint-timeout"),
-                evaluate, onProgress, completion);
+            var setup = new CoordinatorSetup(PersistenceId, start, data, settings, [new NodeShare<IActorRef>(aggregator, settings.Threads)],
+                MinRemoteNodes: 0, InCluster: false, hocon.GetTimeSpan("latentcycles.round-timeout"), hocon.GetTimeSpan("latentcycles.checkpoint-timeout"),
+                evaluate, onProgress, _ => { }, completion);
             var coordinator = system.ActorOf(Coordinator.Props(setup), "coordinator");
             await using var onStop = stop.Register(() => coordinator.Tell(Protocol.StopRequested.Instance));
             var result = await completion.Task.ConfigureAwait(false);

@@ -1,3 +1,4 @@
+using Akka.Actor;
 using Akka.TestKit.Xunit2;
 using LatentCycles.Core.Training;
 using LatentCycles.Training.Actors;
@@ -19,9 +20,10 @@ public sealed class CoordinatorTests : TestKit
         var start = TrainingState.Start(TrainingFixtures.SmallConfig(), data.Train);
         var silentNode = CreateTestProbe();
         var completion = new TaskCompletionSource<RunResult>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var setup = new CoordinatorSetup("timeout-test", start, data, TrainingFixtures.Settings(StoreDirectory), silentNode.Ref,
+        var setup = new CoordinatorSetup("timeout-test", start, data, TrainingFixtures.Settings(StoreDirectory),
+            [new NodeShare<IActorRef>(silentNode.Ref, 1)], MinRemoteNodes: 0, InCluster: false,
             RoundTimeout: TimeSpan.FromMilliseconds(300), CheckpointTimeout: TimeSpan.FromSeconds(30),
-            (_, _) => throw new InvalidOperationException("no evaluation expected"), _ => { }, completion);
+            (_, _) => throw new InvalidOperationException("no evaluation expected"), _ => { }, _ => { }, completion);
 
         Sys.ActorOf(Coordinator.Props(setup));
 

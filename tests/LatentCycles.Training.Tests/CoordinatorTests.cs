@@ -10,7 +10,7 @@ public sealed class CoordinatorTests : TestKit
 {
     private static readonly string StoreDirectory = Path.Combine(Path.GetTempPath(), "latentcycles-coordinator-tests");
 
-    public CoordinatorTests() : base(TrainingHocon.ForSingleHost(Path.Combine(StoreDirectory, $"{Guid.NewGuid():N}.db"), threads: 1)) =>
+    public CoordinatorTests() : base(TrainingHocon.ForSingleHost(StoreLocation.Sqlite(Path.Combine(StoreDirectory, $"{Guid.NewGuid():N}.db")), threads: 1)) =>
         System.IO.Directory.CreateDirectory(StoreDirectory);
 
     [Fact]

@@ -14,7 +14,7 @@ public sealed class NodeMembershipTests : TestKit
     public NodeMembershipTests() : this(new TempDirectory()) { }
 
     private NodeMembershipTests(TempDirectory directory)
-        : base(TrainingHocon.ForSingleHost(Path.Combine(directory.Path, RunDirectory.StoreFileName), threads: 1)) => _directory = directory;
+        : base(TrainingHocon.ForSingleHost(StoreLocation.Sqlite(Path.Combine(directory.Path, RunDirectory.StoreFileName)), threads: 1)) => _directory = directory;
 
     [Fact]
     public async Task A_node_stopped_mid_run_loses_its_blocks_to_the_other_and_the_result_is_bit_identical()

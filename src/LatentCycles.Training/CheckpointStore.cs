@@ -28,6 +28,10 @@ public static class CheckpointStore
     public static TrainingState Load(string runDirectory, int round, string? store = null) =>
         Last(StoreLocation.For(runDirectory, store), c => c.State.Round <= round, $"no checkpoint at or before round {round}");
 
+    /// <summary>The latest checkpoint's state, or null when the store is missing or empty (a fresh PostgreSQL database).</summary>
+    /// <exception cref="RunStoreException">the store is unreadable, corrupt or foreign.</exception>
+    public static TrainingState? LatestOrNull(StoreLocation store) => ReadCheckpoints(store, missingIsEmpty: true).LastOrDefault()?.State;
+
     private static TrainingState Last(StoreLocation store, Func<Checkpoint, bool> accept, string none)
     {
         var found = ReadCheckpoints(store, missingIsEmpty: false).LastOrDefault(accept);

@@ -15,7 +15,7 @@ internal delegate (LikelihoodFigure Train, LikelihoodFigure Test) LikelihoodEval
 /// <param name="Nodes">Node aggregators known from the start (one host: the local one); others register with <see cref="RegisterNode"/>.</param>
 /// <param name="MinRemoteNodes">Node aggregators of other processes that must have registered before the first round.</param>
 /// <param name="InCluster">Watch cluster membership: an unreachable or removed member loses its blocks at once, and a
-/// round with no node left waits for one to register (until the round timeout) instead of failing.</param>
+/// round with no node left waits for one to register instead of failing.</param>
 /// <param name="OnNotice">Human-readable news: nodes joining and lost, waiting for workers.</param>
 internal sealed record CoordinatorSetup(
     string PersistenceId,
@@ -58,6 +58,7 @@ internal sealed class Coordinator : ReceivePersistentActor, IWithTimers
     private MetricsCsv? _csv;
     private RoundWork<IActorRef>? _work;
     private bool _waitingForNodes;
+    private bool _enoughNodesSeen;
     private bool _stopRequested;
     private Action? _afterCheckpoint;
 
@@ -139,11 +140,15 @@ internal sealed class Coordinator : ReceivePersistentActor, IWithTimers
 
     private void StartRound()
     {
+        // MinRemoteNodes holds back the first round only; later rounds run on whatever nodes are left.
         var remote = _nodes.Keys.Count(IsRemote);
-        if (remote < _setup.MinRemoteNodes || !_nodes.Values.Any(n => n.Threads > 0))
+        _enoughNodesSeen |= remote >= _setup.MinRemoteNodes;
+        if (!_enoughNodesSeen || _nodes.Count == 0)
         {
             if (!_waitingForNodes)
-                _setup.OnNotice($"waiting for workers: {remote} of {_setup.MinRemoteNodes} registered ({_nodes.Count} nodes in all)");
+                _setup.OnNotice(_enoughNodesSeen
+                    ? $"no node left to run round {_state.Round}; waiting for workers"
+                    : $"waiting for workers: {remote} of {_setup.MinRemoteNodes} registered");
             _waitingForNodes = true;
             return;
         }
@@ -189,21 +194,24 @@ internal sealed class Coordinator : ReceivePersistentActor, IWithTimers
         }
         if (!_setup.InCluster && _nodes.Count == 0)
             throw new InvalidOperationException($"{reason} during the run (see the error logged above)");
-        _setup.OnNotice(_work is { IsComplete: false } ? $"{reason}; its blocks of round {_work.Round} go to the other nodes" : reason);
+        if (_work is not { IsComplete: false }) _setup.OnNotice(reason);
+        else if (_nodes.Count == 0) _setup.OnNotice($"{reason}; no node left to run round {_work.Round}, waiting for workers");
+        else _setup.OnNotice($"{reason}; its blocks of round {_work.Round} go to the other nodes");
         if (_work is { IsComplete: false }) Dispatch();
     }
 
+    /// <summary>
+    /// Nodes that hold blocks and stayed silent for the round timeout are dropped and their blocks go to the others; on
+    /// one host, with nobody else to take them, the run fails instead of hanging.
+    /// </summary>
     private void OnRoundTimedOut(int round)
     {
         var work = _work;
         if (work is null || work.Round != round || work.IsComplete) return;
         var silent = work.Outstanding.ToHashSet();
-        if (silent.Count > 0 && _nodes.Count > silent.Count)
-        {
-            Lose(silent.Contains, $"{silent.Count} node(s) sent no statistics for round {round} within {_setup.RoundTimeout}");
-            if (work.Outstanding.Count > 0) return;
-        }
-        throw new TimeoutException($"round {round} got no statistics within {_setup.RoundTimeout}; stopping the run");
+        if (!_setup.InCluster && _nodes.Keys.All(silent.Contains))
+            throw new TimeoutException($"round {round} got no statistics within {_setup.RoundTimeout}; stopping the run");
+        Lose(silent.Contains, $"{silent.Count} node(s) sent no statistics for round {round} within {_setup.RoundTimeout}");
     }
 
     private void OnStatistics(IActorRef node, NodeStatistics message)

@@ -33,6 +33,27 @@ public sealed record ClusterSettings
         _ = SeedAddresses;
     }
 
+    /// <summary>
+    /// Refuses a coordinator port where something already listens: the remoting binds with address reuse, which on Linux
+    /// lets a second process share the port, so a second coordinator would silently split the workers.
+    /// </summary>
+    /// <exception cref="ArgumentException">the port answers.</exception>
+    public async Task RequirePortFreeAsync()
+    {
+        if (Port == 0) return;
+        using var probe = new System.Net.Sockets.TcpClient();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+        try
+        {
+            await probe.ConnectAsync(Hostname, Port, timeout.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is System.Net.Sockets.SocketException or OperationCanceledException)
+        {
+            return;
+        }
+        throw new ArgumentException($"{Hostname}:{Port} is already in use (another coordinator?); choose another --port");
+    }
+
     internal Address[] SeedAddresses => Seeds.Select(ParseSeed).ToArray();
 
     private static Address ParseSeed(string seed)

@@ -57,7 +57,11 @@ public static class TrainingRunner
         var hocon = cluster is null
             ? TrainingHocon.ForSingleHost(store, settings.Threads)
             : TrainingHocon.ForCoordinator(store, settings.Threads, cluster.Hostname, cluster.Port);
-        if (cluster is not null) RequireFrameFits(start.Config, start.Parameters.N, hocon.GetByteSize("akka.remote.dot-netty.tcp.maximum-frame-size") ?? 0);
+        if (cluster is not null)
+        {
+            RequireFrameFits(start.Config, start.Parameters.N, hocon.GetByteSize("akka.remote.dot-netty.tcp.maximum-frame-size") ?? 0);
+            await cluster.RequirePortFreeAsync().ConfigureAwait(false);
+        }
         var stored = CheckpointStore.ReadCheckpoints(store, missingIsEmpty: true).LastOrDefault();
         if (stored is not null && stored.State.Config != start.Config)
             throw new RunStoreException($"{store} holds a run of another configuration ({Differences(stored.State.Config, start.Config)})");

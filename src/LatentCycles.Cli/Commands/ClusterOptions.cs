@@ -35,12 +35,22 @@ internal sealed record ClusterOptions(Option<bool> Cluster, Option<int?> Port, O
                     throw new CliException($"{option.Name} needs --cluster");
             return null;
         }
-        return Validated(new ClusterSettings
+        var settings = Validated(new ClusterSettings
         {
             Hostname = parseResult.GetValue(Hostname)!,
             Port = parseResult.GetValue(Port) ?? ClusterSettings.DefaultCoordinatorPort,
             MinWorkers = parseResult.GetValue(MinWorkers),
         });
+        try
+        {
+            // Before anything is written, so a busy port leaves no half-made run directory behind.
+            settings.RequirePortFreeAsync().GetAwaiter().GetResult();
+        }
+        catch (ArgumentException e)
+        {
+            throw new CliException(e.Message);
+        }
+        return settings;
     }
 
     /// <summary>A worker's settings: the seeds it joins, where it listens.</summary>

@@ -21,10 +21,7 @@ internal sealed record RunOptions(Option<int> CheckpointEvery, Option<int> Evalu
                 Description = "Chain worker threads (with --cluster, 0 leaves the chains to the workers)",
                 DefaultValueFactory = _ => defaults.Threads,
             },
-            new Option<string?>("--store")
-            {
-                Description = "Checkpoint store: sqlite:PATH, postgres://user:password@host:port/database or an Npgsql connection string (default: DIR/run.db)",
-            });
+            CheckpointOptions.Store());
     }
 
     /// <summary>The run's settings; a cluster's coordinator may have no chain threads of its own.</summary>

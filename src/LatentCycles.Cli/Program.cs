@@ -20,6 +20,7 @@ public static class Program
         var root = new RootCommand("LatentCycles: a nonequilibrium latent-cycle generative model trained by actors");
         root.Subcommands.Add(TrainCommand.Create());
         root.Subcommands.Add(ResumeCommand.Create());
+        root.Subcommands.Add(NodeCommand.Create());
         root.Subcommands.Add(EvalCommand.Create());
         root.Subcommands.Add(SampleCommand.Create());
         root.Subcommands.Add(ExportCommand.Create());

@@ -43,14 +43,34 @@ internal static class RunAccess
         }
     }
 
-    /// <summary>The latest checkpoint, or with <paramref name="round"/> the latest at or before that round.</summary>
-    public static TrainingState LoadState(string directory, int? round)
+    /// <summary>
+    /// The latest checkpoint, or with <paramref name="round"/> the latest at or before that round, from the run
+    /// directory's run.db or the given <c>--store</c>.
+    /// </summary>
+    public static TrainingState LoadState(string directory, int? round, string? store = null)
     {
         RequireRunDirectory(directory);
         if (round is < 0) throw new CliException($"--round must not be negative, got {round}");
         try
         {
-            return round is { } r ? CheckpointStore.Load(directory, r) : CheckpointStore.LoadLatest(directory);
+            return round is { } r ? CheckpointStore.Load(directory, r, store) : CheckpointStore.LoadLatest(directory, store);
+        }
+        catch (ArgumentException e)
+        {
+            throw new CliException(e.Message);
+        }
+        catch (Exception e) when (IsReadFailure(e))
+        {
+            throw new CliException(e.Message);
+        }
+    }
+
+    /// <summary>The latest checkpoint in <paramref name="store"/>, or null when it holds none (or does not exist yet).</summary>
+    public static TrainingState? LatestInStore(StoreLocation store)
+    {
+        try
+        {
+            return CheckpointStore.LatestOrNull(store);
         }
         catch (Exception e) when (IsReadFailure(e))
         {

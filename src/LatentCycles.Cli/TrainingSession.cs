@@ -9,8 +9,9 @@ using Spectre.Console;
 namespace LatentCycles.Cli;
 
 /// <summary>
-/// Runs <see cref="TrainingRunner.RunAsync"/> for <c>train</c> and <c>resume</c>: live progress, Ctrl-C and SIGTERM as a
-/// clean stop (the runner checkpoints), and the final summary. Exit codes: 0 finished, 130 stopped, 3 diverged.
+/// Runs <see cref="TrainingRunner.RunAsync"/> (or, with cluster settings, <see cref="TrainingRunner.RunClusterAsync"/>)
+/// for <c>train</c> and <c>resume</c>: live progress, Ctrl-C and SIGTERM as a clean stop (the runner checkpoints), cluster
+/// news on stderr, and the final summary. Exit codes: 0 finished, 130 stopped, 3 diverged.
 /// </summary>
 internal static class TrainingSession
 {
@@ -20,12 +21,20 @@ internal static class TrainingSession
     /// <summary>Plain progress lines per run when stdout is not a terminal (plus every evaluation round).</summary>
     private const int PlainProgressLines = 20;
 
-    public static int Run(TrainingState start, DataSplit data, RunSettings settings, bool json, TextWriter output, TextWriter error)
+    public static int Run(TrainingState start, DataSplit data, RunSettings settings, ClusterSettings? cluster, bool json,
+        TextWriter output, TextWriter error)
     {
+        var errorGate = new object();
+        Func<Action<RoundProgress>, CancellationToken, Task<RunResult>> train = cluster is null
+            ? (onProgress, token) => TrainingRunner.RunAsync(start, data, settings, onProgress, token)
+            : (onProgress, token) => TrainingRunner.RunClusterAsync(start, data, settings, cluster, onProgress, notice =>
+            {
+                lock (errorGate) error.WriteLine(notice);
+            }, token);
         var interactive = !json && ReferenceEquals(output, Console.Out) && !Console.IsOutputRedirected;
         var console = Consoles.For(output, interactive);
         var config = start.Config;
-        var tracker = new ProgressTracker();
+        var tracker = new ProgressTracker(showNodes: cluster is not null);
 
         using var stop = new CancellationTokenSource();
         // The first Ctrl-C asks for a clean stop at the next round boundary; a second one ends the process at once.
@@ -44,8 +53,12 @@ internal static class TrainingSession
         try
         {
             result = interactive
-                ? RunWithProgressBar(console, start, data, settings, tracker, stop.Token)
-                : RunWithProgressLines(output, start, data, settings, tracker, stop.Token);
+                ? RunWithProgressBar(console, start, train, tracker, stop.Token)
+                : RunWithProgressLines(output, start, train, tracker, stop.Token);
+        }
+        catch (ArgumentException e)
+        {
+            throw new CliException(e.Message);
         }
         finally
         {
@@ -68,8 +81,8 @@ internal static class TrainingSession
         return result.Outcome == RunOutcome.Stopped ? StoppedExitCode : 0;
     }
 
-    private static RunResult RunWithProgressBar(IAnsiConsole console, TrainingState start, DataSplit data, RunSettings settings,
-        ProgressTracker tracker, CancellationToken stop)
+    private static RunResult RunWithProgressBar(IAnsiConsole console, TrainingState start,
+        Func<Action<RoundProgress>, CancellationToken, Task<RunResult>> train, ProgressTracker tracker, CancellationToken stop)
     {
         var total = start.Config.Rounds;
         return console.Progress()
@@ -79,7 +92,7 @@ internal static class TrainingSession
             {
                 var task = context.AddTask(Markup.Escape($"round {start.Round}/{total}"), maxValue: total);
                 task.Value = start.Round;
-                return TrainingRunner.RunAsync(start, data, settings, progress =>
+                return train(progress =>
                 {
                     tracker.Record(progress);
                     task.Value = progress.Metrics.Round + 1;
@@ -88,13 +101,13 @@ internal static class TrainingSession
             });
     }
 
-    private static RunResult RunWithProgressLines(TextWriter output, TrainingState start, DataSplit data, RunSettings settings,
-        ProgressTracker tracker, CancellationToken stop)
+    private static RunResult RunWithProgressLines(TextWriter output, TrainingState start,
+        Func<Action<RoundProgress>, CancellationToken, Task<RunResult>> train, ProgressTracker tracker, CancellationToken stop)
     {
         var total = start.Config.Rounds;
         var every = Math.Max(1, (total - start.Round) / PlainProgressLines);
         var gate = new object();
-        return TrainingRunner.RunAsync(start, data, settings, progress =>
+        return train(progress =>
         {
             tracker.Record(progress);
             var round = progress.Metrics.Round + 1;
@@ -138,7 +151,7 @@ internal static class TrainingSession
         string RunDirectory);
 
     /// <summary>Collects what the summary needs from the runner's progress callbacks (called from the runner's thread).</summary>
-    private sealed class ProgressTracker
+    private sealed class ProgressTracker(bool showNodes)
     {
         private readonly object _gate = new();
         private RoundProgress? _latest;
@@ -159,6 +172,7 @@ internal static class TrainingSession
         public string Describe(RoundProgress p, int totalRounds)
         {
             var line = $"round {p.Metrics.Round + 1}/{totalRounds}  {p.RoundsPerSecond:F2} rounds/s  {p.ChainStepsPerSecond:N0} chain steps/s";
+            if (showNodes) line += $"  {p.Nodes} nodes";
             LikelihoodFigure? test;
             lock (_gate) test = _test;
             if (test is not null) line += $"  test LL {Format.WithError(test.MeanNats, test.StandardErrorNats)} nats";

@@ -1,14 +1,17 @@
+using System.Data.Common;
 using LatentCycles.Core.Checkpoints;
 using LatentCycles.Core.Training;
 using LatentCycles.Training.Protocol;
 using LatentCycles.Training.Serialization;
 using Microsoft.Data.Sqlite;
+using Npgsql;
 
 namespace LatentCycles.Training;
 
 /// <summary>
-/// Read-only access to a run's checkpoints: reads the snapshot table of the SQLite store that Akka.Persistence.Sql writes
-/// (default table mapping) directly, opened read-only, so looking never creates, initializes or modifies a store.
+/// Read-only access to a run's checkpoints: reads the snapshot table that Akka.Persistence.Sql writes (default table
+/// mapping) directly — an SQLite file opened read-only, or a PostgreSQL database in a read-only transaction — so looking
+/// never creates, initializes or modifies a store.
 /// </summary>
 public static class CheckpointStore
 {
@@ -18,72 +21,112 @@ public static class CheckpointStore
     /// <summary>The latest checkpoint's state.</summary>
     /// <exception cref="RunStoreException">the store is missing, corrupt, foreign, or holds no checkpoint.</exception>
     public static TrainingState LoadLatest(string runDirectory, string? store = null) =>
-        Last(runDirectory, store, _ => true, "no checkpoint");
+        Last(StoreLocation.For(runDirectory, store), _ => true, "no checkpoint");
 
     /// <summary>The state of the latest checkpoint at or before <paramref name="round"/>.</summary>
     /// <exception cref="RunStoreException">the store is missing, corrupt, foreign, or holds no checkpoint that early.</exception>
     public static TrainingState Load(string runDirectory, int round, string? store = null) =>
-        Last(runDirectory, store, c => c.State.Round <= round, $"no checkpoint at or before round {round}");
+        Last(StoreLocation.For(runDirectory, store), c => c.State.Round <= round, $"no checkpoint at or before round {round}");
 
-    private static TrainingState Last(string runDirectory, string? store, Func<Checkpoint, bool> accept, string none)
+    /// <summary>The latest checkpoint's state, or null when the store is missing or empty (a fresh PostgreSQL database).</summary>
+    /// <exception cref="RunStoreException">the store is unreadable, corrupt or foreign.</exception>
+    public static TrainingState? LatestOrNull(StoreLocation store) => ReadCheckpoints(store, missingIsEmpty: true).LastOrDefault()?.State;
+
+    private static TrainingState Last(StoreLocation store, Func<Checkpoint, bool> accept, string none)
     {
-        var path = new RunSettings { RunDirectory = runDirectory, Store = store }.StorePath;
-        var found = ReadCheckpoints(path, missingIsEmpty: false).LastOrDefault(accept);
-        return found?.State ?? throw new RunStoreException($"{path} holds {none}");
+        var found = ReadCheckpoints(store, missingIsEmpty: false).LastOrDefault(accept);
+        return found?.State ?? throw new RunStoreException($"{store} holds {none}");
     }
 
     /// <summary>
-    /// All checkpoints of the store at <paramref name="path"/>, oldest first. A missing file is an empty store when
-    /// <paramref name="missingIsEmpty"/>, else an error.
+    /// All checkpoints of <paramref name="store"/>, oldest first. A missing SQLite file, or a PostgreSQL database without
+    /// our tables (a fresh one), is an empty store when <paramref name="missingIsEmpty"/>, else an error.
     /// </summary>
-    internal static IReadOnlyList<Checkpoint> ReadCheckpoints(string path, bool missingIsEmpty)
+    internal static IReadOnlyList<Checkpoint> ReadCheckpoints(StoreLocation store, bool missingIsEmpty)
     {
-        if (!File.Exists(path))
-        {
-            if (missingIsEmpty) return [];
-            throw new RunStoreException($"{path}: no such checkpoint store");
-        }
-        var builder = new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadOnly, Pooling = false };
         try
         {
-            using var connection = new SqliteConnection(builder.ConnectionString);
-            connection.Open();
-            RequireTables(connection, path);
-            using var command = connection.CreateCommand();
-            command.CommandText = $"SELECT sequence_number, serializer_id, manifest, snapshot FROM {SnapshotTable} " +
-                "WHERE persistence_id = $id ORDER BY sequence_number";
-            command.Parameters.AddWithValue("$id", TrainingRunner.PersistenceId);
-            var checkpoints = new List<Checkpoint>();
-            using var reader = command.ExecuteReader();
-            while (reader.Read())
-            {
-                var sequenceNumber = reader.GetInt64(0);
-                var serializerId = reader.IsDBNull(1) ? -1 : reader.GetInt32(1);
-                var manifest = reader.IsDBNull(2) ? "" : reader.GetString(2);
-                if (serializerId != TrainingMessageSerializer.SerializerId || manifest != TrainingMessageSerializer.CheckpointManifest)
-                    throw new RunStoreException($"{path}: snapshot {sequenceNumber} is not a LatentCycles checkpoint (serializer {serializerId}, manifest '{manifest}')");
-                checkpoints.Add((Checkpoint)TrainingMessageSerializer.Decode((byte[])reader.GetValue(3), manifest));
-            }
-            return checkpoints;
+            return store.Kind == StoreKind.Sqlite ? ReadSqlite(store, missingIsEmpty) : ReadPostgres(store, missingIsEmpty);
         }
-        catch (SqliteException e)
+        catch (Exception e) when (e is SqliteException or NpgsqlException or InvalidCastException)
         {
-            throw new RunStoreException($"{path} is not a readable LatentCycles checkpoint store ({e.Message.Split('\n')[0]})", e);
+            throw new RunStoreException($"{store} is not a readable LatentCycles checkpoint store ({e.Message.Split('\n')[0]})", e);
         }
         catch (CheckpointFormatException e)
         {
-            throw new RunStoreException($"{path} holds a damaged checkpoint ({e.Message})", e);
+            throw new RunStoreException($"{store} holds a damaged checkpoint ({e.Message})", e);
         }
     }
 
-    private static void RequireTables(SqliteConnection connection, string path)
+    private static IReadOnlyList<Checkpoint> ReadSqlite(StoreLocation store, bool missingIsEmpty)
+    {
+        if (!File.Exists(store.Display))
+        {
+            if (missingIsEmpty) return [];
+            throw new RunStoreException($"{store}: no such checkpoint store");
+        }
+        var builder = new SqliteConnectionStringBuilder(store.ConnectionString) { Mode = SqliteOpenMode.ReadOnly, Pooling = false };
+        using var connection = new SqliteConnection(builder.ConnectionString);
+        connection.Open();
+        var tables = Strings(connection, null, "SELECT name FROM sqlite_master WHERE type = 'table'");
+        if (!tables.Contains(SnapshotTable) || !tables.Contains(JournalTable))
+            throw new RunStoreException($"{store} is an SQLite database but not a LatentCycles checkpoint store (no {JournalTable} and {SnapshotTable} tables)");
+        return ReadSnapshots(connection, null, store, "$id");
+    }
+
+    private static IReadOnlyList<Checkpoint> ReadPostgres(StoreLocation store, bool missingIsEmpty)
+    {
+        using var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(store.ConnectionString) { Pooling = false }.ConnectionString);
+        connection.Open();
+        using var transaction = connection.BeginTransaction();
+        using (var readOnly = connection.CreateCommand())
+        {
+            readOnly.Transaction = transaction;
+            readOnly.CommandText = "SET TRANSACTION READ ONLY";
+            readOnly.ExecuteNonQuery();
+        }
+        var tables = Strings(connection, transaction,
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()");
+        if (!tables.Contains(SnapshotTable) || !tables.Contains(JournalTable))
+        {
+            if (missingIsEmpty && !tables.Contains(SnapshotTable) && !tables.Contains(JournalTable)) return [];
+            throw new RunStoreException($"{store} is not a LatentCycles checkpoint store (no {JournalTable} and {SnapshotTable} tables)");
+        }
+        return ReadSnapshots(connection, transaction, store, "@id");
+    }
+
+    private static HashSet<string> Strings(DbConnection connection, DbTransaction? transaction, string sql)
     {
         using var command = connection.CreateCommand();
-        command.CommandText = "SELECT name FROM sqlite_master WHERE type = 'table'";
-        var tables = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
-        using (var reader = command.ExecuteReader())
-            while (reader.Read()) tables.Add(reader.GetString(0));
-        if (!tables.Contains(SnapshotTable) || !tables.Contains(JournalTable))
-            throw new RunStoreException($"{path} is an SQLite database but not a LatentCycles checkpoint store (no {JournalTable} and {SnapshotTable} tables)");
+        command.Transaction = transaction;
+        command.CommandText = sql;
+        var values = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        using var reader = command.ExecuteReader();
+        while (reader.Read()) values.Add(reader.GetString(0));
+        return values;
+    }
+
+    private static List<Checkpoint> ReadSnapshots(DbConnection connection, DbTransaction? transaction, StoreLocation store, string idParameter)
+    {
+        using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = $"SELECT sequence_number, serializer_id, manifest, snapshot FROM {SnapshotTable} " +
+            $"WHERE persistence_id = {idParameter} ORDER BY sequence_number";
+        var id = command.CreateParameter();
+        id.ParameterName = idParameter;
+        id.Value = TrainingRunner.PersistenceId;
+        command.Parameters.Add(id);
+        var checkpoints = new List<Checkpoint>();
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+        {
+            var sequenceNumber = reader.GetInt64(0);
+            var serializerId = reader.IsDBNull(1) ? -1 : Convert.ToInt32(reader.GetValue(1));
+            var manifest = reader.IsDBNull(2) ? "" : reader.GetString(2);
+            if (serializerId != TrainingMessageSerializer.SerializerId || !TrainingMessageSerializer.IsCheckpointManifest(manifest))
+                throw new RunStoreException($"{store}: snapshot {sequenceNumber} is not a LatentCycles checkpoint (serializer {serializerId}, manifest '{manifest}')");
+            checkpoints.Add((Checkpoint)TrainingMessageSerializer.Decode((byte[])reader.GetValue(3), manifest));
+        }
+        return checkpoints;
     }
 }

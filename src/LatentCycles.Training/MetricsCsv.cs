@@ -11,7 +11,7 @@ namespace LatentCycles.Training;
 internal sealed class MetricsCsv : IDisposable
 {
     public const string Header = "round,minibatch_ll_nats,train_ll_nats,train_ll_se_nats,test_ll_nats,test_ll_se_nats," +
-        "entropy_production_nats,self_transition,largest_current,chain_steps_per_second";
+        "entropy_production_nats,self_transition,largest_current,chain_steps_per_second,nodes";
 
     private readonly StreamWriter _writer;
 
@@ -49,7 +49,8 @@ internal sealed class MetricsCsv : IDisposable
             Number(m.EntropyProduction),
             Number(m.SelfTransition),
             Number(m.LargestCurrent),
-            Number(row.ChainStepsPerSecond));
+            Number(row.ChainStepsPerSecond),
+            row.Nodes.ToString(CultureInfo.InvariantCulture));
     }
 
     private static string Number(double? value) => value is { } v ? v.ToString("R", CultureInfo.InvariantCulture) : "";

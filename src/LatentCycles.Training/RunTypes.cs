@@ -17,27 +17,31 @@ public sealed record RunSettings
     /// <summary>Rounds between fresh-sample log-likelihood estimates; 0 = only at the end.</summary>
     public int EvaluateEvery { get; init; } = 50;
 
-    /// <summary>Path of the SQLite checkpoint store; null → RunDirectory/run.db.</summary>
+    /// <summary>The checkpoint store as <c>--store</c> gives it (see <see cref="StoreLocation.Parse"/>); null → RunDirectory/run.db.</summary>
     public string? Store { get; init; }
 
-    /// <summary>Throws <see cref="ArgumentException"/> with a one-line message for the first invalid setting.</summary>
-    public void Validate()
+    /// <summary>
+    /// Throws <see cref="ArgumentException"/> with a one-line message for the first invalid setting. A cluster's
+    /// coordinator may run no chain workers of its own (<paramref name="minimumThreads"/> 0).
+    /// </summary>
+    public void Validate(int minimumThreads = 1)
     {
         if (string.IsNullOrWhiteSpace(RunDirectory)) throw new ArgumentException("the run directory must be given");
-        if (Threads < 1) throw new ArgumentException($"the number of threads must be at least 1, got {Threads}");
+        if (Threads < minimumThreads) throw new ArgumentException($"the number of threads must be at least {minimumThreads}, got {Threads}");
         if (CheckpointEvery < 1) throw new ArgumentException($"checkpoints must be at least 1 round apart, got {CheckpointEvery}");
         if (EvaluateEvery < 0) throw new ArgumentException($"the evaluation interval must not be negative, got {EvaluateEvery}");
+        _ = StoreLocation;
     }
 
-    internal string StorePath => Path.GetFullPath(Store ?? Path.Combine(RunDirectory, LatentCycles.Training.RunDirectory.StoreFileName));
+    public StoreLocation StoreLocation => StoreLocation.For(RunDirectory, Store);
 }
 
 /// <summary>A mean log-likelihood in nats with its Monte Carlo standard error.</summary>
 public sealed record LikelihoodFigure(double MeanNats, double StandardErrorNats);
 
-/// <summary>What the trainer reports after each round; the likelihoods only on evaluation rounds.</summary>
+/// <summary>What the trainer reports after each round; the likelihoods only on evaluation rounds; how many nodes ran the blocks.</summary>
 public sealed record RoundProgress(RoundMetrics Metrics, double RoundsPerSecond, double ChainStepsPerSecond,
-    LikelihoodFigure? TestLogLikelihood, LikelihoodFigure? TrainLogLikelihood);
+    LikelihoodFigure? TestLogLikelihood, LikelihoodFigure? TrainLogLikelihood, int Nodes);
 
 public enum RunOutcome { Finished, Stopped, Diverged }
 

@@ -67,14 +67,14 @@ public sealed class ActorTrainerTests
         await TrainingFixtures.Run(start, data, settings, p => { if (p.Metrics.Round == 3) stop.Cancel(); }, stop.Token);
         var metricsPath = Path.Combine(directory.Path, RunDirectory.MetricsFileName);
         // What a run killed after its checkpoint would leave behind: rows the resumed run recomputes.
-        File.AppendAllText(metricsPath, "5,-1,,,,,,0.5,0.1,1000\n6,-1,,,,,,0.5,0.1,1000\n");
+        File.AppendAllText(metricsPath, "5,-1,,,,,,0.5,0.1,1000,1\n6,-1,,,,,,0.5,0.1,1000,1\n");
 
         await TrainingFixtures.Run(start, data, settings);
 
         var lines = File.ReadAllLines(metricsPath);
         Assert.Equal(MetricsCsv.Header, lines[0]);
         Assert.Equal(Enumerable.Range(0, 8).Select(r => r.ToString()), lines.Skip(1).Select(l => l.Split(',')[0]));
-        Assert.All(lines.Skip(1), l => Assert.Equal(10, l.Split(',').Length));
+        Assert.All(lines.Skip(1), l => Assert.Equal(11, l.Split(',').Length));
     }
 
     [Fact]

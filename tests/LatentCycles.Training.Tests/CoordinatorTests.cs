@@ -1,3 +1,4 @@
+using Akka.Actor;
 using Akka.TestKit.Xunit2;
 using LatentCycles.Core.Training;
 using LatentCycles.Training.Actors;
@@ -9,7 +10,7 @@ public sealed class CoordinatorTests : TestKit
 {
     private static readonly string StoreDirectory = Path.Combine(Path.GetTempPath(), "latentcycles-coordinator-tests");
 
-    public CoordinatorTests() : base(TrainingHocon.ForSingleHost(Path.Combine(StoreDirectory, $"{Guid.NewGuid():N}.db"), threads: 1)) =>
+    public CoordinatorTests() : base(TrainingHocon.ForSingleHost(StoreLocation.Sqlite(Path.Combine(StoreDirectory, $"{Guid.NewGuid():N}.db")), threads: 1)) =>
         System.IO.Directory.CreateDirectory(StoreDirectory);
 
     [Fact]
@@ -19,9 +20,10 @@ public sealed class CoordinatorTests : TestKit
         var start = TrainingState.Start(TrainingFixtures.SmallConfig(), data.Train);
         var silentNode = CreateTestProbe();
         var completion = new TaskCompletionSource<RunResult>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var setup = new CoordinatorSetup("timeout-test", start, data, TrainingFixtures.Settings(StoreDirectory), silentNode.Ref,
+        var setup = new CoordinatorSetup("timeout-test", start, data, TrainingFixtures.Settings(StoreDirectory),
+            [new NodeShare<IActorRef>(silentNode.Ref, 1)], MinRemoteNodes: 0, InCluster: false,
             RoundTimeout: TimeSpan.FromMilliseconds(300), CheckpointTimeout: TimeSpan.FromSeconds(30),
-            (_, _) => throw new InvalidOperationException("no evaluation expected"), _ => { }, completion);
+            (_, _) => throw new InvalidOperationException("no evaluation expected"), _ => { }, _ => { }, completion);
 
         Sys.ActorOf(Coordinator.Props(setup));
 

@@ -71,9 +71,9 @@ public sealed class SerializationTests() : TestKit(TrainingHocon.Base)
         var state = TrainingState.Start(Config, TrainingFixtures.SyntheticData().Train);
         var history = new[]
         {
-            new MetricsRow(new RoundMetrics(0, -20.5, null, 0.25, 0.01), null, null, 12345.5),
+            new MetricsRow(new RoundMetrics(0, -20.5, null, 0.25, 0.01), null, null, 12345.5, 1),
             new MetricsRow(new RoundMetrics(1, -19.25, 1e-3, 0.5, double.Epsilon), new LikelihoodFigure(-18, 0.5),
-                new LikelihoodFigure(-18.5, 0.625), 2e5),
+                new LikelihoodFigure(-18.5, 0.625), 2e5, 3),
         };
 
         var copy = RoundTrip(new Checkpoint(state, history));

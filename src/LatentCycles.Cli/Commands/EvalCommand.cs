@@ -20,6 +20,7 @@ internal static class EvalCommand
     {
         var directory = new Argument<string>("DIR") { Description = "Run directory" };
         var round = CheckpointOptions.Round();
+        var store = CheckpointOptions.Store();
         var draws = new Option<int>("--draws-per-state")
         {
             Description = "Draws of x per latent state for the kernel estimate",
@@ -28,7 +29,7 @@ internal static class EvalCommand
         var json = CommandConventions.JsonOption();
         var command = new Command("eval", "Evaluate a run's checkpoint: log-likelihoods, nonequilibrium observables, class statistics")
         {
-            directory, round, draws, json,
+            directory, round, store, draws, json,
         };
         command.SetAction(parseResult =>
         {
@@ -37,7 +38,7 @@ internal static class EvalCommand
             if (drawsPerState < ModelEvaluator.DefaultBatches)
                 throw new CliException($"--draws-per-state must be at least {ModelEvaluator.DefaultBatches}, got {drawsPerState}");
             var (_, dataReference) = RunAccess.ReadConfig(path);
-            var state = RunAccess.LoadState(path, parseResult.GetValue(round));
+            var state = RunAccess.LoadState(path, parseResult.GetValue(round), parseResult.GetValue(store));
             var split = DataSetLoader.Load(dataReference);
             if (split.Train.PixelCount != state.Parameters.N)
                 throw new CliException($"{path}: the model has N = {state.Parameters.N} pixels but the data {dataReference} has {split.Train.PixelCount}");

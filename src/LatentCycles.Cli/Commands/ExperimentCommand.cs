@@ -55,11 +55,11 @@ internal static class ExperimentCommand
                 }
             }
             var directory = parseResult.GetValue(output) ?? Path.Combine("experiments", DateTime.Now.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture));
-            run.Read(parseResult, directory);
+            run.Read(parseResult, directory, cluster: false);
             var dataPath = parseResult.GetValue(data);
             var dataReference = dataPath is null ? RunAccess.EmbeddedDataName : Path.GetFullPath(dataPath);
             var console = parseResult.InvocationConfiguration;
-            return Run(directory, plan, dataReference, settingsFor: d => run.Read(parseResult, d), parseResult.GetValue(json), console.Output, console.Error);
+            return Run(directory, plan, dataReference, settingsFor: d => run.Read(parseResult, d, cluster: false), parseResult.GetValue(json), console.Output, console.Error);
         });
         return command;
     }

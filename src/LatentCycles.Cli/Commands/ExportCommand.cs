@@ -17,12 +17,13 @@ internal static class ExportCommand
     {
         var directory = new Argument<string>("DIR") { Description = "Run directory" };
         var round = CheckpointOptions.Round();
+        var store = CheckpointOptions.Store();
         var json = CommandConventions.JsonOption();
-        var command = new Command("export", $"Write a run's model to DIR/{FileName} for NumPy") { directory, round, json };
+        var command = new Command("export", $"Write a run's model to DIR/{FileName} for NumPy") { directory, round, store, json };
         command.SetAction(parseResult =>
         {
             var path = parseResult.GetValue(directory)!;
-            var state = RunAccess.LoadState(path, parseResult.GetValue(round));
+            var state = RunAccess.LoadState(path, parseResult.GetValue(round), parseResult.GetValue(store));
             var p = state.Parameters;
             var kernel = ModelEvaluator.EstimateKernel(p, state.Config.Seed, (uint)state.Round).Kernel;
             var pi = StationaryDistribution.Solve(kernel);

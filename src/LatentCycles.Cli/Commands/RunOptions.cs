@@ -4,7 +4,7 @@ using LatentCycles.Training;
 namespace LatentCycles.Cli.Commands;
 
 /// <summary>The options that say how a run executes (not what it computes), shared by <c>train</c> and <c>resume</c>.</summary>
-internal sealed record RunOptions(Option<int> CheckpointEvery, Option<int> EvaluateEvery, Option<int> Threads)
+internal sealed record RunOptions(Option<int> CheckpointEvery, Option<int> EvaluateEvery, Option<int> Threads, Option<string?> Store)
 {
     public static RunOptions Create()
     {
@@ -16,10 +16,16 @@ internal sealed record RunOptions(Option<int> CheckpointEvery, Option<int> Evalu
                 Description = "Rounds between fresh-sample log-likelihood estimates (0: only at the end)",
                 DefaultValueFactory = _ => defaults.EvaluateEvery,
             },
-            new Option<int>("--threads") { Description = "Chain worker threads", DefaultValueFactory = _ => defaults.Threads });
+            new Option<int>("--threads")
+            {
+                Description = "Chain worker threads (with --cluster, 0 leaves the chains to the workers)",
+                DefaultValueFactory = _ => defaults.Threads,
+            },
+            CheckpointOptions.Store());
     }
 
-    public RunSettings Read(ParseResult parseResult, string runDirectory)
+    /// <summary>The run's settings; a cluster's coordinator may have no chain threads of its own.</summary>
+    public RunSettings Read(ParseResult parseResult, string runDirectory, bool cluster)
     {
         var settings = new RunSettings
         {
@@ -27,10 +33,11 @@ internal sealed record RunOptions(Option<int> CheckpointEvery, Option<int> Evalu
             CheckpointEvery = parseResult.GetValue(CheckpointEvery),
             EvaluateEvery = parseResult.GetValue(EvaluateEvery),
             Threads = parseResult.GetValue(Threads),
+            Store = parseResult.GetValue(Store),
         };
         try
         {
-            settings.Validate();
+            settings.Validate(minimumThreads: cluster ? 0 : 1);
         }
         catch (ArgumentException e)
         {

@@ -11,15 +11,16 @@ internal static class SampleCommand
         var directory = new Argument<string>("DIR") { Description = "Run directory" };
         var count = new Option<int>("--count") { Description = "Number of images", DefaultValueFactory = _ => 100 };
         var round = CheckpointOptions.Round();
+        var store = CheckpointOptions.Store();
         var output = new Option<string?>("--out") { Description = "PNG file (default DIR/samples.png)" };
         var json = CommandConventions.JsonOption();
-        var command = new Command("sample", "Draw images from a run's model into a PNG grid") { directory, count, round, output, json };
+        var command = new Command("sample", "Draw images from a run's model into a PNG grid") { directory, count, round, store, output, json };
         command.SetAction(parseResult =>
         {
             var path = parseResult.GetValue(directory)!;
             var imageCount = parseResult.GetValue(count);
             if (imageCount < 1) throw new CliException($"--count must be at least 1, got {imageCount}");
-            var state = RunAccess.LoadState(path, parseResult.GetValue(round));
+            var state = RunAccess.LoadState(path, parseResult.GetValue(round), parseResult.GetValue(store));
             var file = Path.GetFullPath(parseResult.GetValue(output) ?? Path.Combine(path, "samples.png"));
 
             var images = ModelSampler.Sample(state.Parameters, imageCount, state.Config.Seed);

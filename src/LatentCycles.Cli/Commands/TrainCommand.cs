@@ -33,14 +33,21 @@ internal static class TrainCommand
         var optimizer = ChoiceOption("--optimizer", "Optimizer", Optimizers, defaults.Optimizer);
         var gradient = ChoiceOption("--gradient", "Chain-phase weights: two-step (g = ρ/π) or exact (g = Z ρ/π)", Gradients, defaults.Gradient);
         var model = ChoiceOption("--model", "The nonequilibrium model or the tied RBM baseline", Models, defaults.Model);
+        var blockSize = new Option<int>("--block-size")
+        {
+            Description = "Chains per block, the unit of work handed to threads and nodes",
+            DefaultValueFactory = _ => defaults.BlockSize,
+        };
         var seed = new Option<ulong>("--seed") { Description = "Seed of every random stream", DefaultValueFactory = _ => defaults.Seed };
         var run = RunOptions.Create();
+        var cluster = ClusterOptions.Create();
         var json = CommandConventions.JsonOption();
 
         var command = new Command("train", "Train a model in a new run directory")
         {
-            output, data, k, chains, rounds, sweeps, learningRate, optimizer, gradient, model, seed,
-            run.CheckpointEvery, run.EvaluateEvery, run.Threads, json,
+            output, data, k, chains, rounds, sweeps, learningRate, optimizer, gradient, model, seed, blockSize,
+            run.CheckpointEvery, run.EvaluateEvery, run.Threads, run.Store,
+            cluster.Cluster, cluster.Port, cluster.Hostname, cluster.MinWorkers, json,
         };
         command.SetAction(parseResult =>
         {
@@ -55,6 +62,7 @@ internal static class TrainCommand
                 Gradient = Gradients[parseResult.GetValue(gradient)!],
                 Model = Models[parseResult.GetValue(model)!],
                 Seed = parseResult.GetValue(seed),
+                BlockSize = parseResult.GetValue(blockSize),
             };
             try
             {
@@ -65,10 +73,12 @@ internal static class TrainCommand
                 throw new CliException(e.Message);
             }
             var directory = parseResult.GetValue(output) ?? Path.Combine("runs", DateTime.Now.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture));
-            var settings = run.Read(parseResult, directory);
+            var clusterSettings = cluster.ReadCoordinator(parseResult);
+            var settings = run.Read(parseResult, directory, clusterSettings is not null);
             var dataPath = parseResult.GetValue(data);
             var dataReference = dataPath is null ? RunAccess.EmbeddedDataName : Path.GetFullPath(dataPath);
             RefuseExistingRun(directory, config, dataReference);
+            RefuseUsedStore(settings);
             var split = DataSetLoader.Load(dataReference);
 
             var start = TrainingState.Start(config, split.Train);
@@ -76,7 +86,7 @@ internal static class TrainCommand
             RunDirectory.WriteConfig(directory, config, dataReference);
             var console = parseResult.InvocationConfiguration;
             console.Output.WriteLine($"training K = {config.K} on {split.Name} ({split.Train.Count} training, {split.Test.Count} test images) in {Path.GetFullPath(directory)}");
-            return TrainingSession.Run(start, split, settings, parseResult.GetValue(json), console.Output, console.Error);
+            return TrainingSession.Run(start, split, settings, clusterSettings, parseResult.GetValue(json), console.Output, console.Error);
         });
         return command;
     }
@@ -115,6 +125,15 @@ internal static class TrainCommand
         throw new CliException($"{directory} already holds this run; continue it with: latentcycles resume {directory}");
     }
 
+    /// <summary>A store named with --store (e.g. a shared PostgreSQL database) that already holds a run belongs to that run.</summary>
+    private static void RefuseUsedStore(RunSettings settings)
+    {
+        if (settings.Store is null) return;
+        if (RunAccess.LatestInStore(settings.StoreLocation) is { } existing)
+            throw new CliException($"{settings.StoreLocation} already holds a run (round {existing.Round} of {existing.Config.Rounds}); " +
+                "continue it with latentcycles resume, or give an empty store");
+    }
+
     /// <summary>Every setting that determines a run's result, in the order the user meets them, as text to compare and show.</summary>
     private static List<(string Setting, string Value)> Describe(TrainingConfig c, string data) =>
     [
@@ -129,7 +148,7 @@ internal static class TrainCommand
         ("--model", Models.First(m => m.Value == c.Model).Key),
         ("--seed", Invariant(c.Seed)),
         ("minibatch size", Invariant(c.MinibatchSize)),
-        ("block size", Invariant(c.BlockSize)),
+        ("--block-size", Invariant(c.BlockSize)),
     ];
 
     private static string Invariant(IFormattable value) => value.ToString(null, CultureInfo.InvariantCulture);

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Akka.Actor;
+using Akka.Cluster;
 using Akka.Persistence;
 using LatentCycles.Core.Data;
 using LatentCycles.Core.Training;
@@ -11,25 +12,36 @@ namespace LatentCycles.Training.Actors;
 internal delegate (LikelihoodFigure Train, LikelihoodFigure Test) LikelihoodEvaluator(TrainingState state, DataSplit data);
 
 /// <summary>Everything a coordinator needs for one run.</summary>
+/// <param name="Nodes">Node aggregators known from the start (one host: the local one); others register with <see cref="RegisterNode"/>.</param>
+/// <param name="MinRemoteNodes">Node aggregators of other processes that must have registered before the first round.</param>
+/// <param name="InCluster">Watch cluster membership: an unreachable or removed member loses its blocks at once, and a
+/// round with no node left waits for one to register instead of failing.</param>
+/// <param name="OnNotice">Human-readable news: nodes joining and lost, waiting for workers.</param>
 internal sealed record CoordinatorSetup(
     string PersistenceId,
     TrainingState Start,
     DataSplit Data,
     RunSettings Settings,
-    IActorRef Aggregator,
+    IReadOnlyList<NodeShare<IActorRef>> Nodes,
+    int MinRemoteNodes,
+    bool InCluster,
     TimeSpan RoundTimeout,
     TimeSpan CheckpointTimeout,
     LikelihoodEvaluator Evaluate,
     Action<RoundProgress> OnProgress,
+    Action<string> OnNotice,
     TaskCompletionSource<RunResult> Completion);
 
 /// <summary>
-/// Owns the run (ARCHITECTURE.md, "Actors and messages"): the <see cref="TrainingState"/> and the metrics history. Per
-/// round it sends <see cref="RoundStarted"/> to the node aggregator, applies the returned statistics with the pure
-/// <see cref="RoundComputation.Apply"/>, evaluates every EvaluateEvery rounds, reports progress, appends metrics.csv,
-/// and checkpoints (a <see cref="CheckpointTaken"/> event plus a <see cref="Checkpoint"/> snapshot) at the start, every
-/// CheckpointEvery rounds, on a stop and at the end. Recovery restores the latest snapshot; the rounds after it are
-/// recomputed bit for bit because every random stream is keyed by round.
+/// Owns the run (ARCHITECTURE.md, "Actors and messages"): the <see cref="TrainingState"/>, the metrics history and the
+/// registry of node aggregators. Per round it splits the blocks over the registered nodes (<see cref="RoundWork{TNode}"/>),
+/// sends each its share in one <see cref="RoundStarted"/>, sums the returned statistics (integers: any grouping gives the
+/// same bits), gives a lost node's blocks to the others from their round-start states, then applies the round with the
+/// pure <see cref="RoundComputation.Apply"/>, evaluates every EvaluateEvery rounds, reports progress, appends
+/// metrics.csv, and checkpoints (a <see cref="CheckpointTaken"/> event plus a <see cref="Checkpoint"/> snapshot) at the
+/// start, every CheckpointEvery rounds, on a stop and at the end. Recovery restores the latest snapshot; the rounds after
+/// it are recomputed bit for bit because every random stream is keyed by round. A node that registers mid-round takes
+/// blocks still unassigned, else blocks of the next round.
 /// </summary>
 internal sealed class Coordinator : ReceivePersistentActor, IWithTimers
 {
@@ -38,11 +50,15 @@ internal sealed class Coordinator : ReceivePersistentActor, IWithTimers
 
     private readonly CoordinatorSetup _setup;
     private readonly Stopwatch _roundClock = new();
+    private readonly Dictionary<IActorRef, NodeShare<IActorRef>> _nodes = new();
     private Checkpoint? _recovered;
     private TrainingState _state;
     private TrainingState _lastCheckpoint;
     private List<MetricsRow> _history = [];
     private MetricsCsv? _csv;
+    private RoundWork<IActorRef>? _work;
+    private bool _waitingForNodes;
+    private bool _enoughNodesSeen;
     private bool _stopRequested;
     private Action? _afterCheckpoint;
 
@@ -54,12 +70,17 @@ internal sealed class Coordinator : ReceivePersistentActor, IWithTimers
         Recover<CheckpointTaken>(_ => { });
         Recover<RecoveryCompleted>(_ => Self.Tell(Begin.Instance));
         Command<Begin>(_ => Guard(BeginRun));
-        Command<NodeStatistics>(m => Guard(() => OnStatistics(m)));
+        Command<RegisterNode>(m => Guard(() => Register(Sender, m.Threads, acknowledge: true)));
+        Command<NodeStatistics>(m => Guard(() => OnStatistics(Sender, m)));
         Command<StopRequested>(_ => _stopRequested = true);
         Command<SaveSnapshotSuccess>(_ => Guard(OnCheckpointSaved));
         Command<SaveSnapshotFailure>(f => Fail(new RunStoreException($"writing the checkpoint of round {_state.Round} failed: {f.Cause.Message}", f.Cause)));
-        Command<TimedOut>(t => Fail(new TimeoutException(t.What)));
-        Command<Terminated>(t => Fail(new InvalidOperationException($"the node aggregator {t.ActorRef.Path} stopped during the run (see the error logged above)")));
+        Command<RoundTimedOut>(t => Guard(() => OnRoundTimedOut(t.Round)));
+        Command<CheckpointTimedOut>(t => Fail(new TimeoutException(
+            $"the checkpoint of round {t.Round} was not written within {_setup.CheckpointTimeout}; stopping the run")));
+        Command<Terminated>(t => Guard(() => Lose(n => n.Equals(t.ActorRef), $"the node aggregator {t.ActorRef.Path} stopped")));
+        Command<ClusterEvent.UnreachableMember>(m => Guard(() => Lose(n => n.Path.Address == m.Member.Address, $"node {m.Member.Address} is unreachable")));
+        Command<ClusterEvent.MemberRemoved>(m => Guard(() => Lose(n => n.Path.Address == m.Member.Address, $"node {m.Member.Address} left the cluster")));
     }
 
     public override string PersistenceId => _setup.PersistenceId;
@@ -74,8 +95,17 @@ internal sealed class Coordinator : ReceivePersistentActor, IWithTimers
     protected override void OnPersistFailure(Exception cause, object @event, long sequenceNr) =>
         Fail(new RunStoreException($"writing the checkpoint of round {_state.Round} failed: {cause.Message}", cause));
 
+    protected override void PreStart()
+    {
+        base.PreStart();
+        if (_setup.InCluster)
+            Cluster.Get(Context.System).Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents,
+                typeof(ClusterEvent.UnreachableMember), typeof(ClusterEvent.MemberRemoved));
+    }
+
     protected override void PostStop()
     {
+        if (_setup.InCluster) Cluster.Get(Context.System).Unsubscribe(Self);
         _csv?.Dispose();
         _setup.Completion.TrySetException(new InvalidOperationException("the training coordinator stopped before the run ended"));
         base.PostStop();
@@ -83,7 +113,7 @@ internal sealed class Coordinator : ReceivePersistentActor, IWithTimers
 
     private void BeginRun()
     {
-        Context.Watch(_setup.Aggregator);
+        foreach (var node in _setup.Nodes) Register(node.Node, node.Threads, acknowledge: false);
         var metricsPath = Path.Combine(_setup.Settings.RunDirectory, RunDirectory.MetricsFileName);
         if (_recovered is null)
         {
@@ -110,40 +140,104 @@ internal sealed class Coordinator : ReceivePersistentActor, IWithTimers
 
     private void StartRound()
     {
-        var config = _state.Config;
-        var blocks = new BlockStates[config.BlockCount];
-        for (var b = 0; b < blocks.Length; b++)
+        // MinRemoteNodes holds back the first round only; later rounds run on whatever nodes are left.
+        var remote = _nodes.Keys.Count(IsRemote);
+        _enoughNodesSeen |= remote >= _setup.MinRemoteNodes;
+        if (!_enoughNodesSeen || _nodes.Count == 0)
         {
-            var (first, count) = config.Block(b);
-            blocks[b] = new BlockStates(b, _state.ChainStates.AsSpan(first, count).ToArray());
+            if (!_waitingForNodes)
+                _setup.OnNotice(_enoughNodesSeen
+                    ? $"no node left to run round {_state.Round}; waiting for workers"
+                    : $"waiting for workers: {remote} of {_setup.MinRemoteNodes} registered");
+            _waitingForNodes = true;
+            return;
         }
+        _waitingForNodes = false;
+        _work = new RoundWork<IActorRef>(_state);
         _roundClock.Restart();
-        _setup.Aggregator.Tell(new RoundStarted(_state.Round, config, _state.Parameters, blocks));
-        Timers.StartSingleTimer(RoundTimer,
-            new TimedOut($"round {_state.Round} got no statistics within {_setup.RoundTimeout}; stopping the run"), _setup.RoundTimeout);
+        Dispatch();
     }
 
-    private void OnStatistics(NodeStatistics message)
+    /// <summary>Sends the round's unassigned blocks to the idle nodes, and (re)starts the round timer if any went out.</summary>
+    private void Dispatch()
     {
-        if (message.Round != _state.Round) return;
-        Timers.Cancel(RoundTimer);
-        var config = _state.Config;
-        var chainStates = (byte[])_state.ChainStates.Clone();
-        var covered = 0;
-        foreach (var block in message.Blocks)
-        {
-            var (first, count) = config.Block(block.BlockId);
-            if (block.States.Length != count) throw new InvalidOperationException($"block {block.BlockId} came back with {block.States.Length} states for {count} chains");
-            block.States.CopyTo(chainStates, first);
-            covered += count;
-        }
-        if (covered != config.Chains) throw new InvalidOperationException($"round {_state.Round} came back with {covered} of {config.Chains} chains");
+        var work = _work!;
+        var nodes = _nodes.Values.OrderBy(n => n.Node.Path.ToString(), StringComparer.Ordinal).ToList();
+        var assignments = work.Assign(nodes);
+        foreach (var (node, blocks) in assignments)
+            node.Tell(new RoundStarted(work.Round, _state.Config, _state.Parameters, blocks));
+        if (assignments.Count > 0) Timers.StartSingleTimer(RoundTimer, new RoundTimedOut(work.Round), _setup.RoundTimeout);
+    }
 
+    private void Register(IActorRef node, int threads, bool acknowledge)
+    {
+        if (threads < 1 || _nodes.ContainsKey(node)) return;
+        if (_setup.InCluster && IsRemote(node) && Cluster.Get(Context.System).State.Unreachable.Any(m => m.Address == node.Path.Address)) return;
+        _nodes[node] = new NodeShare<IActorRef>(node, threads);
+        Context.Watch(node);
+        if (acknowledge) node.Tell(NodeRegistered.Instance);
+        if (IsRemote(node)) _setup.OnNotice($"node {node.Path.Address} joined with {threads} chain threads");
+        if (_waitingForNodes) StartRound();
+        else if (_work is { IsComplete: false }) Dispatch();
+    }
+
+    /// <summary>Drops the matching nodes; their uncounted blocks go to the others.</summary>
+    private void Lose(Func<IActorRef, bool> matches, string reason)
+    {
+        var lost = _nodes.Keys.Where(matches).ToList();
+        if (lost.Count == 0) return;
+        foreach (var node in lost)
+        {
+            _nodes.Remove(node);
+            Context.Unwatch(node);
+            _work?.Lose(node);
+        }
+        if (!_setup.InCluster && _nodes.Count == 0)
+            throw new InvalidOperationException($"{reason} during the run (see the error logged above)");
+        if (_work is not { IsComplete: false }) _setup.OnNotice(reason);
+        else if (_nodes.Count == 0) _setup.OnNotice($"{reason}; no node left to run round {_work.Round}, waiting for workers");
+        else _setup.OnNotice($"{reason}; its blocks of round {_work.Round} go to the other nodes");
+        if (_work is { IsComplete: false }) Dispatch();
+    }
+
+    /// <summary>
+    /// Nodes that hold blocks and stayed silent for the round timeout are dropped and their blocks go to the others; on
+    /// one host, with nobody else to take them, the run fails instead of hanging.
+    /// </summary>
+    private void OnRoundTimedOut(int round)
+    {
+        var work = _work;
+        if (work is null || work.Round != round || work.IsComplete) return;
+        var silent = work.Outstanding.ToHashSet();
+        if (!_setup.InCluster && _nodes.Keys.All(silent.Contains))
+            throw new TimeoutException($"round {round} got no statistics within {_setup.RoundTimeout}; stopping the run");
+        Lose(silent.Contains, $"{silent.Count} node(s) sent no statistics for round {round} within {_setup.RoundTimeout}");
+    }
+
+    private void OnStatistics(IActorRef node, NodeStatistics message)
+    {
+        var work = _work;
+        if (work is null) return;
+        work.Accept(node, message);
+        if (!work.IsComplete)
+        {
+            // The sender is idle again, and a dropped reply may have returned blocks to the pool.
+            Dispatch();
+            return;
+        }
+        Timers.Cancel(RoundTimer);
+        _work = null;
+        FinishRound(work);
+    }
+
+    private void FinishRound(RoundWork<IActorRef> work)
+    {
+        var config = _state.Config;
         TrainingState next;
         RoundMetrics metrics;
         try
         {
-            (next, metrics) = RoundComputation.Apply(_state, message.Statistics, chainStates, _setup.Data.Train);
+            (next, metrics) = RoundComputation.Apply(_state, work.Total, work.EndStates, _setup.Data.Train);
         }
         catch (NonFiniteGradientException e)
         {
@@ -170,10 +264,10 @@ internal sealed class Coordinator : ReceivePersistentActor, IWithTimers
             }
         }
 
-        var row = new MetricsRow(metrics, train, test, stepsPerSecond);
+        var row = new MetricsRow(metrics, train, test, stepsPerSecond, work.Contributors);
         _history.Add(row);
         _csv!.Append(row);
-        _setup.OnProgress(new RoundProgress(metrics, 1 / seconds, stepsPerSecond, test, train));
+        _setup.OnProgress(new RoundProgress(metrics, 1 / seconds, stepsPerSecond, test, train, work.Contributors));
 
         if (_state.IsFinished || _stopRequested || _state.Round % _setup.Settings.CheckpointEvery == 0) SaveCheckpoint(Continue);
         else Continue();
@@ -183,9 +277,7 @@ internal sealed class Coordinator : ReceivePersistentActor, IWithTimers
     {
         var checkpoint = new Checkpoint(_state, _history.ToArray());
         _afterCheckpoint = then;
-        Timers.StartSingleTimer(CheckpointTimer,
-            new TimedOut($"the checkpoint of round {_state.Round} was not written within {_setup.CheckpointTimeout}; stopping the run"),
-            _setup.CheckpointTimeout);
+        Timers.StartSingleTimer(CheckpointTimer, new CheckpointTimedOut(_state.Round), _setup.CheckpointTimeout);
         Persist(new CheckpointTaken(_state.Round), _ => SaveSnapshot(checkpoint));
     }
 
@@ -235,5 +327,9 @@ internal sealed class Coordinator : ReceivePersistentActor, IWithTimers
         public static Begin Instance { get; } = new();
     }
 
-    private sealed record TimedOut(string What);
+    private sealed record RoundTimedOut(int Round);
+
+    private sealed record CheckpointTimedOut(int Round);
+
+    private static bool IsRemote(IActorRef node) => node is not IActorRefScope { IsLocal: true };
 }

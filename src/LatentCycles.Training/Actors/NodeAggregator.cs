@@ -11,15 +11,26 @@ namespace LatentCycles.Training.Actors;
 /// accumulators and every block's end states in block-id order. Each worker adds all the blocks it runs in an
 /// assignment into its own accumulator, cleared once per assignment; the statistics are integers, so the sum is the
 /// same bits whichever worker ran which block. Assignments are served one at a time, in arrival order.
+/// In a cluster it registers with the coordinator (<see cref="RegisterNode"/> through the singleton proxy) every
+/// latentcycles.registration-interval: the explicit handshake the coordinator counts nodes by.
 /// </summary>
-public sealed class NodeAggregator : ReceiveActor, IWithUnboundedStash
+public sealed class NodeAggregator : ReceiveActor, IWithUnboundedStash, IWithTimers
 {
     private readonly List<WorkerSlot> _workers = [];
     private readonly Queue<WorkerSlot> _idle = new();
+    private readonly IActorRef? _coordinator;
+    private readonly Action<string> _onNotice;
+    private Address? _registeredWith;
+    private bool _hadBlocks;
     private Assignment? _assignment;
 
-    public NodeAggregator(int workerCount)
+    /// <param name="workerCount">Chain workers, one per thread of the chain dispatcher.</param>
+    /// <param name="coordinator">Where to register (the coordinator singleton's proxy); null when the coordinator knows this node from the start.</param>
+    /// <param name="onNotice">News for the operator: registered, first blocks taken.</param>
+    public NodeAggregator(int workerCount, IActorRef? coordinator = null, Action<string>? onNotice = null)
     {
+        _coordinator = coordinator;
+        _onNotice = onNotice ?? (_ => { });
         if (workerCount < 1) throw new ArgumentOutOfRangeException(nameof(workerCount), $"a node needs at least 1 chain worker, got {workerCount}");
         for (var j = 0; j < workerCount; j++)
         {
@@ -29,11 +40,31 @@ public sealed class NodeAggregator : ReceiveActor, IWithUnboundedStash
         }
         Receive<RoundStarted>(Start);
         Receive<BlockDone>(Collect);
+        Receive<RegistrationDue>(_ => _coordinator!.Tell(new RegisterNode(workerCount)));
+        Receive<NodeRegistered>(_ => OnRegistered(Sender.Path.Address));
     }
 
     public IStash Stash { get; set; } = null!;
 
-    public static Props Props(int workerCount) => Akka.Actor.Props.Create(() => new NodeAggregator(workerCount));
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    public static Props Props(int workerCount, IActorRef? coordinator = null, Action<string>? onNotice = null) =>
+        Akka.Actor.Props.Create(() => new NodeAggregator(workerCount, coordinator, onNotice));
+
+    protected override void PreStart()
+    {
+        if (_coordinator is null) return;
+        var interval = Context.System.Settings.Config.GetTimeSpan("latentcycles.registration-interval", TimeSpan.FromSeconds(2));
+        Self.Tell(RegistrationDue.Instance);
+        Timers.StartPeriodicTimer(RegistrationDue.Instance, RegistrationDue.Instance, interval);
+    }
+
+    private void OnRegistered(Address coordinator)
+    {
+        if (coordinator == _registeredWith) return;
+        _registeredWith = coordinator;
+        _onNotice($"registered with the coordinator at {coordinator}");
+    }
 
     /// <summary>A worker failure is a bug in the round, not something a retry fixes: stop, and let the round time out loudly.</summary>
     protected override SupervisorStrategy SupervisorStrategy() => new OneForOneStrategy(_ => Directive.Escalate);
@@ -48,6 +79,11 @@ public sealed class NodeAggregator : ReceiveActor, IWithUnboundedStash
         var prepared = new PreparedParameters(message.Parameters);
         foreach (var slot in _workers) slot.Reset(prepared.K, prepared.N);
         var blocks = message.Blocks.OrderBy(b => b.BlockId).ToArray();
+        if (!_hadBlocks && blocks.Length > 0)
+        {
+            _hadBlocks = true;
+            _onNotice($"running blocks from round {message.Round} on");
+        }
         _assignment = new Assignment(message, Sender, prepared, blocks);
         if (blocks.Length == 0) Reply(_assignment);
         else Dispatch(_assignment);
@@ -109,6 +145,11 @@ public sealed class NodeAggregator : ReceiveActor, IWithUnboundedStash
             Accumulator = null;
             Used = false;
         }
+    }
+
+    private sealed record RegistrationDue
+    {
+        public static RegistrationDue Instance { get; } = new();
     }
 
     private sealed class Assignment(RoundStarted message, IActorRef replyTo, PreparedParameters prepared, BlockStates[] blocks)

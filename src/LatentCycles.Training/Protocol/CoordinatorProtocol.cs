@@ -3,8 +3,9 @@ using LatentCycles.Core.Training;
 namespace LatentCycles.Training.Protocol;
 
 /// <summary>One row of metrics.csv: what round <c>Metrics.Round</c> measured, and the likelihood figures of evaluation rounds.</summary>
+/// <param name="Nodes">How many nodes ran the round's blocks.</param>
 public sealed record MetricsRow(RoundMetrics Metrics, LikelihoodFigure? TrainLogLikelihood, LikelihoodFigure? TestLogLikelihood,
-    double ChainStepsPerSecond);
+    double ChainStepsPerSecond, int Nodes);
 
 /// <summary>
 /// The coordinator's snapshot: the training state after <c>State.Round</c> rounds and the metrics rows of those rounds,
@@ -22,4 +23,17 @@ public sealed record CheckpointTaken(int Round) : ITrainingMessage;
 public sealed record StopRequested
 {
     public static StopRequested Instance { get; } = new();
+}
+
+/// <summary>
+/// Node aggregator → coordinator (the sender is the aggregator): take me into the rounds, I run <paramref name="Threads"/>
+/// chain workers. Sent again every few seconds (cluster-config: latentcycles.registration-interval), so a coordinator
+/// that started, moved or restarted later learns every node, and one that dropped a node takes it back; repeats are no-ops.
+/// </summary>
+public sealed record RegisterNode(int Threads) : ITrainingMessage;
+
+/// <summary>Coordinator → node aggregator: registered; blocks come from the current round if some are unassigned, else the next.</summary>
+public sealed record NodeRegistered : ITrainingMessage
+{
+    public static NodeRegistered Instance { get; } = new();
 }

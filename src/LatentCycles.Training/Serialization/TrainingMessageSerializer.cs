@@ -22,8 +22,15 @@ public sealed class TrainingMessageSerializer(ExtendedActorSystem system) : Seri
 
     private const string RoundStartedManifest = "RS";
     private const string NodeStatisticsManifest = "NS";
-    internal const string CheckpointManifest = "CP";
+    /// <summary>Checkpoints whose metrics rows carry the number of nodes per round.</summary>
+    internal const string CheckpointManifest = "C2";
+
+    /// <summary>Checkpoints written before clusters: their rows read back as run on one node.</summary>
+    private const string CheckpointWithoutNodesManifest = "CP";
+
     private const string CheckpointTakenManifest = "CT";
+    private const string RegisterNodeManifest = "RN";
+    private const string NodeRegisteredManifest = "NR";
 
     public override int Identifier => SerializerId;
 
@@ -33,6 +40,8 @@ public sealed class TrainingMessageSerializer(ExtendedActorSystem system) : Seri
         NodeStatistics => NodeStatisticsManifest,
         Checkpoint => CheckpointManifest,
         CheckpointTaken => CheckpointTakenManifest,
+        RegisterNode => RegisterNodeManifest,
+        NodeRegistered => NodeRegisteredManifest,
         _ => throw new ArgumentException($"{o.GetType()} has no binary form in {nameof(TrainingMessageSerializer)}"),
     };
 
@@ -67,6 +76,11 @@ public sealed class TrainingMessageSerializer(ExtendedActorSystem system) : Seri
                 case CheckpointTaken m:
                     w.Write(m.Round);
                     break;
+                case RegisterNode m:
+                    w.Write(m.Threads);
+                    break;
+                case NodeRegistered:
+                    break;
                 default:
                     throw new ArgumentException($"{obj.GetType()} has no binary form in {nameof(TrainingMessageSerializer)}");
             }
@@ -84,8 +98,11 @@ public sealed class TrainingMessageSerializer(ExtendedActorSystem system) : Seri
             {
                 RoundStartedManifest => new RoundStarted(r.ReadInt32(), TrainingStateCodec.DecodeConfig(ReadBytes(r)), ReadParameters(r), ReadBlocks(r)),
                 NodeStatisticsManifest => new NodeStatistics(r.ReadInt32(), ReadStatistics(r), ReadBlocks(r)),
-                CheckpointManifest => ReadCheckpoint(r),
+                CheckpointManifest => ReadCheckpoint(r, withNodes: true),
+                CheckpointWithoutNodesManifest => ReadCheckpoint(r, withNodes: false),
                 CheckpointTakenManifest => new CheckpointTaken(r.ReadInt32()),
+                RegisterNodeManifest => new RegisterNode(r.ReadInt32()),
+                NodeRegisteredManifest => NodeRegistered.Instance,
                 _ => throw new CheckpointFormatException($"unknown message manifest '{manifest}'"),
             };
             if (r.BaseStream.Position != r.BaseStream.Length) throw new CheckpointFormatException($"message '{manifest}' has trailing bytes");
@@ -101,11 +118,14 @@ public sealed class TrainingMessageSerializer(ExtendedActorSystem system) : Seri
         }
     }
 
-    private static Checkpoint ReadCheckpoint(BinaryReader r)
+    /// <summary>Whether snapshots with this manifest are LatentCycles checkpoints.</summary>
+    internal static bool IsCheckpointManifest(string manifest) => manifest is CheckpointManifest or CheckpointWithoutNodesManifest;
+
+    private static Checkpoint ReadCheckpoint(BinaryReader r, bool withNodes)
     {
         var state = TrainingStateCodec.Decode(ReadBytes(r));
         var rows = new MetricsRow[ReadCount(r)];
-        for (var j = 0; j < rows.Length; j++) rows[j] = ReadMetricsRow(r);
+        for (var j = 0; j < rows.Length; j++) rows[j] = ReadMetricsRow(r, withNodes);
         return new Checkpoint(state, rows);
     }
 
@@ -205,12 +225,13 @@ public sealed class TrainingMessageSerializer(ExtendedActorSystem system) : Seri
         WriteFigure(w, row.TrainLogLikelihood);
         WriteFigure(w, row.TestLogLikelihood);
         w.Write(row.ChainStepsPerSecond);
+        w.Write(row.Nodes);
     }
 
-    private static MetricsRow ReadMetricsRow(BinaryReader r)
+    private static MetricsRow ReadMetricsRow(BinaryReader r, bool withNodes)
     {
         var metrics = new RoundMetrics(r.ReadInt32(), r.ReadDouble(), ReadOptional(r), r.ReadDouble(), r.ReadDouble());
-        return new MetricsRow(metrics, ReadFigure(r), ReadFigure(r), r.ReadDouble());
+        return new MetricsRow(metrics, ReadFigure(r), ReadFigure(r), r.ReadDouble(), withNodes ? r.ReadInt32() : 1);
     }
 
     private static void WriteOptional(BinaryWriter w, double? value)

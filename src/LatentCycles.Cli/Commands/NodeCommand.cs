@@ -1,0 +1,62 @@
+using System.CommandLine;
+using System.Runtime.InteropServices;
+using LatentCycles.Training;
+
+namespace LatentCycles.Cli.Commands;
+
+/// <summary>
+/// <c>latentcycles node --seed HOST:PORT</c>: a worker of a cluster. Joins the coordinator's cluster, runs chain workers
+/// on its threads, takes blocks from the round after it registers, and joins again when the cluster drops it. Runs until
+/// Ctrl-C or SIGTERM (exit 0); the run's result does not depend on when workers come and go.
+/// </summary>
+internal static class NodeCommand
+{
+    public static Command Create()
+    {
+        var cluster = ClusterOptions.Create();
+        var threads = new Option<int>("--threads") { Description = "Chain worker threads", DefaultValueFactory = _ => Environment.ProcessorCount };
+        cluster.Seeds.Required = true;
+        var command = new Command("node", "Join a cluster as a worker (see docs/CLUSTER.md)")
+        {
+            cluster.Seeds, cluster.Port, cluster.Hostname, threads,
+        };
+        command.SetAction(parseResult =>
+        {
+            var settings = cluster.ReadWorker(parseResult);
+            var threadCount = parseResult.GetValue(threads);
+            if (threadCount < 1) throw new CliException($"--threads must be at least 1, got {threadCount}");
+            var output = parseResult.InvocationConfiguration.Output;
+            var gate = new object();
+            using var stop = new CancellationTokenSource();
+            ConsoleCancelEventHandler onCancelKey = (_, e) =>
+            {
+                e.Cancel = !stop.IsCancellationRequested;
+                stop.Cancel();
+            };
+            Console.CancelKeyPress += onCancelKey;
+            using var onTerminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
+            {
+                context.Cancel = true;
+                stop.Cancel();
+            });
+            try
+            {
+                WorkerNode.RunAsync(settings, threadCount, notice =>
+                {
+                    lock (gate) output.WriteLine(notice);
+                }, stop.Token).GetAwaiter().GetResult();
+            }
+            catch (ArgumentException e)
+            {
+                throw new CliException(e.Message);
+            }
+            finally
+            {
+                Console.CancelKeyPress -= onCancelKey;
+            }
+            lock (gate) output.WriteLine("node stopped");
+            return 0;
+        });
+        return command;
+    }
+}

@@ -1,0 +1,134 @@
+using LatentCycles.Core.Chains;
+using LatentCycles.Core.Training;
+using LatentCycles.Training.Protocol;
+
+namespace LatentCycles.Training.Actors;
+
+/// <summary>A node that can take blocks, and how many chain workers it runs.</summary>
+internal sealed record NodeShare<TNode>(TNode Node, int Threads);
+
+/// <summary>
+/// The blocks of one round and who runs them (ARCHITECTURE.md, "Node loss", "Node join"), free of actors so it can be
+/// tested on its own. Blocks are handed out from the round-start states; a reply is accepted when none of its blocks
+/// has been counted yet, whoever sent it, because every block's result is the same bits wherever it runs (random
+/// streams keyed by chain and round, integer statistics). A lost node's missing blocks go back to the pool for the next
+/// <see cref="Assign"/>; a reply overlapping blocks counted meanwhile is dropped and its other blocks go back too.
+/// </summary>
+internal sealed class RoundWork<TNode> where TNode : notnull
+{
+    private readonly TrainingState _start;
+    private readonly SortedSet<int> _unassigned;
+    private readonly Dictionary<TNode, int[]> _outstanding = new();
+    private readonly bool[] _counted;
+    private readonly HashSet<TNode> _contributors = new();
+    private int _uncounted;
+
+    public RoundWork(TrainingState start)
+    {
+        _start = start;
+        var blocks = start.Config.BlockCount;
+        _unassigned = new SortedSet<int>(Enumerable.Range(0, blocks));
+        _counted = new bool[blocks];
+        _uncounted = blocks;
+        Total = new ChainStatistics(start.Parameters.K, start.Parameters.N);
+        EndStates = (byte[])start.ChainStates.Clone();
+    }
+
+    public int Round => _start.Round;
+
+    /// <summary>The sum of the accepted replies' statistics.</summary>
+    public ChainStatistics Total { get; }
+
+    /// <summary>Every chain's state: at the end of the round for counted blocks, at its start for the others.</summary>
+    public byte[] EndStates { get; }
+
+    public bool IsComplete => _uncounted == 0;
+
+    /// <summary>How many different nodes sent accepted replies.</summary>
+    public int Contributors => _contributors.Count;
+
+    /// <summary>The nodes that hold blocks of this round and have not answered.</summary>
+    public IReadOnlyCollection<TNode> Outstanding => _outstanding.Keys;
+
+    /// <summary>
+    /// Splits the unassigned blocks over the nodes in <paramref name="nodes"/> that hold none of this round, in
+    /// proportion to their threads (largest remainder) and in contiguous runs of block ids; returns what to send.
+    /// </summary>
+    public IReadOnlyList<(TNode Node, BlockStates[] Blocks)> Assign(IReadOnlyList<NodeShare<TNode>> nodes)
+    {
+        var idle = nodes.Where(n => n.Threads > 0 && !_outstanding.ContainsKey(n.Node)).ToList();
+        if (idle.Count == 0 || _unassigned.Count == 0) return [];
+        var blocks = _unassigned.ToArray();
+        _unassigned.Clear();
+        var counts = Shares(blocks.Length, idle.Select(n => n.Threads).ToArray());
+        var assignments = new List<(TNode, BlockStates[])>();
+        var next = 0;
+        for (var j = 0; j < idle.Count; j++)
+        {
+            if (counts[j] == 0) continue;
+            var ids = blocks[next..(next + counts[j])];
+            next += counts[j];
+            _outstanding[idle[j].Node] = ids;
+            assignments.Add((idle[j].Node, ids.Select(StartStates).ToArray()));
+        }
+        return assignments;
+    }
+
+    /// <summary>Takes a node's reply into the round; false when it was dropped (another round, or blocks already counted).</summary>
+    public bool Accept(TNode node, NodeStatistics reply)
+    {
+        if (reply.Round != Round) return false;
+        var ids = reply.Blocks.Select(b => b.BlockId).ToArray();
+        var answersAssignment = _outstanding.TryGetValue(node, out var assigned) && assigned.SequenceEqual(ids);
+        if (answersAssignment) _outstanding.Remove(node);
+        if (ids.Any(id => id < 0 || id >= _counted.Length || _counted[id]) || ids.Distinct().Count() != ids.Length)
+        {
+            if (answersAssignment) ReturnUncounted(ids);
+            return false;
+        }
+        foreach (var block in reply.Blocks)
+        {
+            var (first, count) = _start.Config.Block(block.BlockId);
+            if (block.States.Length != count)
+                throw new InvalidOperationException($"block {block.BlockId} came back with {block.States.Length} states for {count} chains");
+        }
+        foreach (var block in reply.Blocks)
+        {
+            block.States.CopyTo(EndStates, _start.Config.Block(block.BlockId).FirstChain);
+            _counted[block.BlockId] = true;
+            _unassigned.Remove(block.BlockId);
+        }
+        _uncounted -= ids.Length;
+        Total.Add(reply.Statistics);
+        _contributors.Add(node);
+        return true;
+    }
+
+    /// <summary>A node is gone: its blocks not yet counted go back to the pool.</summary>
+    public void Lose(TNode node)
+    {
+        if (_outstanding.Remove(node, out var ids)) ReturnUncounted(ids);
+    }
+
+    private void ReturnUncounted(IEnumerable<int> ids)
+    {
+        foreach (var id in ids)
+            if (id >= 0 && id < _counted.Length && !_counted[id]) _unassigned.Add(id);
+    }
+
+    private BlockStates StartStates(int block)
+    {
+        var (first, count) = _start.Config.Block(block);
+        return new BlockStates(block, _start.ChainStates.AsSpan(first, count).ToArray());
+    }
+
+    /// <summary><paramref name="total"/> split in proportion to <paramref name="weights"/> by largest remainder (ties to the first).</summary>
+    internal static int[] Shares(int total, int[] weights)
+    {
+        long sum = weights.Sum(w => (long)w);
+        var counts = weights.Select(w => (int)(total * (long)w / sum)).ToArray();
+        var order = Enumerable.Range(0, weights.Length).OrderByDescending(j => total * (long)weights[j] % sum).ThenBy(j => j);
+        foreach (var j in order.Take(total - counts.Sum())) counts[j]++;
+        return counts;
+    }
+}

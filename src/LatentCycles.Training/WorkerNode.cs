@@ -1,0 +1,60 @@
+using Akka.Actor;
+using Akka.Cluster;
+using Akka.Cluster.Tools.Singleton;
+using LatentCycles.Training.Actors;
+
+namespace LatentCycles.Training;
+
+/// <summary>
+/// A worker process of a cluster (ARCHITECTURE.md, "Node loss", "Node join"): joins the seed nodes, runs a node
+/// aggregator with one chain worker per thread, and registers it with the coordinator singleton. It keeps nothing a
+/// failure could lose, so when the cluster drops it (downed) or the coordinator leaves, it starts a fresh actor system
+/// and joins again, until <c>stop</c>.
+/// </summary>
+public static class WorkerNode
+{
+    public static async Task RunAsync(ClusterSettings cluster, int threads, Action<string> onNotice, CancellationToken stop)
+    {
+        cluster.Validate();
+        if (threads < 1) throw new ArgumentException($"a worker needs at least 1 thread, got {threads}");
+        if (cluster.Seeds.Count == 0) throw new ArgumentException("a worker needs --seed HOST:PORT of the coordinator");
+        var stopped = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var onStop = stop.Register(() => stopped.TrySetResult());
+        while (!stop.IsCancellationRequested)
+        {
+            var system = ActorSystem.Create(ClusterSettings.SystemName, TrainingHocon.ForWorker(threads, cluster.Hostname, cluster.Port));
+            var membership = Cluster.Get(system);
+            onNotice($"node {membership.SelfAddress} joining {string.Join(", ", cluster.Seeds)} with {threads} chain threads");
+            membership.JoinSeedNodes(cluster.SeedAddresses);
+            var proxy = system.ActorOf(ClusterSingletonProxy.Props("/user/coordinator", ClusterSingletonProxySettings.Create(system)), "coordinator-proxy");
+            system.ActorOf(NodeAggregator.Props(threads, proxy, onNotice), "node");
+            system.ActorOf(Props.Create(() => new CoordinatorLossWatch()), "coordinator-watch");
+
+            var ended = await Task.WhenAny(system.WhenTerminated, stopped.Task).ConfigureAwait(false);
+            if (ended == stopped.Task)
+            {
+                await CoordinatedShutdown.Get(system).Run(CoordinatedShutdown.ClusterLeavingReason.Instance).ConfigureAwait(false);
+                await system.WhenTerminated.ConfigureAwait(false);
+                return;
+            }
+            onNotice("this node left the cluster (the coordinator is gone, or the cluster downed it); joining again");
+        }
+    }
+
+    /// <summary>Leaves the cluster when the coordinator's member is removed, so the worker joins the next coordinator.</summary>
+    private sealed class CoordinatorLossWatch : ReceiveActor
+    {
+        public CoordinatorLossWatch()
+        {
+            Receive<ClusterEvent.MemberRemoved>(m =>
+            {
+                if (m.Member.HasRole("coordinator"))
+                    CoordinatedShutdown.Get(Context.System).Run(CoordinatedShutdown.ClusterLeavingReason.Instance);
+            });
+        }
+
+        protected override void PreStart() => Cluster.Get(Context.System).Subscribe(Self, typeof(ClusterEvent.MemberRemoved));
+
+        protected override void PostStop() => Cluster.Get(Context.System).Unsubscribe(Self);
+    }
+}

@@ -1,0 +1,64 @@
+using System.Text.Json;
+using LatentCycles.Training;
+
+namespace LatentCycles.Cli.Tests.Cluster;
+
+/// <summary>
+/// The configuration every cluster test trains (K = 3, 192 chains in 12 blocks of 16, many sweeps so rounds last long
+/// enough to kill and join processes mid-run) and the parameters' hash of its single-process run, computed once.
+/// </summary>
+public sealed class ClusterRunFixture : IDisposable
+{
+    public const int Rounds = 40;
+
+    public static readonly string[] Settings =
+    [
+        "--k", "3", "--chains", "192", "--block-size", "16", "--rounds", $"{Rounds}", "--sweeps", "150", "--seed", "11",
+        "--checkpoint-every", "4", "--evaluate-every", "0",
+    ];
+
+    /// <summary>Bounds every wait of the cluster tests: generous for a loaded 2-core machine, never endless.</summary>
+    public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(90);
+
+    private readonly TemporaryDirectory _root = new();
+
+    public ClusterRunFixture()
+    {
+        var directory = _root.Combine("single");
+        var result = CliRunner.Run(["train", "--out", directory, "--threads", "1", .. Settings]);
+        if (result.ExitCode != 0) throw new InvalidOperationException($"the single-process reference run failed: {result}");
+        SingleProcessHash = ParametersHash(directory);
+    }
+
+    public string SingleProcessHash { get; }
+
+    public void Dispose() => _root.Dispose();
+
+    /// <summary>SHA-256 of the final parameters of the run in <paramref name="directory"/>, through <c>export --json</c>.</summary>
+    public static string ParametersHash(string directory)
+    {
+        var export = CliRunner.Run("export", directory, "--json");
+        Assert.True(export.ExitCode == 0, export.ToString());
+        var json = JsonDocument.Parse(export.LastLine).RootElement;
+        Assert.Equal(Rounds, json.GetProperty("round").GetInt32());
+        return json.GetProperty("parameters_sha256").GetString()!;
+    }
+
+    /// <summary>The nodes column of metrics.csv, by round (rows written so far).</summary>
+    public static int[] NodesPerRound(string directory)
+    {
+        var path = Path.Combine(directory, RunDirectory.MetricsFileName);
+        if (!File.Exists(path)) return [];
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+        using var reader = new StreamReader(stream);
+        var lines = reader.ReadToEnd().Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        var column = Array.IndexOf(lines[0].Split(','), "nodes");
+        return lines.Skip(1).Select(l => l.Split(',')).Where(c => c.Length > column).Select(c => int.Parse(c[column])).ToArray();
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class ClusterRunCollection : ICollectionFixture<ClusterRunFixture>
+{
+    public const string Name = "cluster runs";
+}

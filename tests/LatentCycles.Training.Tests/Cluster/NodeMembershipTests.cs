@@ -1,0 +1,78 @@
+using Akka.Actor;
+using Akka.TestKit.Xunit2;
+using LatentCycles.Core.Training;
+using LatentCycles.Training.Actors;
+using LatentCycles.Training.Protocol;
+
+namespace LatentCycles.Training.Tests.Cluster;
+
+/// <summary>ARCHITECTURE.md, "Node loss" and "Node join", at actor level: membership changes never change the result.</summary>
+public sealed class NodeMembershipTests : TestKit
+{
+    private readonly TempDirectory _directory;
+
+    public NodeMembershipTests() : this(new TempDirectory()) { }
+
+    private NodeMembershipTests(TempDirectory directory)
+        : base(TrainingHocon.ForSingleHost(StoreLocation.Sqlite(Path.Combine(directory.Path, RunDirectory.StoreFileName)), threads: 1)) => _directory = directory;
+
+    [Fact]
+    public async Task A_node_stopped_mid_run_loses_its_blocks_to_the_other_and_the_result_is_bit_identical()
+    {
+        var data = TrainingFixtures.SyntheticData();
+        var start = TrainingState.Start(TrainingFixtures.SmallConfig(), data.Train);
+        var expected = new ReferenceTrainer(data.Train).RunToEnd(start);
+        var staying = Sys.ActorOf(NodeAggregator.Props(1), "staying");
+        var leaving = Sys.ActorOf(NodeAggregator.Props(1), "leaving");
+        var rows = new List<RoundProgress>();
+
+        var result = await Run(start, data, [staying, leaving], (progress, _) =>
+        {
+            rows.Add(progress);
+            if (progress.Metrics.Round == 2) Sys.Stop(leaving);
+        });
+
+        TrainingFixtures.AssertBitIdentical(expected, result.State);
+        Assert.All(rows.Take(3), r => Assert.Equal(2, r.Nodes));
+        Assert.All(rows.Skip(4), r => Assert.Equal(1, r.Nodes));
+    }
+
+    [Fact]
+    public async Task A_node_that_registers_mid_run_takes_blocks_and_the_result_is_bit_identical()
+    {
+        var data = TrainingFixtures.SyntheticData();
+        var start = TrainingState.Start(TrainingFixtures.SmallConfig(), data.Train);
+        var expected = new ReferenceTrainer(data.Train).RunToEnd(start);
+        var first = Sys.ActorOf(NodeAggregator.Props(1), "first");
+        var joining = Sys.ActorOf(NodeAggregator.Props(2), "joining");
+        var rows = new List<RoundProgress>();
+
+        var result = await Run(start, data, [first], (progress, coordinator) =>
+        {
+            rows.Add(progress);
+            if (progress.Metrics.Round == 2) coordinator.Tell(new RegisterNode(2), joining);
+        });
+
+        TrainingFixtures.AssertBitIdentical(expected, result.State);
+        Assert.All(rows.Take(3), r => Assert.Equal(1, r.Nodes));
+        Assert.All(rows.Skip(3), r => Assert.Equal(2, r.Nodes));
+    }
+
+    private async Task<RunResult> Run(TrainingState start, Core.Data.DataSplit data, IActorRef[] nodes, Action<RoundProgress, IActorRef> onProgress)
+    {
+        var completion = new TaskCompletionSource<RunResult>(TaskCreationOptions.RunContinuationsAsynchronously);
+        IActorRef coordinator = ActorRefs.Nobody;
+        var setup = new CoordinatorSetup("membership-test", start, data, TrainingFixtures.Settings(_directory.Path),
+            nodes.Select(n => new NodeShare<IActorRef>(n, 1)).ToArray(), MinRemoteNodes: 0, InCluster: false,
+            RoundTimeout: TimeSpan.FromSeconds(30), CheckpointTimeout: TimeSpan.FromSeconds(30),
+            (_, _) => (new LikelihoodFigure(-1, 0), new LikelihoodFigure(-1, 0)), p => onProgress(p, coordinator), _ => { }, completion);
+        coordinator = Sys.ActorOf(Coordinator.Props(setup), "coordinator");
+        return await completion.Task.WaitAsync(TimeSpan.FromMinutes(1));
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        base.Dispose(disposing);
+        if (disposing) _directory.Dispose();
+    }
+}

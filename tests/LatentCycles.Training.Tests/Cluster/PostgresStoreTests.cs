@@ -1,0 +1,76 @@
+using LatentCycles.Core.Training;
+using Npgsql;
+
+namespace LatentCycles.Training.Tests.Cluster;
+
+/// <summary>
+/// The checkpoint/resume test of <see cref="ActorTrainerTests"/> on PostgreSQL, the store a cluster shares. Runs against
+/// the database named by LATENTCYCLES_TEST_POSTGRES (.ci/postgres.sh starts one and sets it), each test in a schema of
+/// its own that is dropped afterwards; without the variable the test returns at once, as its name says.
+/// </summary>
+public sealed class PostgresStoreTests : IDisposable
+{
+    private const string Variable = "LATENTCYCLES_TEST_POSTGRES";
+
+    private readonly string? _server = Environment.GetEnvironmentVariable(Variable);
+    private readonly string _schema = "latentcycles_test_" + Guid.NewGuid().ToString("N");
+    private readonly TempDirectory _directory = new();
+
+    [Fact]
+    public async Task A_stopped_run_resumes_from_PostgreSQL_to_the_same_bits_unless_LATENTCYCLES_TEST_POSTGRES_is_unset()
+    {
+        if (string.IsNullOrEmpty(_server)) return;
+        var store = CreateSchema();
+        var data = TrainingFixtures.SyntheticData();
+        var start = TrainingState.Start(TrainingFixtures.SmallConfig(), data.Train);
+        var uninterrupted = await TrainingFixtures.Run(start, data, TrainingFixtures.Settings(_directory.Sub("whole")));
+        var settings = TrainingFixtures.Settings(_directory.Sub("resumed"), threads: 3) with { Store = store };
+        using var stop = new CancellationTokenSource();
+
+        var stopped = await TrainingFixtures.Run(start, data, settings, p => { if (p.Metrics.Round == 4) stop.Cancel(); }, stop.Token);
+        var resumed = await TrainingFixtures.Run(start, data, settings);
+
+        Assert.Equal(RunOutcome.Stopped, stopped.Outcome);
+        Assert.InRange(stopped.State.Round, 5, 9);
+        Assert.Equal(RunOutcome.Finished, resumed.Outcome);
+        TrainingFixtures.AssertBitIdentical(uninterrupted.State, resumed.State);
+        TrainingFixtures.AssertBitIdentical(resumed.State, CheckpointStore.LoadLatest(settings.RunDirectory, store));
+        Assert.Equal(3, CheckpointStore.Load(settings.RunDirectory, 4, store).Round);
+        Assert.False(File.Exists(Path.Combine(settings.RunDirectory, RunDirectory.StoreFileName)));
+    }
+
+    [Fact]
+    public void A_fresh_PostgreSQL_database_is_an_empty_store_and_is_left_without_tables_unless_LATENTCYCLES_TEST_POSTGRES_is_unset()
+    {
+        if (string.IsNullOrEmpty(_server)) return;
+        var store = StoreLocation.Parse(CreateSchema());
+
+        Assert.Null(CheckpointStore.LatestOrNull(store));
+        var error = Assert.Throws<RunStoreException>(() => CheckpointStore.LoadLatest(_directory.Path, store.ConnectionString));
+
+        Assert.Contains("not a LatentCycles checkpoint store", error.Message);
+        Assert.DoesNotContain("Password", store.Display, StringComparison.OrdinalIgnoreCase);
+        Assert.Equal(0L, Scalar($"SELECT count(*) FROM information_schema.tables WHERE table_schema = '{_schema}'"));
+    }
+
+    public void Dispose()
+    {
+        if (!string.IsNullOrEmpty(_server)) Scalar($"DROP SCHEMA IF EXISTS {_schema} CASCADE");
+        _directory.Dispose();
+    }
+
+    /// <summary>Creates this test's schema; returns a connection string whose search path puts the tables there.</summary>
+    private string CreateSchema()
+    {
+        Scalar($"CREATE SCHEMA {_schema}");
+        return new NpgsqlConnectionStringBuilder(_server) { SearchPath = _schema }.ConnectionString;
+    }
+
+    private object? Scalar(string sql)
+    {
+        using var connection = new NpgsqlConnection(_server);
+        connection.Open();
+        using var command = new NpgsqlCommand(sql, connection);
+        return command.ExecuteScalar();
+    }
+}

@@ -121,8 +121,9 @@ public sealed class SerializationTests() : TestKit(TrainingHocon.Base)
     private static ChainStatistics Statistics()
     {
         var s = new ChainStatistics(3, 5) { Transitions = 42 };
-        foreach (var (array, offset) in new[] { (s.C, 1L), (s.P, 1L << 31), (s.Sx, 3L), (s.G, 1L << 40), (s.GP, 7L) })
+        foreach (var (array, offset) in new[] { (s.C, 1L), (s.Sx, 3L), (s.G, 1L << 40), (s.GP, 7L) })
             for (var j = 0; j < array.Length; j++) array[j] = offset * j + j * j;
+        for (var j = 0; j < s.P.Length; j++) s.P[j] = ((Int128)j << 90) + j;
         return s;
     }
 

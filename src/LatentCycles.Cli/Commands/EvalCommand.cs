@@ -16,9 +16,6 @@ namespace LatentCycles.Cli.Commands;
 /// </summary>
 internal static class EvalCommand
 {
-    /// <summary>Generated images classified for the class histogram.</summary>
-    private const int ClassifiedSamples = 1000;
-
     public static Command Create()
     {
         var directory = new Argument<string>("DIR") { Description = "Run directory" };
@@ -64,6 +61,8 @@ internal static class EvalCommand
         double TestLlSeNats,
         double TrainLlNats,
         double TrainLlSeNats,
+        double? TestLlExactNats,
+        double? TrainLlExactNats,
         double? EntropyProductionNats,
         double SelfTransition,
         double LargestCurrent,
@@ -85,6 +84,7 @@ internal static class EvalCommand
             state.Round,
             test.Likelihood.MeanNats, test.Likelihood.StandardErrorNats,
             train.Likelihood.MeanNats, train.Likelihood.StandardErrorNats,
+            ExactRbmLikelihood(state, split.Test), ExactRbmLikelihood(state, split.Train),
             observables.EntropyProduction, observables.MeanSelfTransition, observables.MaxAbsCurrent,
             observables.StrongestTriangles.Select(t => new CycleFigure(t.Nodes, t.Affinity)).ToList(),
             ClassKlDivergence(p, split, state.Config.Seed),
@@ -94,19 +94,18 @@ internal static class EvalCommand
     }
 
     /// <summary>
+    /// The RBM's log-likelihood in closed form (MODEL.md §6), beside the Monte Carlo estimate: an RBM late in training
+    /// barely leaves its latent states, which makes π hard to estimate from a kernel sample. Null for the neq model.
+    /// </summary>
+    private static double? ExactRbmLikelihood(TrainingState state, BinaryImages data) =>
+        state.Config.Model == ModelKind.Rbm ? RbmFormulas.MeanLogLikelihood(state.Parameters, data) : null;
+
+    /// <summary>
     /// KL(data ‖ model) of the class histograms (MODEL.md §5): a classifier trained on the labelled training images labels
     /// the test images and generated samples. Null when the data has no labels.
     /// </summary>
-    private static double? ClassKlDivergence(ModelParameters parameters, DataSplit split, ulong seed)
-    {
-        if (!split.Train.HasLabels || !split.Test.HasLabels) return null;
-        var classes = 1;
-        for (var j = 0; j < split.Train.Count; j++) classes = Math.Max(classes, split.Train.Label(j) + 1);
-        if (classes < 2) return null;
-        var classifier = DigitClassifier.Train(split.Train, classes, seed: seed);
-        var samples = ModelSampler.Sample(parameters, ClassifiedSamples, seed, rows: split.Train.Rows, columns: split.Train.Columns);
-        return ClassHistogram.KlDivergence(classifier.ClassHistogram(split.Test), classifier.ClassHistogram(samples));
-    }
+    private static double? ClassKlDivergence(ModelParameters parameters, DataSplit split, ulong seed) =>
+        ClassFidelity.TrainClassifier(split) is { } classifier ? ClassFidelity.KlDivergence(classifier, parameters, split, seed) : null;
 
     private static Table ResultTable(EvaluationResult r)
     {
@@ -114,6 +113,8 @@ internal static class EvalCommand
         table.AddRow("round", r.Round.ToString(CultureInfo.InvariantCulture));
         table.AddRow("test log-likelihood (nats)", Format.WithError(r.TestLlNats, r.TestLlSeNats));
         table.AddRow("train log-likelihood (nats)", Format.WithError(r.TrainLlNats, r.TrainLlSeNats));
+        if (r.TestLlExactNats is { } exactTest) table.AddRow("test log-likelihood, exact RBM formula (nats)", Format.Number(exactTest));
+        if (r.TrainLlExactNats is { } exactTrain) table.AddRow("train log-likelihood, exact RBM formula (nats)", Format.Number(exactTrain));
         table.AddRow("entropy production (nats/step)", Format.Number(r.EntropyProductionNats, "undefined"));
         table.AddRow("mean self-transition", Format.Number(r.SelfTransition));
         table.AddRow("largest current", Format.Number(r.LargestCurrent));

@@ -54,19 +54,19 @@ public static class ChainBenchmark
             workers[t] = new Thread(() =>
             {
                 var sweeper = new ChainSweeper(k, n);
-                var statistics = new List<(int Block, ChainStatistics Statistics)>();
-                for (var b = thread; b < blocks; b += threads) statistics.Add((b, new ChainStatistics(k, n)));
+                // Statistics are integers, so a thread sums all its blocks into one buffer, cleared once per round, as the trainer does.
+                var statistics = new ChainStatistics(k, n);
                 start.SignalAndWait();
                 for (uint round = 0; Volatile.Read(ref stop) == 0; round++)
                 {
                     var counting = Volatile.Read(ref measuring) == 1;
-                    foreach (var (block, blockStatistics) in statistics)
+                    statistics.Clear();
+                    for (var block = thread; block < blocks; block += threads)
                     {
                         var first = block * ChainsPerBlock;
                         var count = Math.Min(ChainsPerBlock, chains - first);
-                        blockStatistics.Clear();
-                        sweeper.Advance(prepared, 1, round, first, states.AsSpan(first, count), sweeps, blockStatistics);
-                        if (counting) steps[thread] += (long)count * sweeps;
+                        sweeper.Advance(prepared, 1, round, first, states.AsSpan(first, count), sweeps, statistics);
+                        if (counting) Interlocked.Add(ref steps[thread], (long)count * sweeps);
                     }
                 }
             }) { IsBackground = true, Name = $"chain-benchmark-{t}" };
@@ -80,6 +80,8 @@ public static class ChainBenchmark
         var clock = Stopwatch.StartNew();
         Volatile.Write(ref measuring, 1);
         Thread.Sleep(TimeSpan.FromSeconds(seconds));
+        // On a busy machine a thread may not have finished a round yet: the measurement lasts until each has.
+        while (Enumerable.Range(0, Math.Min(threads, blocks)).Any(t => Interlocked.Read(ref steps[t]) == 0)) Thread.Sleep(1);
         Volatile.Write(ref measuring, 0);
         var elapsed = clock.Elapsed.TotalSeconds;
         process.Refresh();

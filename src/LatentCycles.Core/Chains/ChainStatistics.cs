@@ -11,30 +11,40 @@ namespace LatentCycles.Core.Chains;
 /// <item><c>GP[z'*K + k]</c>: Σ p_k(x_t) over steps with z_t = z'.</item>
 /// </list>
 /// Every entry is an integer: counts as they are, and probability sums in fixed point, each term p rounded to the
-/// nearest multiple of <see cref="ProbabilityUnit"/> = 2⁻³² (an error far below the Monte Carlo noise). Integer sums are
+/// nearest multiple of <see cref="ProbabilityUnit"/> = 2⁻³² in G and GP (an error far below the Monte Carlo noise),
+/// and of <see cref="KernelUnit"/> = 2⁻⁹⁶ in P, whose tiny entries decide whether a reverse transition has probability
+/// zero, i.e. whether the entropy production is defined. Integer sums are
 /// exact and associative, so merging statistics in any order or grouping — by threads, nodes, or after a resume —
 /// gives the same bits. Read them as doubles through <see cref="ProbabilityUnit"/>.
 /// </summary>
 public sealed class ChainStatistics
 {
-    /// <summary>The value of one fixed-point unit of P, G and GP.</summary>
+    /// <summary>The value of one fixed-point unit of G and GP.</summary>
     public const double ProbabilityUnit = 1.0 / 4294967296.0;
 
-    /// <summary>A probability in fixed-point units, rounded to nearest.</summary>
+    /// <summary>The value of one fixed-point unit of P: 2⁻⁹⁶, so that sums over up to 2³¹ transitions fit in 128 bits.</summary>
+    public static readonly double KernelUnit = Math.ScaleB(1.0, -96);
+
+    private static readonly double KernelScale = Math.ScaleB(1.0, 96);
+
+    /// <summary>A probability in units of <see cref="ProbabilityUnit"/>, rounded to nearest.</summary>
     public static long ToFixedPoint(double p) => (long)(p * 4294967296.0 + 0.5);
+
+    /// <summary>A probability in units of <see cref="KernelUnit"/>, rounded to nearest.</summary>
+    public static Int128 ToKernelFixedPoint(double p) => (Int128)(p * KernelScale + 0.5);
 
     public ChainStatistics(int k, int n)
     {
         K = k;
         N = n;
         C = new long[k * k];
-        P = new long[k * k];
+        P = new Int128[k * k];
         Sx = new long[k * k * n];
         G = new long[k * n * k];
         GP = new long[k * k];
     }
 
-    public ChainStatistics(int k, int n, long transitions, long[] c, long[] p, long[] sx, long[] g, long[] gp)
+    public ChainStatistics(int k, int n, long transitions, long[] c, Int128[] p, long[] sx, long[] g, long[] gp)
     {
         if (c.Length != k * k || p.Length != k * k || sx.Length != k * k * n || g.Length != k * n * k || gp.Length != k * k)
             throw new ArgumentException("statistics arrays do not match K and N");
@@ -55,14 +65,21 @@ public sealed class ChainStatistics
     public long Transitions { get; set; }
 
     public long[] C { get; }
-    public long[] P { get; }
+    public Int128[] P { get; }
     public long[] Sx { get; }
     public long[] G { get; }
     public long[] GP { get; }
 
+    /// <summary>
+    /// Set when some step's encoder probabilities were not finite (parameters so large that the logits overflow):
+    /// fixed point cannot carry a NaN, so the flag does, and the round must be rejected.
+    /// </summary>
+    public bool HasNonFiniteProbabilities { get; set; }
+
     public void Clear()
     {
         Transitions = 0;
+        HasNonFiniteProbabilities = false;
         Array.Clear(C);
         Array.Clear(P);
         Array.Clear(Sx);
@@ -75,15 +92,16 @@ public sealed class ChainStatistics
     {
         if (other.K != K || other.N != N) throw new ArgumentException("statistics of different shapes");
         Transitions += other.Transitions;
+        HasNonFiniteProbabilities |= other.HasNonFiniteProbabilities;
         AddInto(C, other.C);
-        AddInto(P, other.P);
+        for (var j = 0; j < P.Length; j++) P[j] += other.P[j];
         AddInto(Sx, other.Sx);
         AddInto(G, other.G);
         AddInto(GP, other.GP);
     }
 
     /// <summary>P as doubles: Σ p(·|x_t) over steps leaving each state (K×K).</summary>
-    public double[] KernelRowSums() => Array.ConvertAll(P, v => v * ProbabilityUnit);
+    public double[] KernelRowSums() => Array.ConvertAll(P, v => (double)v * KernelUnit);
 
     private static void AddInto(long[] target, long[] source)
     {

@@ -251,10 +251,15 @@ public sealed class ChainSweeper
     private void Accumulate(ChainStatistics statistics, int zPrev, int zNext, int activeCount)
     {
         int k = _k, n = _n;
-        for (var j = 0; j < k; j++) _fixedProbabilities[j] = ChainStatistics.ToFixedPoint(_probabilities[j]);
+        for (var j = 0; j < k; j++)
+        {
+            if (!double.IsFinite(_probabilities[j])) statistics.HasNonFiniteProbabilities = true;
+            _fixedProbabilities[j] = ChainStatistics.ToFixedPoint(_probabilities[j]);
+        }
         ref var p = ref MemoryMarshal.GetArrayDataReference(_fixedProbabilities);
         statistics.C[zPrev * k + zNext] += 1;
-        AddProbabilities(ref statistics.P[zPrev * k], ref p, k);
+        var kernelRow = statistics.P.AsSpan(zPrev * k, k);
+        for (var j = 0; j < k; j++) kernelRow[j] += ChainStatistics.ToKernelFixedPoint(_probabilities[j]);
         AddProbabilities(ref statistics.GP[zNext * k], ref p, k);
         ref var sx = ref statistics.Sx[(zPrev * k + zNext) * n];
         ref var g = ref statistics.G[zNext * n * k];

@@ -1,5 +1,3 @@
-using MathNet.Numerics.LinearAlgebra.Double;
-
 namespace LatentCycles.Core.Observables;
 
 /// <summary>
@@ -11,10 +9,9 @@ public static class StationaryDistribution
     private const int MaxPowerIterations = 100_000;
 
     /// <summary>
-    /// Solves for π (K entries, non-negative, summing to 1) with a dense LU solve of (I − M)ᵀ πᵀ = 0 whose
-    /// last equation is replaced by Σπ = 1. When that system is singular or ill-conditioned (a reducible
-    /// M, whose stationary distribution is not unique) it falls back to power iteration, which returns
-    /// the stationary distribution reached from the uniform start.
+    /// Solves for π (K entries, non-negative, summing to 1) by GTH elimination. When M is reducible (its
+    /// stationary distribution is not unique) it falls back to power iteration, which returns the stationary
+    /// distribution reached from the uniform start.
     /// </summary>
     public static double[] Solve(LatentKernel kernel)
     {
@@ -41,20 +38,37 @@ public static class StationaryDistribution
         return residual;
     }
 
+    /// <summary>
+    /// The Grassmann–Taksar–Heyman elimination: Gaussian elimination on M that only adds non-negative numbers (the
+    /// diagonal is never used, outflows are sums of off-diagonal entries), so it stays accurate when M is nearly the
+    /// identity — the slowly mixing kernels of an RBM late in training, where an LU solve of I − M loses all digits.
+    /// Returns null for a reducible M (a state with no outflow to the states eliminated before it).
+    /// </summary>
     private static double[]? SolveLinear(LatentKernel kernel)
     {
         var k = kernel.K;
-        var a = DenseMatrix.Create(k, k, 0.0);
-        for (var row = 0; row < k - 1; row++)
-            for (var z = 0; z < k; z++)
-                a[row, z] = (row == z ? 1.0 : 0.0) - kernel.Values[z * k + row];
-        for (var z = 0; z < k; z++) a[k - 1, z] = 1.0;
-        var rhs = DenseVector.Create(k, 0.0);
-        rhs[k - 1] = 1.0;
-
-        var pi = a.LU().Solve(rhs).ToArray();
-        foreach (var v in pi)
-            if (!double.IsFinite(v) || v < -ResidualTolerance) return null;
+        var a = (double[])kernel.Values.Clone();
+        for (var n = k - 1; n > 0; n--)
+        {
+            var outflow = 0.0;
+            for (var j = 0; j < n; j++) outflow += a[n * k + j];
+            if (!(outflow > 0)) return null;
+            for (var i = 0; i < n; i++) a[i * k + n] /= outflow;
+            for (var i = 0; i < n; i++)
+            {
+                var ain = a[i * k + n];
+                if (ain == 0) continue;
+                for (var j = 0; j < n; j++) a[i * k + j] += ain * a[n * k + j];
+            }
+        }
+        var pi = new double[k];
+        pi[0] = 1;
+        for (var n = 1; n < k; n++)
+        {
+            var sum = 0.0;
+            for (var i = 0; i < n; i++) sum += pi[i] * a[i * k + n];
+            pi[n] = sum;
+        }
         var candidate = ClampAndNormalize(pi);
         return Residual(kernel, candidate) <= ResidualTolerance ? candidate : null;
     }

@@ -45,6 +45,7 @@ public static class RoundComputation
         var config = state.Config;
         var parameters = state.Parameters;
         int k = parameters.K, n = parameters.N;
+        if (merged.HasNonFiniteProbabilities) throw new NonFiniteGradientException(state.Round);
         var kernel = KernelEstimate(merged);
         var pi = StationaryDistribution.Solve(kernel);
         var batch = train.Select(MinibatchIndices(config, state.Round, train.Count));

@@ -154,25 +154,47 @@ public sealed class TrainingMessageSerializer(ExtendedActorSystem system) : Seri
         w.Write(s.K);
         w.Write(s.N);
         w.Write(s.Transitions);
-        long[][] arrays = [s.C, s.P, s.Sx, s.G, s.GP];
+        w.Write(s.HasNonFiniteProbabilities);
+        long[][] arrays = [s.C, s.Sx, s.G, s.GP];
         var buffer = new byte[arrays.Sum(a => a.Length) * Varint.MaxBytesPerValue];
         var length = 0;
         foreach (var array in arrays) length += Varint.Encode(array, buffer.AsSpan(length));
         w.Write(length);
         w.Write(buffer, 0, length);
+        // P is K×K 128-bit fixed point: few entries, written as they are.
+        w.Write(s.P.Length);
+        foreach (var v in s.P)
+        {
+            w.Write((ulong)v);
+            w.Write((ulong)(v >> 64));
+        }
     }
 
     private static ChainStatistics ReadStatistics(BinaryReader r)
     {
         int k = r.ReadInt32(), n = r.ReadInt32();
         var transitions = r.ReadInt64();
+        var nonFinite = r.ReadBoolean();
         if (k < 1 || n < 1 || (long)k * k * n > Array.MaxLength) throw new CheckpointFormatException($"statistics of impossible shape K = {k}, N = {n}");
         var encoded = ReadBytes(r).AsSpan();
-        long[] c = new long[k * k], p = new long[k * k], sx = new long[k * k * n], g = new long[k * n * k], gp = new long[k * k];
+        long[] c = new long[k * k], sx = new long[k * k * n], g = new long[k * n * k], gp = new long[k * k];
         var at = 0;
-        foreach (var array in new[] { c, p, sx, g, gp }) at += Varint.Decode(encoded[at..], array);
+        foreach (var array in new[] { c, sx, g, gp }) at += Varint.Decode(encoded[at..], array);
         if (at != encoded.Length) throw new CheckpointFormatException("statistics have trailing bytes");
-        return new ChainStatistics(k, n, transitions, c, p, sx, g, gp);
+        return new ChainStatistics(k, n, transitions, c, ReadKernelSums(r, k * k), sx, g, gp) { HasNonFiniteProbabilities = nonFinite };
+    }
+
+    private static Int128[] ReadKernelSums(BinaryReader r, int expectedLength)
+    {
+        var length = r.ReadInt32();
+        if (length != expectedLength) throw new CheckpointFormatException($"array of {length} values where {expectedLength} were expected");
+        var sums = new Int128[length];
+        for (var j = 0; j < length; j++)
+        {
+            var low = r.ReadUInt64();
+            sums[j] = new Int128(r.ReadUInt64(), low);
+        }
+        return sums;
     }
 
     private static void WriteBlocks(BinaryWriter w, IReadOnlyList<BlockStates> blocks)

@@ -66,7 +66,7 @@ internal sealed class ReferenceChainSweeper
         var gp = st.GP.AsSpan(zNext * k, k);
         for (var j = 0; j < k; j++)
         {
-            pRow[j] += fixedPoint[j];
+            pRow[j] += ChainStatistics.ToKernelFixedPoint(p[j]);
             gp[j] += fixedPoint[j];
         }
         var sx = st.Sx.AsSpan((zPrev * k + zNext) * n, n);

@@ -14,6 +14,21 @@ public class StationaryDistributionTests
     }
 
     [Fact]
+    public void Nearly_identity_kernel_keeps_its_stationary_distribution_accurate()
+    {
+        // An RBM late in training barely leaves its states. Stored as doubles, the diagonal 1 − a − c keeps only a few
+        // digits of a + c, so a solve of I − M is wrong in the fourth digit; π depends only on the off-diagonal rates.
+        const double a = 1e-13, b = 3e-13, c = 2e-13;
+        double[] m = [1 - a - c, a, c, b, 1 - b - c, c, c, c, 1 - 2 * c];
+        var pi = StationaryDistribution.Solve(m, 3);
+        // Balance of state 2: c(π0 + π1) = 2c π2, so π2 = 1/3; of state 0: (a + c)π0 = bπ1 + cπ2.
+        var p0 = (2 * b + c) / (3 * (a + b + c));
+        Assert.Equal(1.0 / 3, pi[2], 12);
+        Assert.InRange(pi[0], p0 * (1 - 1e-10), p0 * (1 + 1e-10));
+        Assert.InRange(pi[1], (2.0 / 3 - p0) * (1 - 1e-10), (2.0 / 3 - p0) * (1 + 1e-10));
+    }
+
+    [Fact]
     public void Random_kernel_distribution_is_stationary_and_normalized()
     {
         var kernel = KernelFixtures.Random(6, seed: 11);

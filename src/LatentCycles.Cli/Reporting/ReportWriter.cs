@@ -1,0 +1,194 @@
+using System.Globalization;
+using System.Net;
+using System.Text;
+
+namespace LatentCycles.Cli.Reporting;
+
+/// <summary>A table of the report: header cells and rows of already formatted cells.</summary>
+public sealed record ReportTable(IReadOnlyList<string> Headers, IReadOnlyList<IReadOnlyList<string>> Rows);
+
+/// <summary>
+/// Writes a report directory: <c>figures/*.png</c>, <c>report.md</c> (linking the figures) and <c>report.html</c>
+/// (self-contained: the figures inlined as base64 PNG). Both documents show the same tables, built once here.
+/// </summary>
+public static class ReportWriter
+{
+    public const string FigureDirectory = "figures";
+    public const string MarkdownFileName = "report.md";
+    public const string HtmlFileName = "report.html";
+    public const string Missing = "—";
+
+    /// <summary>Renders the figures and writes every file; returns the paths written.</summary>
+    public static IReadOnlyList<string> Write(string directory, ExperimentReport report)
+    {
+        var figures = ReportFigures.Render(report);
+        var figureDirectory = Path.Combine(directory, FigureDirectory);
+        Directory.CreateDirectory(figureDirectory);
+        var written = new List<string>();
+        foreach (var figure in figures)
+        {
+            var path = Path.Combine(figureDirectory, figure.FileName);
+            File.WriteAllBytes(path, figure.Png);
+            written.Add(path);
+        }
+        var markdown = Path.Combine(directory, MarkdownFileName);
+        File.WriteAllText(markdown, Markdown(report, figures));
+        var html = Path.Combine(directory, HtmlFileName);
+        File.WriteAllText(html, Html(report, figures));
+        written.Add(markdown);
+        written.Add(html);
+        return written;
+    }
+
+    /// <summary>
+    /// One row per model, then the EM ceiling: final test log-likelihood (mean ± standard deviation over seeds) and its gap to
+    /// the ceiling's mean, entropy production, mean self-transition, class-histogram KL and wall time.
+    /// </summary>
+    public static ReportTable ModelTable(ExperimentReport report)
+    {
+        var rows = new List<IReadOnlyList<string>>();
+        foreach (var m in ModelSummary.ByModel(report))
+            rows.Add([
+                m.Model,
+                $"{m.EvaluatedRuns}/{m.Runs}",
+                Format(m.TestLogLikelihood, "0.00"),
+                m.GapToCeiling is { } gap ? Signed(gap, "0.00") : Missing,
+                Format(m.EntropyProduction, "G3"),
+                Format(m.SelfTransition, "0.000"),
+                Format(m.ClassKl, "0.000"),
+                Format(m.WallSeconds, "0.0"),
+            ]);
+        if (ModelSummary.Ceiling(report) is { } ceiling)
+            rows.Add([
+                "Bernoulli mixture, EM (ceiling)",
+                $"{ceiling.Count}/{ceiling.Count}",
+                Format(ceiling, "0.00"),
+                Signed(0, "0.00"), Missing, Missing, Missing, Missing,
+            ]);
+        return new ReportTable(
+            ["model", "evaluated runs", "test log-likelihood (nats/image)", "gap to EM ceiling (nats)", "entropy production σ (nats/step)",
+                "mean self-transition", "class-histogram KL (nats)", "wall time (s)"],
+            rows);
+    }
+
+    /// <summary>One row per run, with the Monte Carlo standard error of its own test log-likelihood.</summary>
+    public static ReportTable RunTable(ExperimentReport report)
+    {
+        var rows = new List<IReadOnlyList<string>>();
+        foreach (var run in report.Runs)
+        {
+            var final = run.Final;
+            rows.Add([
+                run.Model,
+                run.Seed.ToString(CultureInfo.InvariantCulture),
+                final is null ? Missing : final.Round.ToString(CultureInfo.InvariantCulture),
+                final is null ? Missing : $"{Number(final.TestLogLikelihood, "0.00")} ± {Number(final.TestLogLikelihoodError, "G2")}",
+                final?.Observables.EntropyProduction is { } sigma ? Number(sigma, "G3") : Missing,
+                final is null ? Missing : Number(final.Observables.MeanSelfTransition, "0.000"),
+                final?.ClassKl is { } kl ? Number(kl, "0.000") : Missing,
+                run.WallSeconds is { } seconds ? Number(seconds, "0.0") : Missing,
+            ]);
+        }
+        foreach (var ceiling in report.Ceilings)
+            rows.Add([
+                "Bernoulli mixture, EM", ceiling.Seed.ToString(CultureInfo.InvariantCulture), Missing,
+                $"{Number(ceiling.TestLogLikelihood, "0.00")} (train {Number(ceiling.TrainLogLikelihood, "0.00")})",
+                Missing, Missing, Missing, Missing,
+            ]);
+        return new ReportTable(
+            ["model", "seed", "rounds", "test log-likelihood ± MC s.e. (nats/image)", "entropy production σ (nats/step)",
+                "mean self-transition", "class-histogram KL (nats)", "wall time (s)"],
+            rows);
+    }
+
+    private const string TableNote =
+        "Values are means ± standard deviation over seeds (— where not available). Gap: mean test log-likelihood minus that of the " +
+        "K-component Bernoulli mixture fitted by EM, the maximum-likelihood member of the model family (MODEL.md §7); " +
+        "negative means below the ceiling. Entropy production and self-transitions come from a fresh Monte Carlo estimate of " +
+        "the latent kernel M (MODEL.md §4). Class-histogram KL: KL(test labels ‖ classifier labels of generated samples) (MODEL.md §5).";
+
+    public static string Markdown(ExperimentReport report, IReadOnlyList<Figure> figures)
+    {
+        var text = new StringBuilder();
+        text.Append("# ").AppendLine(report.Title).AppendLine();
+        text.AppendLine(report.Description).AppendLine();
+        text.AppendLine("## Results by model").AppendLine();
+        AppendMarkdownTable(text, ModelTable(report));
+        text.AppendLine().AppendLine(TableNote).AppendLine();
+        text.AppendLine("## Runs").AppendLine();
+        AppendMarkdownTable(text, RunTable(report));
+        text.AppendLine().AppendLine("## Figures").AppendLine();
+        foreach (var figure in figures)
+        {
+            text.Append("### ").AppendLine(figure.Title).AppendLine();
+            text.Append("![").Append(figure.Title).Append("](").Append(FigureDirectory).Append('/').Append(figure.FileName).AppendLine(")").AppendLine();
+            text.AppendLine(figure.Caption).AppendLine();
+        }
+        return text.ToString();
+    }
+
+    public static string Html(ExperimentReport report, IReadOnlyList<Figure> figures)
+    {
+        var text = new StringBuilder();
+        text.AppendLine("<!DOCTYPE html>").AppendLine("<html lang=\"en\"><head><meta charset=\"utf-8\">");
+        text.Append("<title>").Append(Encode(report.Title)).AppendLine("</title>");
+        text.AppendLine("<style>body{font-family:sans-serif;max-width:1200px;margin:2em auto;padding:0 1em;color:#222}" +
+                        "table{border-collapse:collapse;margin:1em 0}th,td{border:1px solid #bbb;padding:.3em .6em;text-align:right}" +
+                        "th{background:#eee}td:first-child,th:first-child{text-align:left}figure{margin:2em 0}" +
+                        "img{max-width:100%;border:1px solid #ddd}figcaption{color:#555;margin-top:.4em}</style>");
+        text.AppendLine("</head><body>");
+        text.Append("<h1>").Append(Encode(report.Title)).AppendLine("</h1>");
+        text.Append("<p>").Append(Encode(report.Description)).AppendLine("</p>");
+        text.AppendLine("<h2>Results by model</h2>");
+        AppendHtmlTable(text, ModelTable(report));
+        text.Append("<p>").Append(Encode(TableNote)).AppendLine("</p>");
+        text.AppendLine("<h2>Runs</h2>");
+        AppendHtmlTable(text, RunTable(report));
+        text.AppendLine("<h2>Figures</h2>");
+        foreach (var figure in figures)
+        {
+            text.Append("<figure><h3>").Append(Encode(figure.Title)).AppendLine("</h3>");
+            text.Append("<img alt=\"").Append(Encode(figure.Title)).Append("\" src=\"data:image/png;base64,")
+                .Append(Convert.ToBase64String(figure.Png)).AppendLine("\">");
+            text.Append("<figcaption>").Append(Encode(figure.Caption)).AppendLine("</figcaption></figure>");
+        }
+        text.AppendLine("</body></html>");
+        return text.ToString();
+    }
+
+    private static void AppendMarkdownTable(StringBuilder text, ReportTable table)
+    {
+        text.Append("| ").AppendJoin(" | ", table.Headers.Select(EscapeMarkdown)).AppendLine(" |");
+        text.Append('|').AppendJoin('|', table.Headers.Select((_, c) => c == 0 ? "---" : "---:")).AppendLine("|");
+        foreach (var row in table.Rows)
+            text.Append("| ").AppendJoin(" | ", row.Select(EscapeMarkdown)).AppendLine(" |");
+    }
+
+    private static void AppendHtmlTable(StringBuilder text, ReportTable table)
+    {
+        text.Append("<table><thead><tr>");
+        foreach (var header in table.Headers) text.Append("<th>").Append(Encode(header)).Append("</th>");
+        text.AppendLine("</tr></thead><tbody>");
+        foreach (var row in table.Rows)
+        {
+            text.Append("<tr>");
+            foreach (var cell in row) text.Append("<td>").Append(Encode(cell)).Append("</td>");
+            text.AppendLine("</tr>");
+        }
+        text.AppendLine("</tbody></table>");
+    }
+
+    private static string Encode(string text) => WebUtility.HtmlEncode(text);
+
+    private static string EscapeMarkdown(string text) => text.Replace("|", "\\|");
+
+    /// <summary>"mean ± sd" over seeds; the mean alone for one value; <see cref="Missing"/> for none.</summary>
+    internal static string Format(Spread? spread, string format) =>
+        spread is null ? Missing
+        : spread.StandardDeviation is { } sd ? $"{Number(spread.Mean, format)} ± {Number(sd, format)}"
+        : Number(spread.Mean, format);
+
+    private static string Number(double value, string format) => value.ToString(format, CultureInfo.InvariantCulture);
+
+    private static string Signed(double value, string format) => (value >= 0 ? "+" : "") + Number(value, format);
+}

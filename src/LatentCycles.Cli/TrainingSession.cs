@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Runtime.InteropServices;
 using LatentCycles.Cli.Commands;
 using LatentCycles.Core.Data;
 using LatentCycles.Core.Training;
@@ -36,19 +35,8 @@ internal static class TrainingSession
         var config = start.Config;
         var tracker = new ProgressTracker(showNodes: cluster is not null);
 
-        using var stop = new CancellationTokenSource();
         // The first Ctrl-C asks for a clean stop at the next round boundary; a second one ends the process at once.
-        ConsoleCancelEventHandler onCancelKey = (_, e) =>
-        {
-            e.Cancel = !stop.IsCancellationRequested;
-            stop.Cancel();
-        };
-        Console.CancelKeyPress += onCancelKey;
-        using var onTerminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
-        {
-            context.Cancel = true;
-            stop.Cancel();
-        });
+        var stop = new StopSignals();
         RunResult result;
         try
         {
@@ -62,7 +50,7 @@ internal static class TrainingSession
         }
         finally
         {
-            Console.CancelKeyPress -= onCancelKey;
+            stop.Dispose();
         }
 
         switch (result.Outcome)

@@ -44,6 +44,16 @@ internal static class CliRunner
         return Process.Start(info) ?? throw new InvalidOperationException("could not start dotnet");
     }
 
+    /// <summary>SHA-256 of a finished run's parameters through <c>export --json</c>, checking it ended at <paramref name="round"/>.</summary>
+    public static string ExportedParametersHash(string directory, int round)
+    {
+        var export = Run("export", directory, "--json");
+        Assert.True(export.ExitCode == 0, export.ToString());
+        var json = System.Text.Json.JsonDocument.Parse(export.LastLine).RootElement;
+        Assert.Equal(round, json.GetProperty("round").GetInt32());
+        return json.GetProperty("parameters_sha256").GetString()!;
+    }
+
     /// <summary>Runs the program as a child process to the end.</summary>
     public static CliResult Run(params string[] args)
     {

@@ -40,20 +40,9 @@ public sealed class ActorTrainerTests
     [Fact]
     public async Task A_stopped_run_resumes_to_the_same_bits_as_an_uninterrupted_run()
     {
-        var data = TrainingFixtures.SyntheticData();
-        var start = TrainingState.Start(TrainingFixtures.SmallConfig(), data.Train);
         using var directory = new TempDirectory();
-        var uninterrupted = await TrainingFixtures.Run(start, data, TrainingFixtures.Settings(directory.Sub("whole")));
-        var settings = TrainingFixtures.Settings(directory.Sub("resumed"), threads: 3);
-        using var stop = new CancellationTokenSource();
 
-        var stopped = await TrainingFixtures.Run(start, data, settings, p => { if (p.Metrics.Round == 4) stop.Cancel(); }, stop.Token);
-        var resumed = await TrainingFixtures.Run(start, data, settings);
-
-        Assert.Equal(RunOutcome.Stopped, stopped.Outcome);
-        Assert.InRange(stopped.State.Round, 5, 9);
-        Assert.Equal(RunOutcome.Finished, resumed.Outcome);
-        TrainingFixtures.AssertBitIdentical(uninterrupted.State, resumed.State);
+        await TrainingFixtures.AssertStoppedRunResumesBitIdentical(directory, store: null);
     }
 
     [Fact]

@@ -63,6 +63,28 @@ internal static class TrainingFixtures
         Action<RoundProgress>? onProgress = null, CancellationToken stop = default) =>
         TrainingRunner.RunAsync(start, data, settings, onProgress ?? (_ => { }), stop).WaitAsync(TimeSpan.FromMinutes(1));
 
+    /// <summary>
+    /// Runs <see cref="SmallConfig"/> once uninterrupted, once stopped after round 4 and resumed (checkpoints in
+    /// <paramref name="store"/>, or run.db), and asserts both end bit-identical. Returns the resumed run's settings.
+    /// </summary>
+    public static async Task<RunSettings> AssertStoppedRunResumesBitIdentical(TempDirectory directory, string? store)
+    {
+        var data = SyntheticData();
+        var start = TrainingState.Start(SmallConfig(), data.Train);
+        var uninterrupted = await Run(start, data, Settings(directory.Sub("whole")));
+        var settings = Settings(directory.Sub("resumed"), threads: 3) with { Store = store };
+        using var stop = new CancellationTokenSource();
+
+        var stopped = await Run(start, data, settings, p => { if (p.Metrics.Round == 4) stop.Cancel(); }, stop.Token);
+        var resumed = await Run(start, data, settings);
+
+        Assert.Equal(RunOutcome.Stopped, stopped.Outcome);
+        Assert.InRange(stopped.State.Round, 5, 9);
+        Assert.Equal(RunOutcome.Finished, resumed.Outcome);
+        AssertBitIdentical(uninterrupted.State, resumed.State);
+        return settings;
+    }
+
     /// <summary>Asserts two states are equal bit for bit: round, every double of W, b, L and the optimizer moments, every chain state.</summary>
     public static void AssertBitIdentical(TrainingState expected, TrainingState actual)
     {

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Runtime.InteropServices;
 using LatentCycles.Training;
 
 namespace LatentCycles.Cli.Commands;
@@ -27,32 +26,19 @@ internal static class NodeCommand
             if (threadCount < 1) throw new CliException($"--threads must be at least 1, got {threadCount}");
             var output = parseResult.InvocationConfiguration.Output;
             var gate = new object();
-            using var stop = new CancellationTokenSource();
-            ConsoleCancelEventHandler onCancelKey = (_, e) =>
+            using (var stop = new StopSignals())
             {
-                e.Cancel = !stop.IsCancellationRequested;
-                stop.Cancel();
-            };
-            Console.CancelKeyPress += onCancelKey;
-            using var onTerminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
-            {
-                context.Cancel = true;
-                stop.Cancel();
-            });
-            try
-            {
-                WorkerNode.RunAsync(settings, threadCount, notice =>
+                try
                 {
-                    lock (gate) output.WriteLine(notice);
-                }, stop.Token).GetAwaiter().GetResult();
-            }
-            catch (ArgumentException e)
-            {
-                throw new CliException(e.Message);
-            }
-            finally
-            {
-                Console.CancelKeyPress -= onCancelKey;
+                    WorkerNode.RunAsync(settings, threadCount, notice =>
+                    {
+                        lock (gate) output.WriteLine(notice);
+                    }, stop.Token).GetAwaiter().GetResult();
+                }
+                catch (ArgumentException e)
+                {
+                    throw new CliException(e.Message);
+                }
             }
             lock (gate) output.WriteLine("node stopped");
             return 0;

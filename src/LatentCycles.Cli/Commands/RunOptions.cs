@@ -25,7 +25,7 @@ internal sealed record RunOptions(Option<int> CheckpointEvery, Option<int> Evalu
     }
 
     /// <summary>The run's settings; a cluster's coordinator may have no chain threads of its own.</summary>
-    public RunSettings Read(ParseResult parseResult, string runDirectory, bool cluster)
+    public RunSettings Read(ParseResult parseResult, string runDirectory, bool cluster = false)
     {
         var settings = new RunSettings
         {

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using LatentCycles.Training;
 
 namespace LatentCycles.Cli.Tests.Cluster;
@@ -34,15 +33,8 @@ public sealed class ClusterRunFixture : IDisposable
 
     public void Dispose() => _root.Dispose();
 
-    /// <summary>SHA-256 of the final parameters of the run in <paramref name="directory"/>, through <c>export --json</c>.</summary>
-    public static string ParametersHash(string directory)
-    {
-        var export = CliRunner.Run("export", directory, "--json");
-        Assert.True(export.ExitCode == 0, export.ToString());
-        var json = JsonDocument.Parse(export.LastLine).RootElement;
-        Assert.Equal(Rounds, json.GetProperty("round").GetInt32());
-        return json.GetProperty("parameters_sha256").GetString()!;
-    }
+    /// <summary>SHA-256 of the final parameters of the run in <paramref name="directory"/>.</summary>
+    public static string ParametersHash(string directory) => CliRunner.ExportedParametersHash(directory, Rounds);
 
     /// <summary>The nodes column of metrics.csv, by round (rows written so far).</summary>
     public static int[] NodesPerRound(string directory)

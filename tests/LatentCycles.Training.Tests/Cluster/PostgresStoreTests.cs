@@ -21,20 +21,11 @@ public sealed class PostgresStoreTests : IDisposable
     {
         if (string.IsNullOrEmpty(_server)) return;
         var store = CreateSchema();
-        var data = TrainingFixtures.SyntheticData();
-        var start = TrainingState.Start(TrainingFixtures.SmallConfig(), data.Train);
-        var uninterrupted = await TrainingFixtures.Run(start, data, TrainingFixtures.Settings(_directory.Sub("whole")));
-        var settings = TrainingFixtures.Settings(_directory.Sub("resumed"), threads: 3) with { Store = store };
-        using var stop = new CancellationTokenSource();
 
-        var stopped = await TrainingFixtures.Run(start, data, settings, p => { if (p.Metrics.Round == 4) stop.Cancel(); }, stop.Token);
-        var resumed = await TrainingFixtures.Run(start, data, settings);
+        var settings = await TrainingFixtures.AssertStoppedRunResumesBitIdentical(_directory, store);
 
-        Assert.Equal(RunOutcome.Stopped, stopped.Outcome);
-        Assert.InRange(stopped.State.Round, 5, 9);
-        Assert.Equal(RunOutcome.Finished, resumed.Outcome);
-        TrainingFixtures.AssertBitIdentical(uninterrupted.State, resumed.State);
-        TrainingFixtures.AssertBitIdentical(resumed.State, CheckpointStore.LoadLatest(settings.RunDirectory, store));
+        var whole = CheckpointStore.LoadLatest(_directory.Sub("whole"));
+        TrainingFixtures.AssertBitIdentical(whole, CheckpointStore.LoadLatest(settings.RunDirectory, store));
         Assert.Equal(3, CheckpointStore.Load(settings.RunDirectory, 4, store).Round);
         Assert.False(File.Exists(Path.Combine(settings.RunDirectory, RunDirectory.StoreFileName)));
     }

@@ -11,7 +11,8 @@ public sealed class KillAndResumeTests : IDisposable
     private static readonly TimeSpan CheckpointTimeout = TimeSpan.FromMinutes(1);
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(20);
 
-    private const int Rounds = 24;
+    // Long enough that the run cannot finish between the poll that sees the first checkpoint and the kill.
+    private const int Rounds = 400;
 
     private static readonly string[] Settings =
         ["--k", "3", "--chains", "64", "--rounds", $"{Rounds}", "--checkpoint-every", "4", "--evaluate-every", "0"];

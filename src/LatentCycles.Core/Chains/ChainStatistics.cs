@@ -107,16 +107,4 @@ public sealed class ChainStatistics
     {
         System.Numerics.Tensors.TensorPrimitives.Add(target, source, target);
     }
-
-    /// <summary>Sums block statistics (integer sums: the order does not matter).</summary>
-    public static ChainStatistics Merge(IEnumerable<ChainStatistics> blocks)
-    {
-        ChainStatistics? total = null;
-        foreach (var s in blocks)
-        {
-            total ??= new ChainStatistics(s.K, s.N);
-            total.Add(s);
-        }
-        return total ?? throw new ArgumentException("no statistics to merge");
-    }
 }

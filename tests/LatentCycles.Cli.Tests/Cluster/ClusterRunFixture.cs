@@ -8,7 +8,8 @@ namespace LatentCycles.Cli.Tests.Cluster;
 /// </summary>
 public sealed class ClusterRunFixture : IDisposable
 {
-    public const int Rounds = 40;
+    // Progress lines come every Rounds/20 = 4 rounds; the tests wait for them, and a joining worker needs ~20 rounds to start.
+    public const int Rounds = 80;
 
     public static readonly string[] Settings =
     [

@@ -40,7 +40,7 @@ public sealed class ClusterTrainingTests(ClusterRunFixture reference) : IDisposa
         var coordinator = Coordinator(["train", "--out", run, "--min-workers", "2", .. ClusterRunFixture.Settings]);
         var doomed = Worker("worker-1");
         Worker("worker-2");
-        coordinator.WaitForOutput("round 4/", Timeout);
+        coordinator.WaitForOutput("round 8/", Timeout);
 
         doomed.Kill();
 
@@ -56,7 +56,7 @@ public sealed class ClusterTrainingTests(ClusterRunFixture reference) : IDisposa
         var run = _temporary.Combine("cluster");
         var coordinator = Coordinator(["train", "--out", run, "--min-workers", "1", .. ClusterRunFixture.Settings]);
         Worker("worker-1");
-        coordinator.WaitForOutput("round 2/", Timeout);
+        coordinator.WaitForOutput("round 4/", Timeout);
 
         var late = Worker("worker-2");
         late.WaitForOutput("running blocks from round", Timeout);
@@ -74,7 +74,7 @@ public sealed class ClusterTrainingTests(ClusterRunFixture reference) : IDisposa
         var run = _temporary.Combine("cluster");
         var first = Coordinator(["train", "--out", run, "--min-workers", "2", .. ClusterRunFixture.Settings]);
         var workers = new[] { Worker("worker-1"), Worker("worker-2") };
-        first.WaitForOutput("round 10/", Timeout);
+        first.WaitForOutput("round 12/", Timeout);
 
         first.Kill();
         var resumed = Coordinator(["resume", run, "--min-workers", "2", "--checkpoint-every", "4", "--evaluate-every", "0"]);

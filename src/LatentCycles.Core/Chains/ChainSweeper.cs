@@ -3,6 +3,7 @@ using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
+using LatentCycles.Core.Model;
 using LatentCycles.Core.Random;
 
 namespace LatentCycles.Core.Chains;
@@ -244,7 +245,7 @@ public sealed class ChainSweeper
             sum2.StoreUnsafe(ref logits, j + 8);
             sum3.StoreUnsafe(ref logits, j + 12);
         }
-        Softmax(_logits.AsSpan(0, _k), _probabilities);
+        Logistic.Softmax(_logits.AsSpan(0, _k), _probabilities);
     }
 
     /// <summary>Adds the step's terms to C, P, GP, Sx and G (layouts and fixed point in <see cref="ChainStatistics"/>).</summary>
@@ -285,20 +286,6 @@ public sealed class ChainSweeper
             j += 2;
         }
         if (j < (nuint)k) Unsafe.Add(ref target, j) += Unsafe.Add(ref p, j);
-    }
-
-    internal static void Softmax(ReadOnlySpan<double> logits, Span<double> probabilities)
-    {
-        var max = double.NegativeInfinity;
-        foreach (var v in logits) max = Math.Max(max, v);
-        var sum = 0.0;
-        for (var j = 0; j < logits.Length; j++)
-        {
-            probabilities[j] = Math.Exp(logits[j] - max);
-            sum += probabilities[j];
-        }
-        var inv = 1.0 / sum;
-        for (var j = 0; j < logits.Length; j++) probabilities[j] *= inv;
     }
 
     /// <summary>Inverse-CDF draw of a category from probabilities p with a 32-bit uniform word.</summary>

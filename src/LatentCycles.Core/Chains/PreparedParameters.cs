@@ -83,7 +83,7 @@ public sealed class PreparedParameters
 
     public static uint BernoulliThreshold(double logit)
     {
-        var mu = 1.0 / (1.0 + Math.Exp(-logit));
+        var mu = Logistic.Sigmoid(logit);
         var t = Math.Floor(mu * 4294967296.0);
         return t >= 4294967295.0 ? uint.MaxValue : t <= 0 ? 0u : (uint)t;
     }

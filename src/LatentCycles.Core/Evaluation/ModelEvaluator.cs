@@ -193,7 +193,7 @@ public static class ModelEvaluator
             bias.CopyTo(logits, 0);
             foreach (var i in active.AsSpan(0, activeCount))
                 TensorPrimitives.Add(logits, encoderRows.AsSpan(i * k, k), logits);
-            ChainSweeper.Softmax(logits, probabilities);
+            Logistic.Softmax(logits, probabilities);
             for (var j = 0; j < k; j++) sum[j] += probabilities[j];
         }
         return sum;

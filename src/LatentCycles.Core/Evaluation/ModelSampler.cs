@@ -68,7 +68,7 @@ public static class ModelSampler
         var means = new double[k * n];
         for (var i = 0; i < n; i++)
             for (var z = 0; z < k; z++)
-                means[z * n + i] = 1.0 / (1.0 + Math.Exp(-parameters.L[i * k + z]));
+                means[z * n + i] = Logistic.Sigmoid(parameters.L[i * k + z]);
         return means;
     }
 

@@ -1,4 +1,3 @@
-using LatentCycles.Core.Chains;
 using LatentCycles.Core.Data;
 using LatentCycles.Core.Evaluation;
 using LatentCycles.Core.Observables;
@@ -30,7 +29,7 @@ public sealed class ExactModel
             for (var i = 0; i < n; i++)
                 if (((x >> i) & 1) == 1)
                     for (var kk = 0; kk < k; kk++) logits[kk] += parameters.W[kk * n + i];
-            ChainSweeper.Softmax(logits, Encoder.AsSpan(x * k, k));
+            Logistic.Softmax(logits, Encoder.AsSpan(x * k, k));
             for (var z = 0; z < k; z++)
             {
                 var logq = 0.0;

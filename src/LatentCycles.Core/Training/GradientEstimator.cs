@@ -57,7 +57,7 @@ public static class GradientEstimator
         var gradL = new double[n * k];
         for (var i = 0; i < n; i++)
             for (var z = 0; z < k; z++)
-                gradL[i * k + z] = (weightedPixels[i * k + z] - responsibilitySum[z] * Sigmoid(parameters.L[i * k + z])) * inv;
+                gradL[i * k + z] = (weightedPixels[i * k + z] - responsibilitySum[z] * Logistic.Sigmoid(parameters.L[i * k + z])) * inv;
         var rho = new double[k];
         for (var z = 0; z < k; z++) rho[z] = responsibilitySum[z] * inv;
         return new DataPhase(gradL, rho, llSum * inv);
@@ -120,7 +120,7 @@ public static class GradientEstimator
                 gradB[zNext] += weight * count;
             }
             for (var i = 0; i < n; i++)
-                gradL[i * k + z] -= weightedCount * Sigmoid(parameters.L[i * k + z]);
+                gradL[i * k + z] -= weightedCount * Logistic.Sigmoid(parameters.L[i * k + z]);
         }
         for (var zNext = 0; zNext < k; zNext++)
         {
@@ -156,7 +156,7 @@ public static class GradientEstimator
                 if (image[i] == 0) continue;
                 for (var z = 0; z < k; z++) logits[z] += tied.W[z * n + i];
             }
-            ChainSweeper.Softmax(logits, p);
+            Logistic.Softmax(logits, p);
             for (var z = 0; z < k; z++) gradB[z] += p[z] * invB;
             for (var i = 0; i < n; i++)
             {
@@ -177,5 +177,4 @@ public static class GradientEstimator
         return (gradB, gradL);
     }
 
-    public static double Sigmoid(double a) => 1.0 / (1.0 + Math.Exp(-a));
 }

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using LatentCycles.Core.Model;
 using LatentCycles.Core.Random;
 
 using LatentCycles.Core.Chains;
@@ -121,6 +122,6 @@ internal sealed class ReferenceChainSweeper
             var row = rows.AsSpan(i * k, k);
             for (var j = 0; j < k; j++) logits[j] += row[j];
         }
-        ChainSweeper.Softmax(logits, _probabilities);
+        Logistic.Softmax(logits, _probabilities);
     }
 }

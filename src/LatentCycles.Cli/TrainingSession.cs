@@ -1,6 +1,7 @@
 using System.Globalization;
 using LatentCycles.Cli.Commands;
 using LatentCycles.Core.Data;
+using LatentCycles.Core.Evaluation;
 using LatentCycles.Core.Training;
 using LatentCycles.Training;
 using Spectre.Console;
@@ -24,7 +25,7 @@ internal static class TrainingSession
         TextWriter output, TextWriter error)
     {
         var errorGate = new object();
-        Func<Action<RoundProgress>, CancellationToken, Task<RunResult>> train = cluster is null
+        Func<Action<MetricsRow>, CancellationToken, Task<RunResult>> train = cluster is null
             ? (onProgress, token) => TrainingRunner.RunAsync(start, data, settings, onProgress, token)
             : (onProgress, token) => TrainingRunner.RunClusterAsync(start, data, settings, cluster, onProgress, notice =>
             {
@@ -70,7 +71,7 @@ internal static class TrainingSession
     }
 
     private static RunResult RunWithProgressBar(IAnsiConsole console, TrainingState start,
-        Func<Action<RoundProgress>, CancellationToken, Task<RunResult>> train, ProgressTracker tracker, CancellationToken stop)
+        Func<Action<MetricsRow>, CancellationToken, Task<RunResult>> train, ProgressTracker tracker, CancellationToken stop)
     {
         var total = start.Config.Rounds;
         return console.Progress()
@@ -80,27 +81,26 @@ internal static class TrainingSession
             {
                 var task = context.AddTask(Markup.Escape($"round {start.Round}/{total}"), maxValue: total);
                 task.Value = start.Round;
-                return train(progress =>
+                return train(row =>
                 {
-                    tracker.Record(progress);
-                    task.Value = progress.Metrics.Round + 1;
-                    task.Description = Markup.Escape(tracker.Describe(progress, total));
+                    tracker.Record(row);
+                    task.Value = row.Round;
+                    task.Description = Markup.Escape(tracker.Describe(row, start.Config));
                 }, stop).GetAwaiter().GetResult();
             });
     }
 
     private static RunResult RunWithProgressLines(TextWriter output, TrainingState start,
-        Func<Action<RoundProgress>, CancellationToken, Task<RunResult>> train, ProgressTracker tracker, CancellationToken stop)
+        Func<Action<MetricsRow>, CancellationToken, Task<RunResult>> train, ProgressTracker tracker, CancellationToken stop)
     {
         var total = start.Config.Rounds;
         var every = Math.Max(1, (total - start.Round) / PlainProgressLines);
         var gate = new object();
-        return train(progress =>
+        return train(row =>
         {
-            tracker.Record(progress);
-            var round = progress.Metrics.Round + 1;
-            if (round % every != 0 && round != total && progress.TestLogLikelihood is null) return;
-            lock (gate) output.WriteLine(tracker.Describe(progress, total));
+            tracker.Record(row);
+            if (row.Round % every != 0 && row.Round != total && row.TestLogLikelihood is null) return;
+            lock (gate) output.WriteLine(tracker.Describe(row, start.Config));
         }, stop).GetAwaiter().GetResult();
     }
 
@@ -142,29 +142,30 @@ internal static class TrainingSession
     private sealed class ProgressTracker(bool showNodes)
     {
         private readonly object _gate = new();
-        private RoundProgress? _latest;
-        private LikelihoodFigure? _test, _train;
+        private MetricsRow? _latest;
+        private LikelihoodEstimate? _test, _train;
         private int _roundsRun;
 
-        public void Record(RoundProgress progress)
+        public void Record(MetricsRow row)
         {
             lock (_gate)
             {
-                _latest = progress;
+                _latest = row;
                 _roundsRun++;
-                if (progress.TestLogLikelihood is { } test) _test = test;
-                if (progress.TrainLogLikelihood is { } train) _train = train;
+                if (row.TestLogLikelihood is { } test) _test = test;
+                if (row.TrainLogLikelihood is { } train) _train = train;
             }
         }
 
-        public string Describe(RoundProgress p, int totalRounds)
+        public string Describe(MetricsRow row, TrainingConfig config)
         {
-            var line = $"round {p.Metrics.Round + 1}/{totalRounds}  {p.RoundsPerSecond:F2} rounds/s  {p.ChainStepsPerSecond:N0} chain steps/s";
-            if (showNodes) line += $"  {p.Nodes} nodes";
-            LikelihoodFigure? test;
+            var stepsPerSecond = row.ChainStepsPerSecond ?? 0;
+            var line = $"round {row.Round}/{config.Rounds}  {stepsPerSecond / ((double)config.Chains * config.Sweeps):F2} rounds/s  {stepsPerSecond:N0} chain steps/s";
+            if (showNodes) line += $"  {row.Nodes} nodes";
+            LikelihoodEstimate? test;
             lock (_gate) test = _test;
             if (test is not null) line += $"  test LL {Format.WithError(test.MeanNats, test.StandardErrorNats)} nats";
-            return line + $"  entropy production {Format.Number(p.Metrics.EntropyProduction, "undefined")} nats";
+            return line + $"  entropy production {Format.Number(row.EntropyProduction, "undefined")} nats";
         }
 
         public TrainingSummary Summary(RunResult result, string runDirectory)
@@ -173,7 +174,7 @@ internal static class TrainingSession
             {
                 var config = result.State.Config;
                 var steps = (double)_roundsRun * config.Chains * config.Sweeps;
-                var metrics = _latest?.Metrics;
+                var metrics = _latest;
                 return new TrainingSummary(
                     result.Outcome.ToString().ToLowerInvariant(),
                     result.State.Round,

@@ -72,8 +72,8 @@ internal sealed class ReportLoader(TextWriter log)
     public RunRecord LoadRun(string runDirectory, bool store)
     {
         var (config, dataReference) = RunAccess.ReadConfig(runDirectory);
-        var metricsPath = Path.Combine(runDirectory, MetricsFile.FileName);
-        var metrics = File.Exists(metricsPath) ? MetricsFile.Read(metricsPath) : [];
+        var metricsPath = Path.Combine(runDirectory, RunDirectory.MetricsFileName);
+        var metrics = File.Exists(metricsPath) ? ReadMetrics(metricsPath) : [];
         var stored = ReportFiles.ReadRunReport(runDirectory);
         if (!File.Exists(Path.Combine(runDirectory, RunDirectory.StoreFileName)))
             return new RunRecord(RunNaming.Describe(config), config.Seed, metrics, null, stored?.WallSeconds);
@@ -87,6 +87,18 @@ internal sealed class ReportLoader(TextWriter log)
             if (store) ReportFiles.WriteRunReport(runDirectory, new StoredRunReport(stored?.WallSeconds ?? 0, evaluation));
         }
         return new RunRecord(RunNaming.Describe(config), config.Seed, metrics, Rebuild(evaluation, state, Data(dataReference)), stored?.WallSeconds);
+    }
+
+    private static IReadOnlyList<MetricsRow> ReadMetrics(string path)
+    {
+        try
+        {
+            return MetricsCsv.Read(path);
+        }
+        catch (MetricsFormatException e)
+        {
+            throw new CliException(e.Message);
+        }
     }
 
     /// <summary>An experiment directory: every run under <c>runs/</c> (models in the experiment's order), the EM ceilings, test digits.</summary>

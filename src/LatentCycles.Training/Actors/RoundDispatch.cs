@@ -1,0 +1,135 @@
+using System.Diagnostics;
+using Akka.Actor;
+using Akka.Cluster;
+using LatentCycles.Core.Training;
+using LatentCycles.Training.Protocol;
+
+namespace LatentCycles.Training.Actors;
+
+/// <summary>
+/// The coordinator's node registry and the round in flight among its nodes. Per round it splits the blocks over the
+/// registered nodes (<see cref="RoundWork{TNode}"/>), sends each its share in one <see cref="RoundStarted"/>, sums the
+/// returned statistics (integers: any grouping gives the same bits), and gives a lost or silent node's blocks to the
+/// others from their round-start states. A node that registers mid-round takes blocks still unassigned, else blocks of
+/// the next round. Runs on the coordinator's thread, inside its message handlers.
+/// </summary>
+internal sealed class RoundDispatch(CoordinatorSetup setup, IActorContext context, ITimerScheduler timers)
+{
+    private const string RoundTimer = "round";
+
+    private readonly Dictionary<IActorRef, NodeShare<IActorRef>> _nodes = new();
+    private readonly Stopwatch _roundClock = new();
+    private RoundWork<IActorRef>? _work;
+    private TrainingState? _waitingToStart;
+    private bool _enoughNodesSeen;
+    private bool _waitingForNodes;
+
+    /// <summary>Starts the round after <paramref name="state"/>, or waits for nodes to register.</summary>
+    public void Start(TrainingState state)
+    {
+        _waitingToStart = state;
+        TryStart();
+    }
+
+    public void Register(IActorRef node, int threads, bool acknowledge)
+    {
+        if (threads < 1 || _nodes.ContainsKey(node)) return;
+        if (setup.InCluster && IsRemote(node) && Cluster.Get(context.System).State.Unreachable.Any(m => m.Address == node.Path.Address)) return;
+        _nodes[node] = new NodeShare<IActorRef>(node, threads);
+        context.Watch(node);
+        if (acknowledge) node.Tell(NodeRegistered.Instance);
+        if (IsRemote(node)) setup.OnNotice($"node {node.Path.Address} joined with {threads} chain threads");
+        if (_waitingToStart is not null) TryStart();
+        else if (_work is { IsComplete: false }) Dispatch();
+    }
+
+    /// <summary>Drops the matching nodes; their uncounted blocks go to the others.</summary>
+    public void Lose(Func<IActorRef, bool> matches, string reason)
+    {
+        var lost = _nodes.Keys.Where(matches).ToList();
+        if (lost.Count == 0) return;
+        foreach (var node in lost)
+        {
+            _nodes.Remove(node);
+            context.Unwatch(node);
+            _work?.Lose(node);
+        }
+        if (!setup.InCluster && _nodes.Count == 0)
+            throw new InvalidOperationException($"{reason} during the run (see the error logged above)");
+        if (_work is not { IsComplete: false }) setup.OnNotice(reason);
+        else if (_nodes.Count == 0) setup.OnNotice($"{reason}; no node left to run round {_work.Round + 1}, waiting for workers");
+        else setup.OnNotice($"{reason}; its blocks of round {_work.Round + 1} go to the other nodes");
+        if (_work is { IsComplete: false }) Dispatch();
+    }
+
+    /// <summary>
+    /// Nodes that hold blocks and stayed silent for the round timeout are dropped and their blocks go to the others; on
+    /// one host, with nobody else to take them, the run fails instead of hanging.
+    /// </summary>
+    public void OnTimedOut(RoundTimedOut timeout)
+    {
+        var work = _work;
+        if (work is null || work.Round != timeout.StartRound || work.IsComplete) return;
+        var silent = work.Outstanding.ToHashSet();
+        var round = work.Round + 1;
+        if (!setup.InCluster && _nodes.Keys.All(silent.Contains))
+            throw new TimeoutException($"round {round} got no statistics within {setup.RoundTimeout}; stopping the run");
+        Lose(silent.Contains, $"{silent.Count} node(s) sent no statistics for round {round} within {setup.RoundTimeout}");
+    }
+
+    /// <summary>Takes a node's statistics; the completed round once every block is counted, else null.</summary>
+    public RunInput.RoundCompleted? Accept(IActorRef node, NodeStatistics message, double sessionSeconds)
+    {
+        var work = _work;
+        if (work is null) return null;
+        work.Accept(node, message);
+        if (!work.IsComplete)
+        {
+            // The sender is idle again, and a dropped reply may have returned blocks to the pool.
+            Dispatch();
+            return null;
+        }
+        timers.Cancel(RoundTimer);
+        _work = null;
+        var timing = new RoundTiming(_roundClock.Elapsed.TotalSeconds, sessionSeconds, work.Contributors, DateTimeOffset.UtcNow);
+        return new RunInput.RoundCompleted(work.Total, work.EndStates, timing);
+    }
+
+    private void TryStart()
+    {
+        // MinRemoteNodes holds back the first round only; later rounds run on whatever nodes are left.
+        var remote = _nodes.Keys.Count(IsRemote);
+        _enoughNodesSeen |= remote >= setup.MinRemoteNodes;
+        var state = _waitingToStart!;
+        if (!_enoughNodesSeen || _nodes.Count == 0)
+        {
+            if (!_waitingForNodes)
+                setup.OnNotice(_enoughNodesSeen
+                    ? $"no node left to run round {state.Round + 1}; waiting for workers"
+                    : $"waiting for workers: {remote} of {setup.MinRemoteNodes} registered");
+            _waitingForNodes = true;
+            return;
+        }
+        _waitingForNodes = false;
+        _waitingToStart = null;
+        _work = new RoundWork<IActorRef>(state);
+        _roundClock.Restart();
+        Dispatch();
+    }
+
+    /// <summary>Sends the round's unassigned blocks to the idle nodes, and (re)starts the round timer if any went out.</summary>
+    private void Dispatch()
+    {
+        var work = _work!;
+        var nodes = _nodes.Values.OrderBy(n => n.Node.Path.ToString(), StringComparer.Ordinal).ToList();
+        var assignments = work.Assign(nodes);
+        foreach (var (node, blocks) in assignments)
+            node.Tell(new RoundStarted(work.Round, work.Start.Config, work.Start.Parameters, blocks));
+        if (assignments.Count > 0) timers.StartSingleTimer(RoundTimer, new RoundTimedOut(work.Round), setup.RoundTimeout);
+    }
+
+    private static bool IsRemote(IActorRef node) => node is not IActorRefScope { IsLocal: true };
+
+    /// <summary>The round started from <paramref name="StartRound"/> rounds completed has not finished in time.</summary>
+    internal sealed record RoundTimedOut(int StartRound);
+}

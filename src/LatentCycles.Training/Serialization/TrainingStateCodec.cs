@@ -2,7 +2,7 @@ using System.Text;
 using LatentCycles.Core.Model;
 using LatentCycles.Core.Training;
 
-namespace LatentCycles.Core.Checkpoints;
+namespace LatentCycles.Training.Serialization;
 
 /// <summary>Raised when bytes that should hold a checkpoint do not.</summary>
 public sealed class CheckpointFormatException(string message) : Exception(message);

@@ -1,13 +1,13 @@
 using System.IO.Compression;
 using System.Text;
 
-namespace LatentCycles.Core.Checkpoints;
+namespace LatentCycles.Cli;
 
 /// <summary>
 /// Writes NumPy's .npz format (a zip of .npy files, format version 1.0) with float64 arrays, so that
 /// <c>numpy.load</c> reads exported models without any LatentCycles code.
 /// </summary>
-public static class NpzWriter
+internal static class NpzWriter
 {
     public static void Write(string path, IEnumerable<(string Name, int[] Shape, double[] Values)> arrays)
     {

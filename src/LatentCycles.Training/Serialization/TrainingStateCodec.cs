@@ -143,21 +143,6 @@ public static class TrainingStateCodec
         foreach (var v in a) w.Write(v);
     }
 
-    public static void WriteArray(BinaryWriter w, long[] a)
-    {
-        w.Write(a.Length);
-        foreach (var v in a) w.Write(v);
-    }
-
-    public static long[] ReadLongArray(BinaryReader r, int expectedLength)
-    {
-        var length = r.ReadInt32();
-        if (length != expectedLength) throw new CheckpointFormatException($"array of {length} values where {expectedLength} were expected");
-        var a = new long[length];
-        for (var j = 0; j < length; j++) a[j] = r.ReadInt64();
-        return a;
-    }
-
     public static double[] ReadArray(BinaryReader r, int expectedLength)
     {
         var length = r.ReadInt32();

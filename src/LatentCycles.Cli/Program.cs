@@ -1,7 +1,7 @@
 using System.CommandLine;
 using LatentCycles.Cli.Commands;
-using LatentCycles.Core.Checkpoints;
 using LatentCycles.Core.Data;
+using LatentCycles.Training.Serialization;
 
 namespace LatentCycles.Cli;
 

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using LatentCycles.Cli.Reporting;
+using LatentCycles.Core.Training;
 using Spectre.Console;
 
 namespace LatentCycles.Cli.Commands;
@@ -32,10 +33,11 @@ internal static class ReportCommand
                     : null;
                 if (first is null) throw new CliException($"{path}: neither a run directory nor an experiment with {ReportLoader.RunsDirectoryName}/");
                 var (config, dataReference) = RunAccess.ReadConfig(first);
-                var seeds = Directory.GetDirectories(Path.Combine(path, ReportLoader.RunsDirectoryName)).Where(RunAccess.HoldsRun)
-                    .Select(d => RunAccess.ReadConfig(d).Config.Seed).Distinct().Order().ToList();
+                var configs = Directory.GetDirectories(Path.Combine(path, ReportLoader.RunsDirectoryName)).Where(RunAccess.HoldsRun)
+                    .Select(d => RunAccess.ReadConfig(d).Config).ToList();
+                var seeds = configs.Select(c => c.Seed).Distinct().Order().ToList();
                 report = loader.LoadExperiment(path, "Nonequilibrium latent cycles against the RBM: likelihood training experiment",
-                    ReportLoader.Describe(config, loader.Data(dataReference), seeds));
+                    ReportLoader.Describe(config, loader.Data(dataReference), seeds, withRbm: configs.Any(c => c.Model == ModelKind.Rbm)));
             }
             Summarize(report, ReportWriter.Write(path, report), path, parseResult.GetValue(json), output);
             return 0;

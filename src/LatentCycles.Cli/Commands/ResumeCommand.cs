@@ -16,16 +16,18 @@ internal static class ResumeCommand
         var directory = new Argument<string>("DIR") { Description = "Run directory" };
         var run = RunOptions.Create();
         var cluster = ClusterOptions.Create();
+        var dashboard = DashboardOptions.Create();
         var json = CommandConventions.JsonOption();
         var command = new Command("resume", "Continue an interrupted run from its latest checkpoint")
         {
             directory, run.CheckpointEvery, run.EvaluateEvery, run.Threads, run.Store,
-            cluster.Cluster, cluster.Port, cluster.Hostname, cluster.MinWorkers, json,
+            cluster.Cluster, cluster.Port, cluster.Hostname, cluster.MinWorkers, dashboard.Port, dashboard.Host, json,
         };
         command.SetAction(parseResult =>
         {
             var path = parseResult.GetValue(directory)!;
             var clusterSettings = cluster.ReadCoordinator(parseResult);
+            var dashboardSettings = dashboard.Read(parseResult);
             var settings = run.Read(parseResult, path, clusterSettings is not null);
             var (config, dataReference) = RunAccess.ReadConfig(path);
             var state = RunAccess.LoadState(path, round: null, settings.Store);
@@ -37,7 +39,7 @@ internal static class ResumeCommand
 
             var console = parseResult.InvocationConfiguration;
             console.Output.WriteLine($"resuming {Path.GetFullPath(path)} at round {state.Round} of {config.Rounds}");
-            return TrainingSession.Run(state, split, settings, clusterSettings, parseResult.GetValue(json), console.Output, console.Error);
+            return TrainingSession.Run(state, split, settings, clusterSettings, dashboardSettings, parseResult.GetValue(json), console.Output, console.Error);
         });
         return command;
     }

@@ -110,17 +110,20 @@ internal sealed class ReportLoader(TextWriter log)
         var (config, dataReference) = RunAccess.ReadConfig(directory);
         var run = LoadRun(directory, store: false);
         var split = Data(dataReference);
-        return new ExperimentReport($"Run report: {run.Label}", Describe(config, split, [config.Seed]) + $" Run directory: {Path.GetFullPath(directory)}.",
+        return new ExperimentReport($"Run report: {run.Label}", Describe(config, split, [config.Seed], withRbm: config.Model == ModelKind.Rbm) + $" Run directory: {Path.GetFullPath(directory)}.",
             [run], [], TestDigits(split));
     }
 
     /// <summary>One paragraph on what was trained, for the report's opening.</summary>
-    public static string Describe(TrainingConfig config, DataSplit split, IReadOnlyList<ulong> seeds) =>
+    public static string Describe(TrainingConfig config, DataSplit split, IReadOnlyList<ulong> seeds, bool withRbm) =>
         $"Data: {split.Name} ({split.Train.Count} training and {split.Test.Count} test images of {split.Train.PixelCount} binary pixels). " +
         $"K = {config.K} latent states, {config.Chains} persistent chains, {config.Sweeps} sweep(s) per round, {config.Rounds} rounds, " +
         $"minibatch {config.MinibatchSize}, {config.Optimizer} with learning rate {config.LearningRate}; " +
-        $"seeds {string.Join(", ", seeds)}. Final evaluation from a fresh kernel estimate ({ModelEvaluator.DefaultDrawsPerState} draws per latent state); " +
-        "the RBM's log-likelihood is its exact closed form (MODEL.md §6), since its nearly-identity kernel makes the Monte Carlo π unreliable.";
+        $"seed{(seeds.Count == 1 ? "" : "s")} {string.Join(", ", seeds)}. Final evaluation from a fresh kernel estimate " +
+        $"({ModelEvaluator.DefaultDrawsPerState} draws per latent state)" +
+        (withRbm
+            ? "; the RBM's log-likelihood is its exact closed form (MODEL.md §6), since its nearly-identity kernel makes the Monte Carlo π unreliable."
+            : ".");
 
     /// <summary>Test images spread evenly over the test set, which may be sorted by class, so every class shows.</summary>
     private static BinaryImages TestDigits(DataSplit split)

@@ -142,9 +142,9 @@ internal static class TrainingSession
         table.AddRow("rounds completed", s.Rounds.ToString(CultureInfo.InvariantCulture));
         table.AddRow("test log-likelihood (nats)", Format.WithError(s.TestLlNats, s.TestLlSeNats));
         table.AddRow("train log-likelihood (nats)", Format.WithError(s.TrainLlNats, s.TrainLlSeNats));
-        table.AddRow("entropy production, chains' estimate (nats/step)", Format.Number(s.EntropyProductionNats, "undefined"));
-        table.AddRow("mean self-transition, chains' estimate", Format.Number(s.SelfTransition));
-        table.AddRow("largest current, chains' estimate (per step)", Format.Number(s.LargestCurrent));
+        table.AddRow("entropy production, chains' estimate (nats/step)", Format.Number(s.ChainsEntropyProductionNats, "undefined"));
+        table.AddRow("mean self-transition, chains' estimate", Format.Number(s.ChainsSelfTransition));
+        table.AddRow("largest current, chains' estimate", Format.Number(s.ChainsLargestCurrent));
         table.AddRow("wall time (s)", Format.Number(s.WallSeconds, digits: 1));
         table.AddRow("chain steps per second", Format.Number(s.ChainStepsPerSecond, digits: 0));
         table.AddRow("run directory", Markup.Escape(s.RunDirectory));
@@ -153,7 +153,8 @@ internal static class TrainingSession
 
     /// <summary>
     /// The JSON summary of a run (the last stdout line with <c>--json</c>). Log-likelihoods are the last fresh-sample
-    /// evaluation of this session; the kernel observables are the chains' estimate of the last round.
+    /// evaluation of this session; the kernel observables are the chains' estimate of the last round (named so beside
+    /// <c>eval</c>'s fresh-sample estimate).
     /// </summary>
     internal sealed record TrainingSummary(
         string Outcome,
@@ -162,9 +163,9 @@ internal static class TrainingSession
         double? TestLlSeNats,
         double? TrainLlNats,
         double? TrainLlSeNats,
-        double? EntropyProductionNats,
-        double? SelfTransition,
-        double? LargestCurrent,
+        double? ChainsEntropyProductionNats,
+        double? ChainsSelfTransition,
+        double? ChainsLargestCurrent,
         double WallSeconds,
         double ChainStepsPerSecond,
         string RunDirectory);

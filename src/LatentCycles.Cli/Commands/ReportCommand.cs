@@ -15,8 +15,9 @@ internal static class ReportCommand
     public static Command Create()
     {
         var directory = new Argument<string>("DIR") { Description = "Experiment directory or run directory" };
+        var store = CheckpointOptions.Store();
         var json = CommandConventions.JsonOption();
-        var command = new Command("report", "Draw the figures and write report.md and report.html of an experiment or a run") { directory, json };
+        var command = new Command("report", "Draw the figures and write report.md and report.html of an experiment or a run") { directory, store, json };
         command.SetAction(parseResult =>
         {
             var path = parseResult.GetValue(directory)!;
@@ -24,13 +25,15 @@ internal static class ReportCommand
             var output = parseResult.InvocationConfiguration.Output;
             var loader = new ReportLoader(output);
             ExperimentReport report;
+            var checkpoints = parseResult.GetValue(store);
             if (RunAccess.HoldsRun(path))
-                report = loader.LoadSingleRun(path);
+                report = loader.LoadSingleRun(path, checkpoints);
             else
             {
                 var first = Directory.Exists(Path.Combine(path, ReportLoader.RunsDirectoryName))
                     ? Directory.GetDirectories(Path.Combine(path, ReportLoader.RunsDirectoryName)).FirstOrDefault(RunAccess.HoldsRun)
                     : null;
+                if (checkpoints is not null) throw new CliException($"--store names the checkpoints of one run; {path} is not a run directory");
                 if (first is null) throw new CliException($"{path}: neither a run directory nor an experiment with {ReportLoader.RunsDirectoryName}/");
                 var (config, dataReference) = RunAccess.ReadConfig(first);
                 var configs = Directory.GetDirectories(Path.Combine(path, ReportLoader.RunsDirectoryName)).Where(RunAccess.HoldsRun)

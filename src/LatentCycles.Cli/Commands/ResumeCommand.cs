@@ -17,9 +17,14 @@ internal static class ResumeCommand
         var run = RunOptions.Create();
         var cluster = ClusterOptions.Create();
         var dashboard = DashboardOptions.Create();
+        var finishedOk = new Option<bool>("--finished-ok")
+        {
+            Description = "Exit 0 without doing anything when the run is already finished (for supervisors that restart on failure)",
+        };
         var json = CommandConventions.JsonOption();
         var command = new Command("resume", "Continue an interrupted run from its latest checkpoint")
         {
+            finishedOk,
             directory, run.CheckpointEvery, run.EvaluateEvery, run.Threads, run.Store,
             cluster.Cluster, cluster.Port, cluster.Hostname, cluster.MinWorkers, dashboard.Port, dashboard.Host, json,
         };
@@ -34,7 +39,12 @@ internal static class ResumeCommand
             if (state.Config != config)
                 throw new CliException($"{path}: the checkpoints and {RunDirectory.ConfigFileName} describe different runs");
             if (state.IsFinished)
-                throw new CliException($"run {path} is already finished (round {state.Round} of {config.Rounds})");
+            {
+                if (!parseResult.GetValue(finishedOk))
+                    throw new CliException($"run {path} is already finished (round {state.Round} of {config.Rounds})");
+                parseResult.InvocationConfiguration.Error.WriteLine($"run {path} is already finished (round {state.Round} of {config.Rounds}); nothing to do");
+                return 0;
+            }
             var split = DataSetLoader.Load(dataReference);
 
             var console = parseResult.InvocationConfiguration;

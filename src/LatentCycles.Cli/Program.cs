@@ -1,8 +1,8 @@
 using System.CommandLine;
 using System.CommandLine.Parsing;
 using LatentCycles.Cli.Commands;
-using LatentCycles.Core.Checkpoints;
 using LatentCycles.Core.Data;
+using LatentCycles.Training.Serialization;
 
 namespace LatentCycles.Cli;
 

@@ -2,6 +2,7 @@ using System.CommandLine;
 using LatentCycles.Cli.Commands;
 using LatentCycles.Core.Checkpoints;
 using LatentCycles.Core.Data;
+using LatentCycles.Training;
 
 namespace LatentCycles.Cli;
 
@@ -44,7 +45,7 @@ public static class Program
         {
             return parseResult.Invoke(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false });
         }
-        catch (Exception e) when (e is CliException or DataFormatException or CheckpointFormatException)
+        catch (Exception e) when (e is CliException or DataFormatException or CheckpointFormatException or RunStoreException or RunLockedException)
         {
             error.WriteLine($"error: {OneLine(e.Message)}");
             return 2;

@@ -14,8 +14,9 @@ internal static class ReportCommand
     public static Command Create()
     {
         var directory = new Argument<string>("DIR") { Description = "Experiment directory or run directory" };
+        var force = CommandConventions.ForceOption();
         var json = CommandConventions.JsonOption();
-        var command = new Command("report", "Draw the figures and write report.md and report.html of an experiment or a run") { directory, json };
+        var command = new Command("report", "Draw the figures and write report.md and report.html of an experiment or a run") { directory, force, json };
         command.SetAction(parseResult =>
         {
             var path = parseResult.GetValue(directory)!;
@@ -37,7 +38,7 @@ internal static class ReportCommand
                 report = loader.LoadExperiment(path, "Nonequilibrium latent cycles against the RBM: likelihood training experiment",
                     ReportLoader.Describe(config, loader.Data(dataReference), seeds));
             }
-            Summarize(report, ReportWriter.Write(path, report), path, parseResult.GetValue(json), output);
+            Summarize(report, ReportWriter.Write(path, report, parseResult.GetValue(force)), path, parseResult.GetValue(json), output);
             return 0;
         });
         return command;

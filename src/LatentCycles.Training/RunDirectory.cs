@@ -89,12 +89,18 @@ public static class RunDirectory
     public static void WriteConfig(string runDirectory, TrainingConfig config, string dataName)
     {
         Directory.CreateDirectory(runDirectory);
-        var json = JsonSerializer.SerializeToNode(config, JsonOptions)!.AsObject();
-        json[DataKey] = dataName;
         var path = Path.Combine(runDirectory, ConfigFileName);
         var temporary = path + ".tmp";
-        File.WriteAllText(temporary, json.ToJsonString(JsonOptions) + "\n");
+        File.WriteAllText(temporary, ConfigJson(config, dataName) + "\n");
         File.Move(temporary, path, overwrite: true);
+    }
+
+    /// <summary>The text of config.json: the configuration's settings in snake_case plus <c>data</c>.</summary>
+    public static string ConfigJson(TrainingConfig config, string dataName)
+    {
+        var json = JsonSerializer.SerializeToNode(config, JsonOptions)!.AsObject();
+        json[DataKey] = dataName;
+        return json.ToJsonString(JsonOptions);
     }
 
     /// <summary>Reads RunDirectory/config.json; <see cref="RunStoreException"/> with one line when it is missing or malformed.</summary>

@@ -18,46 +18,61 @@ internal static class ResumeCommand
         var directory = new Argument<string>("DIR") { Description = "Run directory" };
         var run = RunOptions.Create();
         var cluster = ClusterOptions.Create();
+        var dashboard = DashboardOptions.Create();
+        var finishedOk = new Option<bool>("--finished-ok")
+        {
+            Description = "Exit 0 without doing anything when the run is already finished (for supervisors that restart on failure)",
+        };
         var json = CommandConventions.JsonOption();
         var command = new Command("resume", "Continue an interrupted run from its latest checkpoint")
         {
+            finishedOk,
             directory, run.CheckpointEvery, run.EvaluateEvery, run.Threads, run.Store,
-            cluster.Cluster, cluster.Port, cluster.Hostname, cluster.MinWorkers, json,
+            cluster.Cluster, cluster.Port, cluster.Hostname, cluster.MinWorkers, dashboard.Port, dashboard.Host, json,
         };
         command.SetAction(parseResult =>
         {
             var path = parseResult.GetValue(directory)!;
             var clusterSettings = cluster.ReadCoordinator(parseResult);
+            var dashboardSettings = dashboard.Read(parseResult);
             var settings = run.Read(parseResult, path, clusterSettings is not null);
             RunAccess.RefuseBusy(path);
             var (config, dataReference) = RunAccess.ReadConfig(path);
+            if (Latest(path, config, settings) is { IsFinished: true } finished) return Finished(parseResult, finishedOk, path, finished);
             var split = DataSetLoader.Load(dataReference);
-            LatestOrStart(path, config, split, settings);
             using var writer = RunLock.Acquire(path);
             // Another resume may have run between the look above and the lock.
-            var (state, checkpointed) = LatestOrStart(path, config, split, settings);
+            var latest = Latest(path, config, settings);
+            if (latest is { IsFinished: true }) return Finished(parseResult, finishedOk, path, latest);
+            var state = latest ?? TrainingState.Start(config, split.Train);
 
             var console = parseResult.InvocationConfiguration;
-            console.Output.WriteLine(checkpointed
-                ? $"resuming {Path.GetFullPath(path)} at round {state.Round} of {config.Rounds}"
-                : $"starting {Path.GetFullPath(path)}, which holds no checkpoint yet, at round 0 of {config.Rounds}");
-            return TrainingSession.Run(state, split, settings, clusterSettings, parseResult.GetValue(json), console.Output, console.Error);
+            console.Output.WriteLine(latest is null
+                ? $"starting {Path.GetFullPath(path)}, which holds no checkpoint yet, at round 0 of {config.Rounds}"
+                : $"resuming {Path.GetFullPath(path)} at round {state.Round} of {config.Rounds}");
+            return TrainingSession.Run(state, split, settings, clusterSettings, dashboardSettings, parseResult.GetValue(json), console.Output, console.Error);
         });
         return command;
     }
 
     /// <summary>
-    /// The latest checkpoint, or the run's start when it was stopped before its first checkpoint (the start is a function
-    /// of the configuration and the data, so the run is the same as if it had never stopped). A finished run is refused.
+    /// The latest checkpoint, or null when the run stopped before its first one: it then starts again from round 0, which
+    /// is a function of the configuration and the data, so the run is the same as if it had never stopped.
     /// </summary>
-    private static (TrainingState State, bool Checkpointed) LatestOrStart(string path, TrainingConfig config, DataSplit split, RunSettings settings)
+    private static TrainingState? Latest(string path, TrainingConfig config, RunSettings settings)
     {
         var latest = RunAccess.LatestInStore(settings.StoreLocation);
-        var state = latest ?? TrainingState.Start(config, split.Train);
-        if (state.Config != config)
+        if (latest is not null && latest.Config != config)
             throw new CliException($"{path}: the checkpoints and {RunDirectory.ConfigFileName} describe different runs");
-        if (state.IsFinished)
-            throw new CliException($"run {path} is already finished (round {state.Round} of {config.Rounds})");
-        return (state, latest is not null);
+        return latest;
+    }
+
+    /// <summary>A finished run is refused, or with --finished-ok left alone with exit 0.</summary>
+    private static int Finished(ParseResult parseResult, Option<bool> finishedOk, string path, TrainingState state)
+    {
+        var message = $"run {path} is already finished (round {state.Round} of {state.Config.Rounds})";
+        if (!parseResult.GetValue(finishedOk)) throw new CliException(message);
+        parseResult.InvocationConfiguration.Error.WriteLine($"{message}; nothing to do");
+        return 0;
     }
 }

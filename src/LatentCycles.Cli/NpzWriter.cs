@@ -2,7 +2,7 @@ using System.Buffers.Binary;
 using System.IO.Compression;
 using System.Text;
 
-namespace LatentCycles.Core.Checkpoints;
+namespace LatentCycles.Cli;
 
 /// <summary>One array of an .npz: its name, NumPy dtype string, shape (empty for a scalar) and little-endian bytes.</summary>
 public sealed record NpyArray(string Name, string Descr, int[] Shape, byte[] Data)
@@ -44,7 +44,7 @@ public sealed record NpyArray(string Name, string Descr, int[] Shape, byte[] Dat
 /// Writes NumPy's .npz format (a zip of .npy files, format version 1.0), so that <c>numpy.load</c> reads exported
 /// models and samples without any LatentCycles code. The bytes depend on the arrays only.
 /// </summary>
-public static class NpzWriter
+internal static class NpzWriter
 {
     private static readonly DateTimeOffset ZipEpoch = new(1980, 1, 1, 0, 0, 0, TimeSpan.Zero);
 

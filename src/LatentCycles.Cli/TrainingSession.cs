@@ -111,9 +111,9 @@ internal static class TrainingSession
         table.AddRow("rounds completed", s.Rounds.ToString(CultureInfo.InvariantCulture));
         table.AddRow("test log-likelihood (nats)", Format.WithError(s.TestLlNats, s.TestLlSeNats));
         table.AddRow("train log-likelihood (nats)", Format.WithError(s.TrainLlNats, s.TrainLlSeNats));
-        table.AddRow("entropy production (nats/step)", Format.Number(s.EntropyProductionNats, "undefined"));
-        table.AddRow("mean self-transition", Format.Number(s.SelfTransition));
-        table.AddRow("largest current", Format.Number(s.LargestCurrent));
+        table.AddRow("entropy production, chains' estimate (nats/step)", Format.Number(s.ChainsEntropyProductionNats, "undefined"));
+        table.AddRow("mean self-transition, chains' estimate", Format.Number(s.ChainsSelfTransition));
+        table.AddRow("largest current, chains' estimate", Format.Number(s.ChainsLargestCurrent));
         table.AddRow("wall time (s)", Format.Number(s.WallSeconds, digits: 1));
         table.AddRow("chain steps per second", Format.Number(s.ChainStepsPerSecond, digits: 0));
         table.AddRow("run directory", Markup.Escape(s.RunDirectory));
@@ -122,7 +122,8 @@ internal static class TrainingSession
 
     /// <summary>
     /// The JSON summary of a run (the last stdout line with <c>--json</c>). Log-likelihoods are the last fresh-sample
-    /// evaluation of this session; the kernel observables are the chains' estimate of the last round.
+    /// evaluation of this session; the kernel observables are the chains' estimate of the last round (named so beside
+    /// <c>eval</c>'s fresh-sample estimate).
     /// </summary>
     internal sealed record TrainingSummary(
         string Outcome,
@@ -131,9 +132,9 @@ internal static class TrainingSession
         double? TestLlSeNats,
         double? TrainLlNats,
         double? TrainLlSeNats,
-        double? EntropyProductionNats,
-        double? SelfTransition,
-        double? LargestCurrent,
+        double? ChainsEntropyProductionNats,
+        double? ChainsSelfTransition,
+        double? ChainsLargestCurrent,
         double WallSeconds,
         double ChainStepsPerSecond,
         string RunDirectory);
@@ -164,7 +165,7 @@ internal static class TrainingSession
             LikelihoodFigure? test;
             lock (_gate) test = _test;
             if (test is not null) line += $"  test LL {Format.WithError(test.MeanNats, test.StandardErrorNats)} nats";
-            return line + $"  entropy production {Format.Number(p.Metrics.EntropyProduction, "undefined")} nats";
+            return line + $"  entropy production (chains) {Format.Number(p.Metrics.EntropyProduction, "undefined")} nats";
         }
 
         public TrainingSummary Summary(RunResult result, string runDirectory)

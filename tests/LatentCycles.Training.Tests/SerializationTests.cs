@@ -112,7 +112,7 @@ public sealed class SerializationTests() : TestKit(TrainingHocon.Base)
 
     private static ModelParameters Parameters()
     {
-        var p = ModelParameters.Initialize(Config.K, TrainingFixtures.SyntheticData().Train, 3);
+        var p = ModelParameters.Initialize(Config.K, TrainingFixtures.SyntheticData().Train.PixelMeans(), 3, 0.01, 0.01, 0.01);
         p.B[1] = -0.0;
         p.L[2] = double.MaxValue;
         return p;

@@ -95,7 +95,7 @@ public static class ChainBenchmark
     /// <summary>
     /// Parameters shaped like a model early in training on MNIST: pixel means of a blurred blob centred in a
     /// √N×√N image, about 13 % of pixels on, with decoder logits from those means plus noise (as
-    /// <see cref="ModelParameters.Initialize(int, double[], ulong, double)"/> does) and small encoder weights.
+    /// <see cref="ModelParameters.Initialize(int, double[], ulong, double, double, double)"/> does) and small encoder weights.
     /// </summary>
     public static ModelParameters MnistLikeParameters(int k, int n, ulong seed)
     {
@@ -107,6 +107,6 @@ public static class ChainBenchmark
             var column = (i % side + 0.5) / side * 2 - 1;
             means[i] = 0.55 * Math.Exp(-(row * row + column * column) / (2 * 0.36 * 0.36));
         }
-        return ModelParameters.Initialize(k, means, seed, noise: 0.1);
+        return ModelParameters.Initialize(k, means, seed, encoderNoise: 0.1, decoderNoise: 1.0, decoderSmoothing: 1e-3);
     }
 }

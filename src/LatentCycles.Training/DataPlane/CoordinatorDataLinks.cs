@@ -1,8 +1,8 @@
 using System.Net.Sockets;
 using Akka.Actor;
 using Akka.Configuration;
-using LatentCycles.Core.Checkpoints;
 using LatentCycles.Training.Protocol;
+using LatentCycles.Training.Serialization;
 
 namespace LatentCycles.Training.DataPlane;
 

@@ -1,7 +1,6 @@
 using System.Buffers.Binary;
 using System.Text;
 using Akka.Configuration;
-using LatentCycles.Core.Checkpoints;
 using LatentCycles.Training.Serialization;
 
 namespace LatentCycles.Training.DataPlane;

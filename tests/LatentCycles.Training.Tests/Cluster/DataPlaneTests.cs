@@ -5,7 +5,7 @@ using System.Security.Cryptography.X509Certificates;
 using Akka.Actor;
 using Akka.Configuration;
 using Akka.TestKit.Xunit2;
-using LatentCycles.Core.Checkpoints;
+
 using LatentCycles.Core.Training;
 using LatentCycles.Training.Actors;
 using LatentCycles.Training.DataPlane;

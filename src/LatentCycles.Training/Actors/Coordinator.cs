@@ -3,6 +3,7 @@ using Akka.Actor;
 using Akka.Cluster;
 using Akka.Persistence;
 using LatentCycles.Core.Training;
+using LatentCycles.Training.DataPlane;
 using LatentCycles.Training.Protocol;
 
 namespace LatentCycles.Training.Actors;
@@ -33,7 +34,9 @@ internal sealed class Coordinator : ReceivePersistentActor, IWithTimers
         Recover<CheckpointTaken>(_ => { });
         Recover<RecoveryCompleted>(_ => Self.Tell(Begin.Instance));
         Command<Begin>(_ => Guard(BeginRun));
-        Command<RegisterNode>(m => Guard(() => _dispatch.Register(Sender, m.Threads, acknowledge: true)));
+        Command<RegisterNode>(m => Guard(() => _dispatch.OnRegisterNode(Sender, m)));
+        Command<DataLinkOpened>(m => Guard(() => _dispatch.OnDataLinkOpened(m)));
+        Command<DataLinkLost>(m => Guard(() => _dispatch.OnDataLinkLost(m)));
         Command<NodeStatistics>(m => Guard(() =>
         {
             if (_dispatch.Accept(Sender, m, _sessionClock.Elapsed.TotalSeconds) is { } completed) Step(completed);
@@ -79,6 +82,7 @@ internal sealed class Coordinator : ReceivePersistentActor, IWithTimers
     protected override void PostStop()
     {
         if (_setup.InCluster) Cluster.Get(Context.System).Unsubscribe(Self);
+        _dispatch.Dispose();
         _csv?.Dispose();
         _setup.Completion.TrySetException(new InvalidOperationException("the training coordinator stopped before the run ended"));
         base.PostStop();

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Akka.Actor;
 using Akka.Cluster;
 using LatentCycles.Core.Training;
+using LatentCycles.Training.DataPlane;
 using LatentCycles.Training.Protocol;
 
 namespace LatentCycles.Training.Actors;
@@ -13,7 +14,7 @@ namespace LatentCycles.Training.Actors;
 /// others from their round-start states. A node that registers mid-round takes blocks still unassigned, else blocks of
 /// the next round. Runs on the coordinator's thread, inside its message handlers.
 /// </summary>
-internal sealed class RoundDispatch(CoordinatorSetup setup, IActorContext context, ITimerScheduler timers)
+internal sealed class RoundDispatch(CoordinatorSetup setup, IActorContext context, ITimerScheduler timers) : IDisposable
 {
     private const string RoundTimer = "round";
 
@@ -23,6 +24,7 @@ internal sealed class RoundDispatch(CoordinatorSetup setup, IActorContext contex
     private TrainingState? _waitingToStart;
     private bool _enoughNodesSeen;
     private bool _waitingForNodes;
+    private CoordinatorDataLinks? _links;
 
     /// <summary>Starts the round after <paramref name="state"/>, or waits for nodes to register.</summary>
     public void Start(TrainingState state)
@@ -30,6 +32,36 @@ internal sealed class RoundDispatch(CoordinatorSetup setup, IActorContext contex
         _waitingToStart = state;
         TryStart();
     }
+
+    /// <summary>A node that announces a data port is taken in once its data link is open (docs/CLUSTER.md, "Data plane").</summary>
+    public void OnRegisterNode(IActorRef node, RegisterNode message)
+    {
+        if (message.DataPort == 0 || !IsRemote(node))
+        {
+            Register(node, message.Threads, acknowledge: true);
+            return;
+        }
+        _links ??= new CoordinatorDataLinks(context.Self, context.System.Settings.Config);
+        if (_links.IsOpen(node)) Register(node, message.Threads, acknowledge: true);
+        else _links.Open(node, message.Threads, message.DataPort);
+    }
+
+    public void OnDataLinkOpened(DataLinkOpened opened)
+    {
+        if (_links?.IsCurrent(opened.Node, opened.Link) != true) return;
+        Register(opened.Node, opened.Threads, acknowledge: true);
+        if (!_nodes.ContainsKey(opened.Node)) _links.Close(opened.Node);
+    }
+
+    public void OnDataLinkLost(DataLinkLost lost)
+    {
+        if (_links?.IsCurrent(lost.Node, lost.Link) != true) return;
+        _links.Close(lost.Node);
+        if (_nodes.ContainsKey(lost.Node)) Lose(n => n.Equals(lost.Node), $"the data link to node {lost.Node.Path.Address} broke ({lost.Reason})");
+        else setup.OnNotice($"cannot open a data link to node {lost.Node.Path.Address} ({lost.Reason}); trying again when it registers again");
+    }
+
+    public void Dispose() => _links?.Dispose();
 
     public void Register(IActorRef node, int threads, bool acknowledge)
     {
@@ -51,6 +83,7 @@ internal sealed class RoundDispatch(CoordinatorSetup setup, IActorContext contex
         foreach (var node in lost)
         {
             _nodes.Remove(node);
+            _links?.Close(node);
             context.Unwatch(node);
             _work?.Lose(node);
         }
@@ -124,7 +157,10 @@ internal sealed class RoundDispatch(CoordinatorSetup setup, IActorContext contex
         var nodes = _nodes.Values.OrderBy(n => n.Node.Path.ToString(), StringComparer.Ordinal).ToList();
         var assignments = work.Assign(nodes);
         foreach (var (node, blocks) in assignments)
-            node.Tell(new RoundStarted(work.Round, work.Start.Config, work.Start.Parameters, blocks));
+        {
+            var message = new RoundStarted(work.Round, work.Start.Config, work.Start.Parameters, blocks);
+            if (_links?.TrySend(node, message) != true) node.Tell(message);
+        }
         if (assignments.Count > 0) timers.StartSingleTimer(RoundTimer, new RoundTimedOut(work.Round), setup.RoundTimeout);
     }
 

@@ -63,8 +63,9 @@ internal static class TrainingSession
                 break;
         }
 
-        var summary = tracker.Summary(result, settings.RunDirectory);
+        var summary = tracker.Summary(result, settings.RunDirectory, settings.Profile);
         console.Write(SummaryTable(summary));
+        if (settings.Profile is { } profile) ProfileReport.Write(output, profile);
         if (json) CommandConventions.WriteJsonLine(output, summary);
         return result.Outcome == RunOutcome.Stopped ? StoppedExitCode : 0;
     }
@@ -136,7 +137,8 @@ internal static class TrainingSession
         double? LargestCurrent,
         double WallSeconds,
         double ChainStepsPerSecond,
-        string RunDirectory);
+        string RunDirectory,
+        IReadOnlyDictionary<string, double>? ProfileMsPerRound);
 
     /// <summary>Collects what the summary needs from the runner's progress callbacks (called from the runner's thread).</summary>
     private sealed class ProgressTracker(bool showNodes)
@@ -167,7 +169,7 @@ internal static class TrainingSession
             return line + $"  entropy production {Format.Number(p.Metrics.EntropyProduction, "undefined")} nats";
         }
 
-        public TrainingSummary Summary(RunResult result, string runDirectory)
+        public TrainingSummary Summary(RunResult result, string runDirectory, RoundProfile? profile)
         {
             lock (_gate)
             {
@@ -181,7 +183,8 @@ internal static class TrainingSession
                     metrics?.EntropyProduction, metrics?.SelfTransition, metrics?.LargestCurrent,
                     result.WallSeconds,
                     result.WallSeconds > 0 ? steps / result.WallSeconds : 0,
-                    Path.GetFullPath(runDirectory));
+                    Path.GetFullPath(runDirectory),
+                    profile is null ? null : ProfileReport.MillisecondsByPhase(profile));
             }
         }
     }

@@ -19,7 +19,7 @@ internal static class ResumeCommand
         var json = CommandConventions.JsonOption();
         var command = new Command("resume", "Continue an interrupted run from its latest checkpoint")
         {
-            directory, run.CheckpointEvery, run.EvaluateEvery, run.Threads, run.Store,
+            directory, run.CheckpointEvery, run.EvaluateEvery, run.Threads, run.Store, run.Profile,
             cluster.Cluster, cluster.Port, cluster.Hostname, cluster.MinWorkers, json,
         };
         command.SetAction(parseResult =>

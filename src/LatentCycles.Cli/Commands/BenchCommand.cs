@@ -3,7 +3,6 @@ using System.Globalization;
 using LatentCycles.Core.Chains;
 using LatentCycles.Core.Data;
 using LatentCycles.Core.Model;
-using LatentCycles.Core.Random;
 
 namespace LatentCycles.Cli.Commands;
 
@@ -63,6 +62,13 @@ internal static class BenchCommand
         }
     }
 
+    private static string PathName => ChainSweeper.FastestPath switch
+    {
+        SweepPath.SixteenLane => "AVX-512 16-lane",
+        SweepPath.EightLane => "AVX2 8-lane",
+        _ => "scalar",
+    };
+
     private static int[] ParseThreadCounts(string? text)
     {
         var parts = (text ?? "").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
@@ -79,7 +85,7 @@ internal static class BenchCommand
         var data = settings.TrainRounds is null ? null : DataSetLoader.Load(RunAccess.EmbeddedDataName);
         var pixels = data?.Train.PixelCount ?? settings.Pixels;
         output.WriteLine($"chain sweep: K = {settings.K}, N = {pixels}, {settings.Chains} chains, {settings.Sweeps} sweep(s) per round, " +
-                         $"{(Philox4x32.IsEightLaneSupported ? "AVX2 8-lane" : "scalar")} path, {settings.Seconds:0.###} s per measurement");
+                         $"{PathName} path, {settings.Seconds:0.###} s per measurement");
         if (data is not null)
             output.WriteLine($"trainer: {settings.TrainRounds} rounds on {data.Name} after each kernel measurement, evaluation only at the end");
         output.WriteLine($"{"threads",8} {"steps/s",14} {"steps/s/thread",16} {"steps/cpu-s",14}" +
@@ -126,7 +132,7 @@ internal static class BenchCommand
             Chains = settings.Chains,
             Sweeps = settings.Sweeps,
             SecondsPerMeasurement = settings.Seconds,
-            Simd = Philox4x32.IsEightLaneSupported ? "avx2" : "scalar",
+            Simd = ChainSweeper.FastestPath switch { SweepPath.SixteenLane => "avx512", SweepPath.EightLane => "avx2", _ => "scalar" },
             ActivePixelFraction = activeFraction,
             StepsPerSecondPerCore = oneThread is null ? (double?)null : Math.Round(oneThread.StepsPerSecond),
             StepsPerSecondByThreads = byThreads,

@@ -52,10 +52,10 @@ public sealed class ChainSweeper
     }
 
     /// <summary>The widest path this processor runs.</summary>
-    internal static SweepPath FastestPath => IsSupported(SweepPath.SixteenLane) ? SweepPath.SixteenLane
+    public static SweepPath FastestPath => IsSupported(SweepPath.SixteenLane) ? SweepPath.SixteenLane
         : IsSupported(SweepPath.EightLane) ? SweepPath.EightLane : SweepPath.Scalar;
 
-    internal static bool IsSupported(SweepPath path) => path switch
+    public static bool IsSupported(SweepPath path) => path switch
     {
         SweepPath.SixteenLane => Philox4x32.IsSixteenLaneSupported && Philox4x32.IsEightLaneSupported && Bmi2.X64.IsSupported,
         SweepPath.EightLane => Philox4x32.IsEightLaneSupported,

@@ -29,9 +29,15 @@ public static class RunDirectory
     public static void WriteConfig(string runDirectory, TrainingConfig config, string dataName)
     {
         Directory.CreateDirectory(runDirectory);
+        File.WriteAllText(Path.Combine(runDirectory, ConfigFileName), ConfigJson(config, dataName) + "\n");
+    }
+
+    /// <summary>The text of config.json: the configuration's settings in snake_case plus <c>data</c>.</summary>
+    public static string ConfigJson(TrainingConfig config, string dataName)
+    {
         var json = JsonSerializer.SerializeToNode(config, JsonOptions)!.AsObject();
         json[DataKey] = dataName;
-        File.WriteAllText(Path.Combine(runDirectory, ConfigFileName), json.ToJsonString(JsonOptions) + "\n");
+        return json.ToJsonString(JsonOptions);
     }
 
     /// <summary>Reads RunDirectory/config.json; <see cref="RunStoreException"/> with one line when it is missing or malformed.</summary>

@@ -21,6 +21,9 @@ public sealed class BadInputTests(FinishedRunFixture run) : IDisposable
     [InlineData("--lr", "-1")]
     [InlineData("--optimizer", "sgd")]
     [InlineData("--gradient", "three-step")]
+    [InlineData("--baseline", "median")]
+    [InlineData("--init-noise", "-0.1")]
+    [InlineData("--decoder-smoothing", "0")]
     [InlineData("--data", "{missing}")]
     [InlineData("--data", "{malformed}")]
     public void Bad_training_settings_fail_with_one_error_line_and_create_no_run(string option, string value)

@@ -20,6 +20,12 @@ internal static class CommandConventions
         Description = "Also print the result as one JSON object on the last line of stdout",
     };
 
+    /// <summary>The option that lets a command replace an existing output file (see <see cref="OutputFile.Claim"/>).</summary>
+    public static Option<bool> ForceOption() => new("--force")
+    {
+        Description = "Replace the output file if it exists (a run's own files are never replaced)",
+    };
+
     /// <summary>Writes <paramref name="result"/> (an object whose properties become snake_case keys) as one line.</summary>
     public static void WriteJsonLine(TextWriter output, object result) =>
         output.WriteLine(JsonSerializer.Serialize(result, result.GetType(), JsonOptions));

@@ -115,9 +115,9 @@ internal static class EvalCommand
         table.AddRow("train log-likelihood (nats)", Format.WithError(r.TrainLlNats, r.TrainLlSeNats));
         if (r.TestLlExactNats is { } exactTest) table.AddRow("test log-likelihood, exact RBM formula (nats)", Format.Number(exactTest));
         if (r.TrainLlExactNats is { } exactTrain) table.AddRow("train log-likelihood, exact RBM formula (nats)", Format.Number(exactTrain));
-        table.AddRow("entropy production (nats/step)", Format.Number(r.EntropyProductionNats, "undefined"));
-        table.AddRow("mean self-transition", Format.Number(r.SelfTransition));
-        table.AddRow("largest current", Format.Number(r.LargestCurrent));
+        table.AddRow("entropy production, fresh-sample estimate (nats/step)", Format.Number(r.EntropyProductionNats, "undefined"));
+        table.AddRow("mean self-transition, fresh-sample estimate", Format.Number(r.SelfTransition));
+        table.AddRow("largest current, fresh-sample estimate", Format.Number(r.LargestCurrent));
         foreach (var cycle in r.StrongestCycles)
             table.AddRow(Markup.Escape($"cycle {string.Join("→", cycle.Nodes)}→{cycle.Nodes[0]} affinity (nats)"), Format.Number(cycle.AffinityNats, "∞"));
         table.AddRow("class-histogram KL (nats)", Format.Number(r.ClassKlNats, "n/a (no labels)"));

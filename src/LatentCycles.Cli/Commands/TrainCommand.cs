@@ -14,13 +14,20 @@ internal static class TrainCommand
 {
     private static readonly Dictionary<string, OptimizerKind> Optimizers = new() { ["rmsprop"] = OptimizerKind.RmsProp, ["adam"] = OptimizerKind.Adam };
     private static readonly Dictionary<string, GradientKind> Gradients = new() { ["two-step"] = GradientKind.TwoStep, ["exact"] = GradientKind.Exact };
+    internal static readonly Dictionary<string, BaselineKind> Baselines = new()
+    {
+        ["pi-mean"] = BaselineKind.StationaryMean,
+        ["plain-mean"] = BaselineKind.PlainMean,
+        ["optimal"] = BaselineKind.Optimal,
+        ["optimal-per-block"] = BaselineKind.OptimalPerBlock,
+    };
     private static readonly Dictionary<string, ModelKind> Models = new() { ["neq"] = ModelKind.Neq, ["rbm"] = ModelKind.Rbm };
 
     public static Command Create()
     {
         var defaults = new TrainingConfig();
-        var output = new Option<string?>("--out") { Description = "Run directory (default runs/<yyyyMMdd-HHmmss>)" };
-        var data = new Option<string?>("--data") { Description = "IDX images file or MNIST-layout directory (default: the embedded MNIST-10k)" };
+        var output = new Option<string?>("--out") { Description = "Run directory [default: runs/<yyyyMMdd-HHmmss>]" };
+        var data = new Option<string?>("--data") { Description = "IDX images file or MNIST-layout directory [default: the embedded MNIST-10k]" };
         var k = new Option<int>("--k") { Description = "Number of latent states K", DefaultValueFactory = _ => defaults.K };
         var chains = new Option<int>("--chains") { Description = "Number of persistent chains", DefaultValueFactory = _ => defaults.Chains };
         var rounds = new Option<int>("--rounds") { Description = "Number of rounds (one parameter update each)", DefaultValueFactory = _ => defaults.Rounds };
@@ -32,6 +39,17 @@ internal static class TrainCommand
         };
         var optimizer = ChoiceOption("--optimizer", "Optimizer", Optimizers, defaults.Optimizer);
         var gradient = ChoiceOption("--gradient", "Chain-phase weights: two-step (g = ρ/π) or exact (g = Z ρ/π)", Gradients, defaults.Gradient);
+        var baseline = ChoiceOption("--baseline", "Constant subtracted from g, a control variate (MODEL.md §3, \"Baselines\")", Baselines, defaults.Baseline);
+        var initNoise = new Option<string>("--init-noise")
+        {
+            Description = "Standard deviation of the initial noise on W and L",
+            DefaultValueFactory = _ => defaults.InitNoise.ToString(CultureInfo.InvariantCulture),
+        };
+        var decoderSmoothing = new Option<string>("--decoder-smoothing")
+        {
+            Description = "α of the initial decoder logits log((m + α)/(1 − m + α)) from the pixel means m",
+            DefaultValueFactory = _ => defaults.DecoderSmoothing.ToString(CultureInfo.InvariantCulture),
+        };
         var model = ChoiceOption("--model", "The nonequilibrium model or the tied RBM baseline", Models, defaults.Model);
         var blockSize = new Option<int>("--block-size")
         {
@@ -41,13 +59,14 @@ internal static class TrainCommand
         var seed = new Option<ulong>("--seed") { Description = "Seed of every random stream", DefaultValueFactory = _ => defaults.Seed };
         var run = RunOptions.Create();
         var cluster = ClusterOptions.Create();
+        var dashboard = DashboardOptions.Create();
         var json = CommandConventions.JsonOption();
 
         var command = new Command("train", "Train a model in a new run directory")
         {
-            output, data, k, chains, rounds, sweeps, learningRate, optimizer, gradient, model, seed, blockSize,
+            output, data, k, chains, rounds, sweeps, learningRate, optimizer, gradient, baseline, initNoise, decoderSmoothing, model, seed, blockSize,
             run.CheckpointEvery, run.EvaluateEvery, run.Threads, run.Store, run.Profile,
-            cluster.Cluster, cluster.Port, cluster.Hostname, cluster.MinWorkers, json,
+            cluster.Cluster, cluster.Port, cluster.Hostname, cluster.MinWorkers, dashboard.Port, dashboard.Host, json,
         };
         command.SetAction(parseResult =>
         {
@@ -57,7 +76,10 @@ internal static class TrainCommand
                 Chains = parseResult.GetValue(chains),
                 Rounds = parseResult.GetValue(rounds),
                 Sweeps = parseResult.GetValue(sweeps),
-                LearningRate = ParseLearningRate(parseResult.GetValue(learningRate)),
+                LearningRate = ParseNumber("--lr", parseResult.GetValue(learningRate)),
+                Baseline = Baselines[parseResult.GetValue(baseline)!],
+                InitNoise = ParseNumber("--init-noise", parseResult.GetValue(initNoise)),
+                DecoderSmoothing = ParseNumber("--decoder-smoothing", parseResult.GetValue(decoderSmoothing)),
                 Optimizer = Optimizers[parseResult.GetValue(optimizer)!],
                 Gradient = Gradients[parseResult.GetValue(gradient)!],
                 Model = Models[parseResult.GetValue(model)!],
@@ -74,6 +96,7 @@ internal static class TrainCommand
             }
             var directory = parseResult.GetValue(output) ?? Path.Combine("runs", DateTime.Now.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture));
             var clusterSettings = cluster.ReadCoordinator(parseResult);
+            var dashboardSettings = dashboard.Read(parseResult);
             var settings = run.Read(parseResult, directory, clusterSettings is not null);
             var dataPath = parseResult.GetValue(data);
             var dataReference = dataPath is null ? RunAccess.EmbeddedDataName : Path.GetFullPath(dataPath);
@@ -86,7 +109,7 @@ internal static class TrainCommand
             RunDirectory.WriteConfig(directory, config, dataReference);
             var console = parseResult.InvocationConfiguration;
             console.Output.WriteLine($"training K = {config.K} on {split.Name} ({split.Train.Count} training, {split.Test.Count} test images) in {Path.GetFullPath(directory)}");
-            return TrainingSession.Run(start, split, settings, clusterSettings, parseResult.GetValue(json), console.Output, console.Error);
+            return TrainingSession.Run(start, split, settings, clusterSettings, dashboardSettings, parseResult.GetValue(json), console.Output, console.Error);
         });
         return command;
     }
@@ -102,10 +125,11 @@ internal static class TrainCommand
         return option;
     }
 
-    private static double ParseLearningRate(string? text)
+    /// <summary>A number in invariant culture; its range is checked by <see cref="TrainingConfig.Validate"/>.</summary>
+    private static double ParseNumber(string option, string? text)
     {
-        if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) && double.IsFinite(value) && value > 0) return value;
-        throw new CliException($"--lr must be a positive number, got '{text}'");
+        if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) && double.IsFinite(value)) return value;
+        throw new CliException($"{option} must be a number, got '{text}'");
     }
 
     /// <summary>
@@ -145,6 +169,9 @@ internal static class TrainCommand
         ("--lr", c.LearningRate.ToString("R", CultureInfo.InvariantCulture)),
         ("--optimizer", Optimizers.First(o => o.Value == c.Optimizer).Key),
         ("--gradient", Gradients.First(g => g.Value == c.Gradient).Key),
+        ("--baseline", Baselines.First(b => b.Value == c.Baseline).Key),
+        ("--init-noise", c.InitNoise.ToString("R", CultureInfo.InvariantCulture)),
+        ("--decoder-smoothing", c.DecoderSmoothing.ToString("R", CultureInfo.InvariantCulture)),
         ("--model", Models.First(m => m.Value == c.Model).Key),
         ("--seed", Invariant(c.Seed)),
         ("minibatch size", Invariant(c.MinibatchSize)),

@@ -120,8 +120,16 @@ public sealed class ChainStatistics
         AddInto(GP, other.GP);
     }
 
-    /// <summary>P as doubles: Σ p(·|x_t) over steps leaving each state (K×K).</summary>
-    public double[] KernelRowSums() => Array.ConvertAll(P, v => (double)v * KernelUnit);
+    /// <summary>
+    /// P as doubles: Σ p(·|x_t) over steps leaving each state (K×K). Every p(z'|x) is a softmax entry, strictly
+    /// positive, but terms below half a <see cref="KernelUnit"/> round to 0; a sum that is 0 is read as half a unit
+    /// (MODEL.md §3, "Positivity of the kernel estimate"), so every entry of the kernel estimate stays positive and σ,
+    /// the currents and the affinities stay defined.
+    /// </summary>
+    public double[] KernelRowSums() => Array.ConvertAll(P, v => v == 0 ? KernelFloor : (double)v * KernelUnit);
+
+    /// <summary>What a zero sum in P is read as: half a <see cref="KernelUnit"/>, the largest value each of its terms could have had.</summary>
+    public static readonly double KernelFloor = Math.ScaleB(1.0, -97);
 
     private static void AddInto(long[] target, long[] source)
     {

@@ -78,25 +78,23 @@ public sealed class ModelParameters
     }
 
     /// <summary>
-    /// Initialization (issue 2): decoder logits from the training pixel means plus small noise,
-    /// encoder weights small noise, biases zero. Deterministic in the seed.
+    /// Initialization (MODEL.md §3, "Initialization"): decoder logits L_iz = log((m_i + α)/(1 − m_i + α)) from the
+    /// training pixel means m_i plus Gaussian noise of standard deviation <paramref name="decoderNoise"/>, encoder
+    /// weights Gaussian noise of standard deviation <paramref name="encoderNoise"/>, biases zero. Deterministic in the seed.
     /// </summary>
-    public static ModelParameters Initialize(int k, double[] pixelMeans, ulong seed, double noise = 0.01)
+    public static ModelParameters Initialize(int k, double[] pixelMeans, ulong seed, double encoderNoise, double decoderNoise, double decoderSmoothing)
     {
         var n = pixelMeans.Length;
         var p = new ModelParameters(k, n);
         var rng = new CounterRandom(seed, StreamPurpose.Initialization, 0, 0, 0);
-        for (var j = 0; j < p.W.Length; j++) p.W[j] = noise * rng.NextGaussian();
+        for (var j = 0; j < p.W.Length; j++) p.W[j] = encoderNoise * rng.NextGaussian();
         for (var i = 0; i < n; i++)
         {
-            var m = Math.Clamp(pixelMeans[i], 1e-3, 1 - 1e-3);
-            var logit = Math.Log(m / (1 - m));
-            for (var z = 0; z < k; z++) p.L[i * k + z] = logit + 10 * noise * rng.NextGaussian();
+            var logit = Math.Log((pixelMeans[i] + decoderSmoothing) / (1 - pixelMeans[i] + decoderSmoothing));
+            for (var z = 0; z < k; z++) p.L[i * k + z] = logit + decoderNoise * rng.NextGaussian();
         }
         return p;
     }
-
-    public static ModelParameters Initialize(int k, BinaryImages train, ulong seed) => Initialize(k, train.PixelMeans(), seed);
 
     /// <summary>
     /// Tied parameters (MODEL.md §6): W = Lᵀ and b = c, which turns the model into an RBM with one

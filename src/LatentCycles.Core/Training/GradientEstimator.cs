@@ -12,6 +12,13 @@ namespace LatentCycles.Core.Training;
 /// <param name="MeanLogLikelihood">mean log p(x) over the minibatch with the π given (nats).</param>
 public sealed record DataPhase(double[] GradientL, double[] Rho, double MeanLogLikelihood);
 
+/// <summary>One K-vector over the next state z' for each parameter block W, b and L (chain-phase weights, score norms).</summary>
+public sealed record ChainPhaseWeights(double[] W, double[] B, double[] L)
+{
+    /// <summary>The same weights for every block.</summary>
+    public static ChainPhaseWeights Uniform(double[] g) => new(g, g, g);
+}
+
 /// <summary>
 /// The gradient of the mean log-likelihood (MODEL.md §3) from a data minibatch and the merged two-step chain
 /// statistics, and the PCD gradient of the RBM baseline (§6).
@@ -38,7 +45,7 @@ public static class GradientEstimator
         for (var j = 0; j < batch.Count; j++)
         {
             for (var z = 0; z < k; z++) r[z] = logPi[z] + comp[j * k + z];
-            var logP = MixtureLikelihood.LogSumExp(r);
+            var logP = Logistic.LogSumExp(r);
             llSum += logP;
             for (var z = 0; z < k; z++)
             {
@@ -64,38 +71,150 @@ public static class GradientEstimator
     }
 
     /// <summary>
-    /// The chain-phase weights g (MODEL.md §3): ρ/π for the two-step form, Z(ρ/π) with the fundamental matrix
-    /// Z = (I − M + 1π)⁻¹ for the exact form, centred so that Σ π g = 0.
+    /// The chain-phase weights g (MODEL.md §3) before a baseline is subtracted: ρ/π for the two-step form, Z(ρ/π) with
+    /// the fundamental matrix Z = (I − M + 1π)⁻¹ for the exact form. Both have Σ π g = Σ ρ = 1.
     /// </summary>
     public static double[] TransitionWeights(GradientKind kind, LatentKernel kernel, ReadOnlySpan<double> pi, ReadOnlySpan<double> rho)
     {
         var k = pi.Length;
         var ratio = new double[k];
         for (var z = 0; z < k; z++) ratio[z] = rho[z] / Math.Max(pi[z], StationaryFloor);
-        var g = ratio;
-        if (kind == GradientKind.Exact)
+        if (kind == GradientKind.TwoStep) return ratio;
+        var fundamental = KernelAlgebra.FundamentalMatrix(kernel, pi);
+        var g = new double[k];
+        for (var a = 0; a < k; a++)
         {
-            var fundamental = KernelAlgebra.FundamentalMatrix(kernel, pi);
-            g = new double[k];
-            for (var a = 0; a < k; a++)
-            {
-                var sum = 0.0;
-                for (var b = 0; b < k; b++) sum += fundamental[a * k + b] * ratio[b];
-                g[a] = sum;
-            }
+            var sum = 0.0;
+            for (var b = 0; b < k; b++) sum += fundamental[a * k + b] * ratio[b];
+            g[a] = sum;
         }
-        var mean = 0.0;
-        for (var z = 0; z < k; z++) mean += pi[z] * g[z];
-        for (var z = 0; z < k; z++) g[z] -= mean;
         return g;
     }
 
     /// <summary>
-    /// Adds the chain phase E_stat[(∂log q(x_t|z_{t-1}) + ∂log p(z_t|x_t)) g(z_t)] to the gradient, from the merged
-    /// statistics (MODEL.md §3): ∂L_·z += Σ_z' g(z')(Sx[z,z'] − C[z,z'] μ_·z)/T,
-    /// ∂W_k· += (g(k) Σ_z Sx[z,k] − Σ_z' g(z') G[z'][·,k])/T, ∂b_k += (g(k) Σ_z C[z,k] − Σ_z' g(z') GP[z',k])/T.
+    /// The weights g − c of each parameter block for the baseline chosen (MODEL.md §3, "Baselines"). The optimal
+    /// baselines weight g(z') by the squared score norms of the round's transitions into z' (<see cref="ScoreNorms"/>).
     /// </summary>
-    public static void AddChainPhase(ModelParameters parameters, ChainStatistics s, ReadOnlySpan<double> g,
+    public static ChainPhaseWeights Centre(BaselineKind baseline, ReadOnlySpan<double> g, ReadOnlySpan<double> pi,
+        ModelParameters parameters, ChainStatistics s)
+    {
+        switch (baseline)
+        {
+            case BaselineKind.StationaryMean:
+                return ChainPhaseWeights.Uniform(Subtract(g, WeightedMean(g, pi)));
+            case BaselineKind.PlainMean:
+            {
+                var mean = 0.0;
+                foreach (var v in g) mean += v;
+                return ChainPhaseWeights.Uniform(Subtract(g, mean / g.Length));
+            }
+            case BaselineKind.Optimal:
+            {
+                var norms = ScoreNorms(parameters, s);
+                var total = new double[g.Length];
+                for (var z = 0; z < total.Length; z++) total[z] = norms.W[z] + norms.B[z] + norms.L[z];
+                return ChainPhaseWeights.Uniform(Subtract(g, WeightedMean(g, total)));
+            }
+            case BaselineKind.OptimalPerBlock:
+            {
+                var norms = ScoreNorms(parameters, s);
+                return new ChainPhaseWeights(Subtract(g, WeightedMean(g, norms.W)), Subtract(g, WeightedMean(g, norms.B)),
+                    Subtract(g, WeightedMean(g, norms.L)));
+            }
+            default:
+                throw new ArgumentOutOfRangeException(nameof(baseline), baseline, "unknown baseline");
+        }
+    }
+
+    /// <summary>
+    /// For each state z', the sum over the round's transitions into z' of the squared norm of each block's score
+    /// (MODEL.md §3, "Baselines"). L: Σ_i (x_i − μ_{i z_{t-1}})², exact from Sx and C because x_i² = x_i. b and W:
+    /// ‖e_{z'} − p(·|x_t)‖² and |x_t| ‖e_{z'} − p(·|x_t)‖² with p(·|x_t) replaced by its mean over those transitions
+    /// (weighted by |x_t| for W), because the statistics hold sums of p, not of its square.
+    /// </summary>
+    public static ChainPhaseWeights ScoreNorms(ModelParameters parameters, ChainStatistics s)
+    {
+        int k = parameters.K, n = parameters.N;
+        var normW = new double[k];
+        var normB = new double[k];
+        var normL = new double[k];
+        var linear = new double[n * k];
+        var constant = new double[k];
+        for (var i = 0; i < n; i++)
+            for (var z = 0; z < k; z++)
+            {
+                var mu = Logistic.Sigmoid(parameters.L[i * k + z]);
+                linear[i * k + z] = 1 - 2 * mu;
+                constant[z] += mu * mu;
+            }
+        var meanP = new double[k];
+        for (var zNext = 0; zNext < k; zNext++)
+        {
+            long count = 0, active = 0;
+            for (var z = 0; z < k; z++)
+            {
+                var c = s.C[z * k + zNext];
+                count += c;
+                var sx = s.Sx.AsSpan((z * k + zNext) * n, n);
+                var sum = c * constant[z];
+                for (var i = 0; i < n; i++)
+                {
+                    active += sx[i];
+                    sum += sx[i] * linear[i * k + z];
+                }
+                normL[zNext] += sum;
+            }
+            if (count == 0) continue;
+            for (var kk = 0; kk < k; kk++) meanP[kk] = s.GP[zNext * k + kk] * ChainStatistics.ProbabilityUnit / count;
+            normB[zNext] = count * SquaredDistanceFromCorner(meanP, zNext);
+            if (active == 0) continue;
+            Array.Clear(meanP);
+            var gBlock = s.G.AsSpan(zNext * n * k, n * k);
+            for (var i = 0; i < n; i++)
+                for (var kk = 0; kk < k; kk++) meanP[kk] += gBlock[i * k + kk];
+            for (var kk = 0; kk < k; kk++) meanP[kk] *= ChainStatistics.ProbabilityUnit / active;
+            normW[zNext] = active * SquaredDistanceFromCorner(meanP, zNext);
+        }
+        return new ChainPhaseWeights(normW, normB, normL);
+    }
+
+    /// <summary>‖e_corner − p‖².</summary>
+    private static double SquaredDistanceFromCorner(ReadOnlySpan<double> p, int corner)
+    {
+        var sum = 0.0;
+        for (var j = 0; j < p.Length; j++)
+        {
+            var d = (j == corner ? 1.0 : 0.0) - p[j];
+            sum += d * d;
+        }
+        return sum;
+    }
+
+    /// <summary>Σ w g / Σ w; 0 when no weight (then no transition carries the baseline either).</summary>
+    private static double WeightedMean(ReadOnlySpan<double> g, ReadOnlySpan<double> weights)
+    {
+        double sum = 0, total = 0;
+        for (var z = 0; z < g.Length; z++)
+        {
+            sum += weights[z] * g[z];
+            total += weights[z];
+        }
+        return total > 0 ? sum / total : 0;
+    }
+
+    private static double[] Subtract(ReadOnlySpan<double> g, double c)
+    {
+        var result = new double[g.Length];
+        for (var z = 0; z < g.Length; z++) result[z] = g[z] - c;
+        return result;
+    }
+
+    /// <summary>
+    /// Adds the chain phase E_stat[(∂log q(x_t|z_{t-1}) + ∂log p(z_t|x_t)) g(z_t)] to the gradient, from the merged
+    /// statistics (MODEL.md §3), each block with its own weights: ∂L_·z += Σ_z' g_L(z')(Sx[z,z'] − C[z,z'] μ_·z)/T,
+    /// ∂W_k· += (g_W(k) Σ_z Sx[z,k] − Σ_z' g_W(z') G[z'][·,k])/T, ∂b_k += (g_b(k) Σ_z C[z,k] − Σ_z' g_b(z') GP[z',k])/T.
+    /// </summary>
+    public static void AddChainPhase(ModelParameters parameters, ChainStatistics s, ChainPhaseWeights g,
         Span<double> gradW, Span<double> gradB, Span<double> gradL)
     {
         int k = parameters.K, n = parameters.N;
@@ -107,30 +226,31 @@ public static class GradientEstimator
             var weightedCount = 0.0;
             for (var zNext = 0; zNext < k; zNext++)
             {
-                var weight = g[zNext] * invT;
+                var weightL = g.L[zNext] * invT;
+                var weightW = g.W[zNext] * invT;
                 var count = s.C[z * k + zNext];
-                weightedCount += weight * count;
+                weightedCount += weightL * count;
                 var sx = s.Sx.AsSpan((z * k + zNext) * n, n);
                 var wRow = gradW.Slice(zNext * n, n);
                 for (var i = 0; i < n; i++)
                 {
-                    gradL[i * k + z] += weight * sx[i];
-                    wRow[i] += weight * sx[i];
+                    gradL[i * k + z] += weightL * sx[i];
+                    wRow[i] += weightW * sx[i];
                 }
-                gradB[zNext] += weight * count;
+                gradB[zNext] += g.B[zNext] * invT * count;
             }
             for (var i = 0; i < n; i++)
                 gradL[i * k + z] -= weightedCount * Logistic.Sigmoid(parameters.L[i * k + z]);
         }
         for (var zNext = 0; zNext < k; zNext++)
         {
-            var weight = g[zNext] * invT;
-            var fixedWeight = weight * ChainStatistics.ProbabilityUnit;
+            var fixedWeightW = g.W[zNext] * invT * ChainStatistics.ProbabilityUnit;
+            var fixedWeightB = g.B[zNext] * invT * ChainStatistics.ProbabilityUnit;
             var gBlock = s.G.AsSpan(zNext * n * k, n * k);
             for (var i = 0; i < n; i++)
                 for (var kk = 0; kk < k; kk++)
-                    gradW[kk * n + i] -= fixedWeight * gBlock[i * k + kk];
-            for (var kk = 0; kk < k; kk++) gradB[kk] -= fixedWeight * s.GP[zNext * k + kk];
+                    gradW[kk * n + i] -= fixedWeightW * gBlock[i * k + kk];
+            for (var kk = 0; kk < k; kk++) gradB[kk] -= fixedWeightB * s.GP[zNext * k + kk];
         }
     }
 

@@ -71,7 +71,8 @@ public static class RoundComputation
             gradL = data.GradientL;
             gradB = new double[k];
             var g = GradientEstimator.TransitionWeights(config.Gradient, kernel, pi, data.Rho);
-            GradientEstimator.AddChainPhase(parameters, merged, g, gradW, gradB, gradL);
+            var weights = GradientEstimator.Centre(config.Baseline, g, pi, parameters, merged);
+            GradientEstimator.AddChainPhase(parameters, merged, weights, gradW, gradB, gradL);
         }
 
         var gradient = new ModelParameters(k, n, gradW, gradB, gradL).Flatten();

@@ -6,6 +6,25 @@ public enum ModelKind { Neq, Rbm }
 /// <summary>How the chain phase weights transitions (MODEL.md §3): g = Z(ρ/π) ("exact") or g = ρ/π ("two-step").</summary>
 public enum GradientKind { TwoStep, Exact }
 
+/// <summary>
+/// The constant subtracted from the chain-phase weights g (MODEL.md §3, "Baselines"): a control variate that leaves the
+/// expected gradient unchanged and sets its variance.
+/// </summary>
+public enum BaselineKind
+{
+    /// <summary>c = Σ π̂(z) g(z).</summary>
+    StationaryMean,
+
+    /// <summary>c = (1/K) Σ g(z).</summary>
+    PlainMean,
+
+    /// <summary>One c for all parameters: the g average weighted by the squared score norms of the round's transitions.</summary>
+    Optimal,
+
+    /// <summary>The same for each block W, b and L separately.</summary>
+    OptimalPerBlock,
+}
+
 public enum OptimizerKind { RmsProp, Adam }
 
 /// <summary>
@@ -21,6 +40,13 @@ public sealed record TrainingConfig
     public double LearningRate { get; init; } = 0.003;
     public OptimizerKind Optimizer { get; init; } = OptimizerKind.RmsProp;
     public GradientKind Gradient { get; init; } = GradientKind.TwoStep;
+    public BaselineKind Baseline { get; init; } = BaselineKind.StationaryMean;
+
+    /// <summary>Standard deviation of the Gaussian noise added to the initial W and L (MODEL.md §3, "Initialization").</summary>
+    public double InitNoise { get; init; } = 0.01;
+
+    /// <summary>α of the initial decoder logits log((m_i + α)/(1 − m_i + α)) from the training pixel means m_i.</summary>
+    public double DecoderSmoothing { get; init; } = 0.01;
     public ModelKind Model { get; init; } = ModelKind.Neq;
     public ulong Seed { get; init; } = 1;
     public int MinibatchSize { get; init; } = 500;
@@ -46,6 +72,9 @@ public sealed record TrainingConfig
         if (Sweeps < 1) throw new ArgumentException($"the number of sweeps must be at least 1, got {Sweeps}");
         if (!double.IsFinite(LearningRate) || LearningRate <= 0) throw new ArgumentException($"the learning rate must be a positive number, got {LearningRate}");
         if (MinibatchSize < 1) throw new ArgumentException($"the minibatch size must be at least 1, got {MinibatchSize}");
+        if (!double.IsFinite(InitNoise) || InitNoise < 0) throw new ArgumentException($"the initialization noise must be a non-negative number, got {InitNoise}");
+        if (!double.IsFinite(DecoderSmoothing) || DecoderSmoothing <= 0 || DecoderSmoothing > 1)
+            throw new ArgumentException($"the decoder smoothing must be a number in (0, 1], got {DecoderSmoothing}");
         if (BlockSize < 1) throw new ArgumentException($"the block size must be at least 1, got {BlockSize}");
         if (Model == ModelKind.Rbm && Gradient == GradientKind.Exact)
             throw new ArgumentException("the RBM baseline trains by persistent contrastive divergence; --gradient applies to the neq model only");

@@ -38,13 +38,14 @@ public sealed class TrainingState
     public bool IsFinished => Round >= Config.Rounds;
 
     /// <summary>
-    /// The state before round 0: parameters initialized from the training data (MODEL.md, issue 2), chains started
+    /// The state before round 0: parameters initialized from the training data (MODEL.md §3, "Initialization"), chains started
     /// in uniformly drawn latent states. For the RBM the parameters are tied (W = Lᵀ, b = c).
     /// </summary>
     public static TrainingState Start(TrainingConfig config, BinaryImages train)
     {
         config.Validate();
-        var parameters = ModelParameters.Initialize(config.K, train, config.Seed);
+        var parameters = ModelParameters.Initialize(config.K, train.PixelMeans(), config.Seed,
+            config.InitNoise, config.InitNoise, config.DecoderSmoothing);
         if (config.Model == ModelKind.Rbm) parameters = ModelParameters.Tied(config.K, parameters.N, parameters.L, parameters.B);
         var rng = new CounterRandom(config.Seed, StreamPurpose.Initialization, 1, 0, 0);
         var states = new byte[config.Chains];

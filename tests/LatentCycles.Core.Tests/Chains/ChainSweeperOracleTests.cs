@@ -1,4 +1,5 @@
 using LatentCycles.Core.Chains;
+using LatentCycles.Core.Model;
 
 namespace LatentCycles.Core.Tests.Chains;
 
@@ -34,7 +35,7 @@ public class ChainSweeperOracleTests
     [MemberData(nameof(AllPaths))]
     public void Optimized_sweep_is_bit_identical_to_the_oracle_on_mnist_like_parameters(SweepPath path)
     {
-        var prepared = new PreparedParameters(ChainBenchmark.MnistLikeParameters(10, 784, 3));
+        var prepared = new PreparedParameters(MnistLikeParameters.Create(10, 784, 3));
         AssertSameAsOracle(prepared, chains: 64, sweeps: 3, path);
     }
 

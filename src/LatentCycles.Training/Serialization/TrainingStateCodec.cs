@@ -2,7 +2,7 @@ using System.Text;
 using LatentCycles.Core.Model;
 using LatentCycles.Core.Training;
 
-namespace LatentCycles.Core.Checkpoints;
+namespace LatentCycles.Training.Serialization;
 
 /// <summary>Raised when bytes that should hold a checkpoint do not.</summary>
 public sealed class CheckpointFormatException(string message) : Exception(message);
@@ -13,8 +13,8 @@ public sealed class CheckpointFormatException(string message) : Exception(messag
 /// </summary>
 public static class TrainingStateCodec
 {
-    private const string StateMagic = "LCSTATE1";
-    private const string ConfigMagic = "LCCONFG1";
+    private const string StateMagic = "LCSTATE2";
+    private const string ConfigMagic = "LCCONFG2";
 
     public static byte[] Encode(TrainingState state)
     {
@@ -108,6 +108,9 @@ public static class TrainingStateCodec
         w.Write(c.Seed);
         w.Write(c.MinibatchSize);
         w.Write(c.BlockSize);
+        w.Write((int)c.Baseline);
+        w.Write(c.InitNoise);
+        w.Write(c.DecoderSmoothing);
     }
 
     private static TrainingConfig ReadConfig(BinaryReader r) => new()
@@ -123,6 +126,9 @@ public static class TrainingStateCodec
         Seed = r.ReadUInt64(),
         MinibatchSize = r.ReadInt32(),
         BlockSize = r.ReadInt32(),
+        Baseline = ReadEnum<BaselineKind>(r),
+        InitNoise = r.ReadDouble(),
+        DecoderSmoothing = r.ReadDouble(),
     };
 
     private static T ReadEnum<T>(BinaryReader r) where T : struct, Enum
@@ -131,31 +137,22 @@ public static class TrainingStateCodec
         return Enum.IsDefined(typeof(T), v) ? (T)(object)v : throw new CheckpointFormatException($"unknown {typeof(T).Name} {v}");
     }
 
+    /// <summary>
+    /// The first format (…1) had no baseline or initialization settings; its runs used settings that are no longer the
+    /// defaults, so they are refused rather than continued differently.
+    /// </summary>
     private static void ExpectMagic(BinaryReader r, string magic, string what)
     {
-        var bytes = r.ReadBytes(magic.Length);
-        if (Encoding.ASCII.GetString(bytes) != magic) throw new CheckpointFormatException($"not a LatentCycles {what} (wrong magic)");
+        var found = Encoding.ASCII.GetString(r.ReadBytes(magic.Length));
+        if (found.Length == magic.Length && found[..^1] == magic[..^1] && found[^1] == '1')
+            throw new CheckpointFormatException($"this {what} was written by an earlier version of latentcycles (format {found}, before the baseline and initialization settings); start a new run");
+        if (found != magic) throw new CheckpointFormatException($"not a LatentCycles {what} (wrong magic)");
     }
 
     public static void WriteArray(BinaryWriter w, double[] a)
     {
         w.Write(a.Length);
         foreach (var v in a) w.Write(v);
-    }
-
-    public static void WriteArray(BinaryWriter w, long[] a)
-    {
-        w.Write(a.Length);
-        foreach (var v in a) w.Write(v);
-    }
-
-    public static long[] ReadLongArray(BinaryReader r, int expectedLength)
-    {
-        var length = r.ReadInt32();
-        if (length != expectedLength) throw new CheckpointFormatException($"array of {length} values where {expectedLength} were expected");
-        var a = new long[length];
-        for (var j = 0; j < length; j++) a[j] = r.ReadInt64();
-        return a;
     }
 
     public static double[] ReadArray(BinaryReader r, int expectedLength)

@@ -29,8 +29,10 @@ public sealed class NodeAggregator : ReceiveActor, IWithUnboundedStash, IWithTim
     /// <param name="workerCount">Chain workers, one per thread of the chain dispatcher.</param>
     /// <param name="coordinator">Where to register (the coordinator singleton's proxy); null when the coordinator knows this node from the start.</param>
     /// <param name="onNotice">News for the operator: registered, first blocks taken.</param>
+    /// <param name="dataPort">The port of this node's data plane, announced in its registrations; 0 for none.</param>
     /// <param name="profile">Times the node's phases of each round when given.</param>
-    public NodeAggregator(int workerCount, IActorRef? coordinator = null, Action<string>? onNotice = null, RoundProfile? profile = null)
+    public NodeAggregator(int workerCount, IActorRef? coordinator = null, Action<string>? onNotice = null, int dataPort = 0,
+        RoundProfile? profile = null)
     {
         _coordinator = coordinator;
         _onNotice = onNotice ?? (_ => { });
@@ -44,7 +46,7 @@ public sealed class NodeAggregator : ReceiveActor, IWithUnboundedStash, IWithTim
         }
         Receive<RoundStarted>(Start);
         Receive<BlockDone>(Collect);
-        Receive<RegistrationDue>(_ => _coordinator!.Tell(new RegisterNode(workerCount)));
+        Receive<RegistrationDue>(_ => _coordinator!.Tell(new RegisterNode(workerCount, dataPort)));
         Receive<NodeRegistered>(_ => OnRegistered(Sender.Path.Address));
     }
 
@@ -52,8 +54,9 @@ public sealed class NodeAggregator : ReceiveActor, IWithUnboundedStash, IWithTim
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public static Props Props(int workerCount, IActorRef? coordinator = null, Action<string>? onNotice = null, RoundProfile? profile = null) =>
-        Akka.Actor.Props.Create(() => new NodeAggregator(workerCount, coordinator, onNotice, profile));
+    public static Props Props(int workerCount, IActorRef? coordinator = null, Action<string>? onNotice = null, int dataPort = 0,
+        RoundProfile? profile = null) =>
+        Akka.Actor.Props.Create(() => new NodeAggregator(workerCount, coordinator, onNotice, dataPort, profile));
 
     protected override void PreStart()
     {

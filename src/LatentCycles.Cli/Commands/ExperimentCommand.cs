@@ -136,7 +136,8 @@ internal static class ExperimentCommand
 
         var report = loader.LoadExperiment(directory, "Nonequilibrium latent cycles against the RBM: likelihood training experiment",
             ReportLoader.Describe(plan[0], split, plan.Select(c => c.Seed).Distinct().ToList(), withRbm: plan.Any(c => c.Model == ModelKind.Rbm)));
-        var written = ReportWriter.Write(directory, report);
+        // The experiment's report is rebuilt whenever the experiment is continued: it is this command's own output.
+        var written = ReportWriter.Write(directory, report, force: true);
         ReportCommand.Summarize(report, written, directory, json, output);
         return diverged.Count > 0 ? TrainingSession.DivergedExitCode : 0;
     }

@@ -16,8 +16,9 @@ internal static class ReportCommand
     {
         var directory = new Argument<string>("DIR") { Description = "Experiment directory or run directory" };
         var store = CheckpointOptions.Store();
+        var force = CommandConventions.ForceOption();
         var json = CommandConventions.JsonOption();
-        var command = new Command("report", "Draw the figures and write report.md and report.html of an experiment or a run") { directory, store, json };
+        var command = new Command("report", "Draw the figures and write report.md and report.html of an experiment or a run") { directory, store, force, json };
         command.SetAction(parseResult =>
         {
             var path = parseResult.GetValue(directory)!;
@@ -42,7 +43,7 @@ internal static class ReportCommand
                 report = loader.LoadExperiment(path, "Nonequilibrium latent cycles against the RBM: likelihood training experiment",
                     ReportLoader.Describe(config, loader.Data(dataReference), seeds, withRbm: configs.Any(c => c.Model == ModelKind.Rbm)));
             }
-            Summarize(report, ReportWriter.Write(path, report), path, parseResult.GetValue(json), output);
+            Summarize(report, ReportWriter.Write(path, report, parseResult.GetValue(force)), path, parseResult.GetValue(json), output);
             return 0;
         });
         return command;

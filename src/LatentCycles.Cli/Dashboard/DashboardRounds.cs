@@ -15,7 +15,7 @@ internal static class DashboardRounds
         row.MinibatchLogLikelihood,
         row.TestLogLikelihood?.MeanNats, row.TestLogLikelihood?.StandardErrorNats,
         row.TrainLogLikelihood?.MeanNats, row.TrainLogLikelihood?.StandardErrorNats,
-        row.EntropyProduction, null,
+        row.EntropyProduction,
         row.SelfTransition,
         row.ChainStepsPerSecond,
         row.Nodes);

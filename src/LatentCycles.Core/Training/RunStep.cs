@@ -124,7 +124,8 @@ public readonly record struct RunTransition(RunState State, IReadOnlyList<RunEff
 /// round order, and decides when the run finishes, stops or diverges (a non-finite gradient or an unevaluable model
 /// ends it at the last stored checkpoint, so a bad state is never stored).
 /// </summary>
-public sealed class RunStep(RunPolicy policy, BinaryImages train)
+/// <param name="profile">Times the round's computation when given (<c>train --profile</c>); the result does not depend on it.</param>
+public sealed class RunStep(RunPolicy policy, BinaryImages train, RoundProfile? profile = null)
 {
     public RunPolicy Policy => policy;
 
@@ -180,7 +181,7 @@ public sealed class RunStep(RunPolicy policy, BinaryImages train)
         MetricsRow row;
         try
         {
-            (next, row) = RoundComputation.Apply(run.Current, completed.Statistics, completed.EndStates, train);
+            (next, row) = RoundComputation.Apply(run.Current, completed.Statistics, completed.EndStates, train, profile);
         }
         catch (NonFiniteGradientException e)
         {

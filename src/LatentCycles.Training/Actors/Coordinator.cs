@@ -20,15 +20,18 @@ internal sealed class Coordinator : ReceivePersistentActor, IWithTimers
 
     private readonly CoordinatorSetup _setup;
     private readonly RunStep _step;
+    private readonly RoundProfile? _profile;
     private readonly Stopwatch _sessionClock = new();
     private RunState _run;
     private RoundDispatch _dispatch = null!;
     private MetricsCsv? _csv;
+    private long _checkpointStarted;
 
     public Coordinator(CoordinatorSetup setup)
     {
         _setup = setup;
-        _step = new RunStep(new RunPolicy(setup.Settings.CheckpointEvery, setup.Settings.EvaluateEvery), setup.Data.Train);
+        _profile = setup.Settings.Profile;
+        _step = new RunStep(new RunPolicy(setup.Settings.CheckpointEvery, setup.Settings.EvaluateEvery), setup.Data.Train, _profile);
         _run = RunState.New(setup.Start);
         Recover<SnapshotOffer>(offer => _run = offer.Snapshot is Checkpoint c ? RunState.Resumed(c.State, c.History) : _run);
         Recover<CheckpointTaken>(_ => { });
@@ -45,6 +48,7 @@ internal sealed class Coordinator : ReceivePersistentActor, IWithTimers
         Command<SaveSnapshotSuccess>(_ => Guard(() =>
         {
             Timers.Cancel(CheckpointTimer);
+            _profile?.Lap(RoundPhase.Checkpoint, _checkpointStarted);
             if (_run.CheckpointInFlight is { } saved) Step(new RunInput.CheckpointSaved(saved.Round));
         }));
         Command<SaveSnapshotFailure>(f => Fail(new RunStoreException($"writing the checkpoint of round {CheckpointRound} failed: {f.Cause.Message}", f.Cause)));
@@ -52,8 +56,8 @@ internal sealed class Coordinator : ReceivePersistentActor, IWithTimers
         Command<CheckpointTimedOut>(t => Fail(new TimeoutException(
             $"the checkpoint of round {t.Round} was not written within {_setup.CheckpointTimeout}; stopping the run")));
         Command<Terminated>(t => Guard(() => _dispatch.Lose(n => n.Equals(t.ActorRef), $"the node aggregator {t.ActorRef.Path} stopped")));
-        Command<ClusterEvent.UnreachableMember>(m => Guard(() => _dispatch.Lose(n => n.Path.Address == m.Member.Address, $"node {m.Member.Address} is unreachable")));
-        Command<ClusterEvent.MemberRemoved>(m => Guard(() => _dispatch.Lose(n => n.Path.Address == m.Member.Address, $"node {m.Member.Address} left the cluster")));
+        Command<ClusterEvent.UnreachableMember>(m => Guard(() => _dispatch.LoseMember(m.Member, "is unreachable")));
+        Command<ClusterEvent.MemberRemoved>(m => Guard(() => _dispatch.LoseMember(m.Member, "left the cluster")));
     }
 
     public override string PersistenceId => _setup.PersistenceId;
@@ -74,14 +78,10 @@ internal sealed class Coordinator : ReceivePersistentActor, IWithTimers
     {
         base.PreStart();
         _dispatch = new RoundDispatch(_setup, Context, Timers);
-        if (_setup.InCluster)
-            Cluster.Get(Context.System).Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents,
-                typeof(ClusterEvent.UnreachableMember), typeof(ClusterEvent.MemberRemoved));
     }
 
     protected override void PostStop()
     {
-        if (_setup.InCluster) Cluster.Get(Context.System).Unsubscribe(Self);
         _dispatch.Dispose();
         _csv?.Dispose();
         _setup.Completion.TrySetException(new InvalidOperationException("the training coordinator stopped before the run ended"));
@@ -112,6 +112,7 @@ internal sealed class Coordinator : ReceivePersistentActor, IWithTimers
         _run = transition.State;
         foreach (var effect in transition.Effects)
         {
+            var started = RoundProfile.Now;
             switch (effect)
             {
                 case RunEffect.StartRound start:
@@ -119,6 +120,7 @@ internal sealed class Coordinator : ReceivePersistentActor, IWithTimers
                     break;
                 case RunEffect.Evaluate evaluate:
                     inputs.Enqueue(RunStep.Evaluate(_setup.Evaluate, evaluate.State));
+                    _profile?.Lap(RoundPhase.Evaluation, started);
                     break;
                 case RunEffect.RewriteMetrics rewrite:
                     _csv?.Dispose();
@@ -127,11 +129,14 @@ internal sealed class Coordinator : ReceivePersistentActor, IWithTimers
                 case RunEffect.WriteRow write:
                     _csv!.Append(write.Row);
                     _setup.OnProgress(write.Row);
+                    _profile?.Lap(RoundPhase.Metrics, started);
                     break;
                 case RunEffect.SaveCheckpoint save:
+                    _checkpointStarted = started;
                     SaveCheckpoint(new Checkpoint(save.State, save.History));
                     break;
                 case RunEffect.Finish finish:
+                    _dispatch.EndProfiledRound(started);
                     _setup.Completion.TrySetResult(new RunResult(finish.Outcome, finish.State, finish.Message, 0));
                     Context.Stop(Self);
                     break;

@@ -14,9 +14,13 @@ namespace LatentCycles.Training.Actors;
 /// others from their round-start states. A node that registers mid-round takes blocks still unassigned, else blocks of
 /// the next round. Runs on the coordinator's thread, inside its message handlers.
 /// </summary>
-internal sealed class RoundDispatch(CoordinatorSetup setup, IActorContext context, ITimerScheduler timers) : IDisposable
+internal sealed class RoundDispatch : IDisposable
 {
     private const string RoundTimer = "round";
+
+    private readonly CoordinatorSetup _setup;
+    private readonly IActorContext _context;
+    private readonly ITimerScheduler _timers;
 
     private readonly Dictionary<IActorRef, NodeShare<IActorRef>> _nodes = new();
     private readonly Stopwatch _roundClock = new();
@@ -25,10 +29,23 @@ internal sealed class RoundDispatch(CoordinatorSetup setup, IActorContext contex
     private bool _enoughNodesSeen;
     private bool _waitingForNodes;
     private CoordinatorDataLinks? _links;
+    private bool _profiledRoundOpen;
+
+    /// <summary>In a cluster, subscribes the coordinator to the members that become unreachable or leave.</summary>
+    public RoundDispatch(CoordinatorSetup setup, IActorContext context, ITimerScheduler timers)
+    {
+        _setup = setup;
+        _context = context;
+        _timers = timers;
+        if (_setup.InCluster)
+            Cluster.Get(_context.System).Subscribe(_context.Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents,
+                typeof(ClusterEvent.UnreachableMember), typeof(ClusterEvent.MemberRemoved));
+    }
 
     /// <summary>Starts the round after <paramref name="state"/>, or waits for nodes to register.</summary>
     public void Start(TrainingState state)
     {
+        EndProfiledRound(RoundProfile.Now);
         _waitingToStart = state;
         TryStart();
     }
@@ -41,7 +58,7 @@ internal sealed class RoundDispatch(CoordinatorSetup setup, IActorContext contex
             Register(node, message.Threads, acknowledge: true);
             return;
         }
-        _links ??= new CoordinatorDataLinks(context.Self, context.System.Settings.Config);
+        _links ??= new CoordinatorDataLinks(_context.Self, _context.System.Settings.Config);
         if (_links.IsOpen(node)) Register(node, message.Threads, acknowledge: true);
         else _links.Open(node, message.Threads, message.DataPort);
     }
@@ -58,19 +75,32 @@ internal sealed class RoundDispatch(CoordinatorSetup setup, IActorContext contex
         if (_links?.IsCurrent(lost.Node, lost.Link) != true) return;
         _links.Close(lost.Node);
         if (_nodes.ContainsKey(lost.Node)) Lose(n => n.Equals(lost.Node), $"the data link to node {lost.Node.Path.Address} broke ({lost.Reason})");
-        else setup.OnNotice($"cannot open a data link to node {lost.Node.Path.Address} ({lost.Reason}); trying again when it registers again");
+        else _setup.OnNotice($"cannot open a data link to node {lost.Node.Path.Address} ({lost.Reason}); trying again when it registers again");
     }
 
-    public void Dispose() => _links?.Dispose();
+    public void Dispose()
+    {
+        if (_setup.InCluster) Cluster.Get(_context.System).Unsubscribe(_context.Self);
+        _links?.Dispose();
+    }
+
+    /// <summary>A profiled round ends when the next one starts or the run ends, with everything after it done.</summary>
+    public void EndProfiledRound(long now)
+    {
+        if (_profiledRoundOpen) _setup.Settings.Profile?.RoundEnded(now);
+        _profiledRoundOpen = false;
+    }
+
+    public void LoseMember(Member member, string what) => Lose(n => n.Path.Address == member.Address, $"node {member.Address} {what}");
 
     public void Register(IActorRef node, int threads, bool acknowledge)
     {
         if (threads < 1 || _nodes.ContainsKey(node)) return;
-        if (setup.InCluster && IsRemote(node) && Cluster.Get(context.System).State.Unreachable.Any(m => m.Address == node.Path.Address)) return;
+        if (_setup.InCluster && IsRemote(node) && Cluster.Get(_context.System).State.Unreachable.Any(m => m.Address == node.Path.Address)) return;
         _nodes[node] = new NodeShare<IActorRef>(node, threads);
-        context.Watch(node);
+        _context.Watch(node);
         if (acknowledge) node.Tell(NodeRegistered.Instance);
-        if (IsRemote(node)) setup.OnNotice($"node {node.Path.Address} joined with {threads} chain threads");
+        if (IsRemote(node)) _setup.OnNotice($"node {node.Path.Address} joined with {threads} chain threads");
         if (_waitingToStart is not null) TryStart();
         else if (_work is { IsComplete: false }) Dispatch();
     }
@@ -84,14 +114,14 @@ internal sealed class RoundDispatch(CoordinatorSetup setup, IActorContext contex
         {
             _nodes.Remove(node);
             _links?.Close(node);
-            context.Unwatch(node);
+            _context.Unwatch(node);
             _work?.Lose(node);
         }
-        if (!setup.InCluster && _nodes.Count == 0)
+        if (!_setup.InCluster && _nodes.Count == 0)
             throw new InvalidOperationException($"{reason} during the run (see the error logged above)");
-        if (_work is not { IsComplete: false }) setup.OnNotice(reason);
-        else if (_nodes.Count == 0) setup.OnNotice($"{reason}; no node left to run round {_work.Round + 1}, waiting for workers");
-        else setup.OnNotice($"{reason}; its blocks of round {_work.Round + 1} go to the other nodes");
+        if (_work is not { IsComplete: false }) _setup.OnNotice(reason);
+        else if (_nodes.Count == 0) _setup.OnNotice($"{reason}; no node left to run round {_work.Round + 1}, waiting for workers");
+        else _setup.OnNotice($"{reason}; its blocks of round {_work.Round + 1} go to the other nodes");
         if (_work is { IsComplete: false }) Dispatch();
     }
 
@@ -105,9 +135,9 @@ internal sealed class RoundDispatch(CoordinatorSetup setup, IActorContext contex
         if (work is null || work.Round != timeout.StartRound || work.IsComplete) return;
         var silent = work.Outstanding.ToHashSet();
         var round = work.Round + 1;
-        if (!setup.InCluster && _nodes.Keys.All(silent.Contains))
-            throw new TimeoutException($"round {round} got no statistics within {setup.RoundTimeout}; stopping the run");
-        Lose(silent.Contains, $"{silent.Count} node(s) sent no statistics for round {round} within {setup.RoundTimeout}");
+        if (!_setup.InCluster && _nodes.Keys.All(silent.Contains))
+            throw new TimeoutException($"round {round} got no statistics within {_setup.RoundTimeout}; stopping the run");
+        Lose(silent.Contains, $"{silent.Count} node(s) sent no statistics for round {round} within {_setup.RoundTimeout}");
     }
 
     /// <summary>Takes a node's statistics; the completed round once every block is counted, else null.</summary>
@@ -115,14 +145,16 @@ internal sealed class RoundDispatch(CoordinatorSetup setup, IActorContext contex
     {
         var work = _work;
         if (work is null) return null;
+        var received = RoundProfile.Now;
         work.Accept(node, message);
+        _setup.Settings.Profile?.Lap(RoundPhase.Merge, received);
         if (!work.IsComplete)
         {
             // The sender is idle again, and a dropped reply may have returned blocks to the pool.
             Dispatch();
             return null;
         }
-        timers.Cancel(RoundTimer);
+        _timers.Cancel(RoundTimer);
         _work = null;
         var timing = new RoundTiming(_roundClock.Elapsed.TotalSeconds, sessionSeconds, work.Contributors, DateTimeOffset.UtcNow);
         return new RunInput.RoundCompleted(work.Total, work.EndStates, timing);
@@ -132,22 +164,26 @@ internal sealed class RoundDispatch(CoordinatorSetup setup, IActorContext contex
     {
         // MinRemoteNodes holds back the first round only; later rounds run on whatever nodes are left.
         var remote = _nodes.Keys.Count(IsRemote);
-        _enoughNodesSeen |= remote >= setup.MinRemoteNodes;
+        _enoughNodesSeen |= remote >= _setup.MinRemoteNodes;
         var state = _waitingToStart!;
         if (!_enoughNodesSeen || _nodes.Count == 0)
         {
             if (!_waitingForNodes)
-                setup.OnNotice(_enoughNodesSeen
+                _setup.OnNotice(_enoughNodesSeen
                     ? $"no node left to run round {state.Round + 1}; waiting for workers"
-                    : $"waiting for workers: {remote} of {setup.MinRemoteNodes} registered");
+                    : $"waiting for workers: {remote} of {_setup.MinRemoteNodes} registered");
             _waitingForNodes = true;
             return;
         }
         _waitingForNodes = false;
         _waitingToStart = null;
+        var started = RoundProfile.Now;
+        _setup.Settings.Profile?.RoundStarted(started);
+        _profiledRoundOpen = true;
         _work = new RoundWork<IActorRef>(state);
         _roundClock.Restart();
         Dispatch();
+        _setup.Settings.Profile?.Lap(RoundPhase.Dispatch, started);
     }
 
     /// <summary>Sends the round's unassigned blocks to the idle nodes, and (re)starts the round timer if any went out.</summary>
@@ -161,7 +197,7 @@ internal sealed class RoundDispatch(CoordinatorSetup setup, IActorContext contex
             var message = new RoundStarted(work.Round, work.Start.Config, work.Start.Parameters, blocks);
             if (_links?.TrySend(node, message) != true) node.Tell(message);
         }
-        if (assignments.Count > 0) timers.StartSingleTimer(RoundTimer, new RoundTimedOut(work.Round), setup.RoundTimeout);
+        if (assignments.Count > 0) _timers.StartSingleTimer(RoundTimer, new RoundTimedOut(work.Round), _setup.RoundTimeout);
     }
 
     private static bool IsRemote(IActorRef node) => node is not IActorRefScope { IsLocal: true };

@@ -10,8 +10,9 @@
 # with a token bucket (tc tbf); the script makes the namespaces, addresses and links itself and removes them on exit.
 # The kernel must offer the bridge and tbf; tc netem (added delay) is used for --delay when the kernel has it.
 # Per configuration it prints the median and 10th percentile of the round time from metrics.csv (rounds 5..R-1; the
-# last round's evaluation is left out), the chain steps per second of the whole run, the CPU seconds of all
-# processes per round, and with --netns the bytes per round each way on the coordinator's link.
+# last round's evaluation is left out), the chain steps per second of the whole run, the CPU milliseconds of all
+# processes (and of the coordinator alone) per round, start-up included, and with --netns the bytes per round each
+# way on the coordinator's link.
 set -euo pipefail
 
 chains=2000 rounds=300 workers=1 worker_threads=2 repeat=1 rates="" delay=""
@@ -39,7 +40,7 @@ pids=()
 cleanup() {
   for pid in "${pids[@]}"; do pkill -9 -P "$pid" 2>/dev/null || true; kill -9 "$pid" 2>/dev/null || true; done
   for ns in "${namespaces[@]}"; do ip netns del "$ns" 2>/dev/null || true; done
-  rm -rf "$scratch"
+  [[ -n ${KEEP_SCRATCH:-} ]] || rm -rf "$scratch"
 }
 trap cleanup EXIT INT TERM
 
@@ -104,7 +105,7 @@ single() { # label
   printf '%-22s median %6.2f ms  p10 %6.2f ms  %9.0f chain steps/s  %6.1f ms CPU/round\n' "$1 single" "$median" "$p10" \
     "$(tail -1 "$dir.out" | python3 -c 'import json,sys; print(json.load(sys.stdin)["chain_steps_per_second"])')" \
     "$(echo "$(cpu_seconds "$dir.cpu") * 1000 / $rounds" | bc -l)"
-  single_dir=$dir
+  single_hash=$(parameters_hash "$dir")
 }
 
 cluster() { # label netns?
@@ -114,8 +115,9 @@ cluster() { # label netns?
   for j in $(seq 1 "$workers"); do
     local ns="" whost=127.0.0.1
     if [[ -n $in_ns ]]; then ns=$prefix-n$j; whost=10.77.0.$((j + 1)); fi
-    run_in "$ns" /usr/bin/time -f "%U %S" -o "$dir.w$j.cpu" dotnet "$program" node --seed "$host:$port" --hostname "$whost" \
-      --threads "$worker_threads" > "$dir.w$j.out" 2>&1 &
+    # Started directly (not through run_in) so that $! is /usr/bin/time, whose child is the worker to stop.
+    local worker=(/usr/bin/time -f "%U %S" -o "$dir.w$j.cpu" dotnet "$program" node --seed "$host:$port" --hostname "$whost" --threads "$worker_threads")
+    if [[ -n $ns ]]; then ip netns exec "$ns" "${worker[@]}" > "$dir.w$j.out" 2>&1 & else "${worker[@]}" > "$dir.w$j.out" 2>&1 & fi
     worker_pids+=($!); pids+=($!)
   done
   run_in "$coordinator_ns" /usr/bin/time -f "%U %S" -o "$dir.cpu" dotnet "$program" train --out "$dir" --cluster --hostname "$host" \
@@ -127,10 +129,10 @@ cluster() { # label netns?
   fi
   for pid in "${worker_pids[@]}"; do pkill -TERM -P "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done
   read -r median p10 < <(round_stats "$dir/metrics.csv" "$chains")
-  printf '%-22s median %6.2f ms  p10 %6.2f ms  %9.0f chain steps/s  %6.1f ms CPU/round%s\n' "$label cluster" "$median" "$p10" \
-    "$(tail -1 "$dir.out" | python3 -c 'import json,sys; print(json.load(sys.stdin)["chain_steps_per_second"])')" \
-    "$(echo "$(cpu_seconds "$dir.cpu" "$dir".w*.cpu) * 1000 / $rounds" | bc -l)" "$bytes"
-  [[ $(parameters_hash "$dir") == $(parameters_hash "$single_dir") ]] || { echo "error: the cluster's parameters differ from one process's" >&2; exit 1; }
+  printf '%-22s median %6.2f ms  p10 %6.2f ms  %9.0f chain steps/s  %6.1f ms CPU/round (coordinator %.1f)%s\n' "$label cluster" \
+    "$median" "$p10" "$(tail -1 "$dir.out" | python3 -c 'import json,sys; print(json.load(sys.stdin)["chain_steps_per_second"])')" \
+    "$(echo "$(cpu_seconds "$dir.cpu" "$dir".w*.cpu) * 1000 / $rounds" | bc -l)" "$(echo "$(cpu_seconds "$dir.cpu") * 1000 / $rounds" | bc -l)" "$bytes"
+  [[ $(parameters_hash "$dir") == "$single_hash" ]] || { echo "error: the cluster's parameters differ from one process's" >&2; exit 1; }
 }
 
 echo "$(date -u +%FT%TZ) chains $chains, rounds $rounds, $workers worker(s) x $worker_threads threads; $(uptime | sed 's/.*load/load/')"

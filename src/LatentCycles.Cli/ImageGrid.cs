@@ -5,7 +5,8 @@ namespace LatentCycles.Cli;
 
 /// <summary>
 /// Renders images as one PNG grid: row-major tiles, each pixel drawn as a <see cref="Scale"/>×<see cref="Scale"/> square
-/// (intensity 1 white, 0 black), tiles separated by <see cref="Gap"/> grey pixels.
+/// (intensity 1 white, 0 black), tiles separated by <see cref="Gap"/> light grey pixels. Binary images are drawn as the
+/// report draws them, ink black on white.
 /// </summary>
 public static class ImageGrid
 {
@@ -13,9 +14,9 @@ public static class ImageGrid
     public const int Scale = 2;
     public const int Gap = 2;
 
-    private static readonly SKColor GapColour = new(128, 128, 128);
+    private static readonly SKColor GapColour = new(204, 204, 204);
 
-    /// <summary>Writes the binary images (pixel 1 white) as a grid of <paramref name="gridColumns"/> tiles per row.</summary>
+    /// <summary>Writes the binary images (pixel 1 = ink, black) as a grid of <paramref name="gridColumns"/> tiles per row.</summary>
     public static void WritePng(string path, BinaryImages images, int gridColumns = DefaultColumns)
     {
         var n = images.PixelCount;
@@ -23,7 +24,7 @@ public static class ImageGrid
         for (var j = 0; j < images.Count; j++)
         {
             var image = images.Image(j);
-            for (var i = 0; i < n; i++) intensities[j * n + i] = image[i];
+            for (var i = 0; i < n; i++) intensities[j * n + i] = 1 - image[i];
         }
         WritePng(path, intensities, images.Count, images.Rows, images.Columns, gridColumns);
     }

@@ -1,11 +1,11 @@
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text.Json;
-using LatentCycles.Core.Checkpoints;
 using LatentCycles.Core.Data;
 using LatentCycles.Core.Model;
 using LatentCycles.Core.Training;
 using LatentCycles.Training;
+using LatentCycles.Training.Serialization;
 
 namespace LatentCycles.Cli;
 

@@ -1,5 +1,4 @@
 using System.Data.Common;
-using LatentCycles.Core.Checkpoints;
 using LatentCycles.Core.Training;
 using LatentCycles.Training.Protocol;
 using LatentCycles.Training.Serialization;

@@ -41,9 +41,6 @@ public sealed record StoreLocation(StoreKind Kind, string ConnectionString, stri
     public static StoreLocation For(string runDirectory, string? store) =>
         store is null ? Sqlite(Path.Combine(runDirectory, RunDirectory.StoreFileName)) : Parse(store);
 
-    /// <summary>Akka.Persistence.Sql's provider name (LinqToDB): SQLite through Microsoft.Data.Sqlite, PostgreSQL 15 dialect.</summary>
-    internal string ProviderName => Kind == StoreKind.Sqlite ? LinqToDB.ProviderName.SQLiteMS : LinqToDB.ProviderName.PostgreSQL15;
-
     public override string ToString() => Display;
 
     private static StoreLocation PostgresUrl(string text)

@@ -1,7 +1,6 @@
 using Akka.Actor;
 using Akka.TestKit.Xunit2;
 using LatentCycles.Core.Chains;
-using LatentCycles.Core.Checkpoints;
 using LatentCycles.Core.Model;
 using LatentCycles.Core.Training;
 using LatentCycles.Training.Protocol;
@@ -54,7 +53,7 @@ public sealed class SerializationTests() : TestKit(TrainingHocon.Base)
     public void Statistics_of_an_MNIST_like_sweep_travel_in_under_a_third_of_their_raw_size()
     {
         const int k = 10, n = 784, chains = 256;
-        var parameters = ChainBenchmark.MnistLikeParameters(k, n, 3);
+        var parameters = MnistLikeParameters.Create(k, n, 3);
         var statistics = new ChainStatistics(k, n);
         var states = Enumerable.Range(0, chains).Select(c => (byte)(c % k)).ToArray();
         new ChainSweeper(k, n).Advance(new PreparedParameters(parameters), 5, 0, 0, states, 1, statistics);

@@ -11,10 +11,10 @@ internal sealed record ClusterOptions(Option<bool> Cluster, Option<int?> Port, O
 {
     public static ClusterOptions Create() => new(
         new Option<bool>("--cluster") { Description = "Run as the coordinator of a cluster: workers join with latentcycles node --seed HOST:PORT" },
-        new Option<int?>("--port") { Description = $"Port to listen on (coordinator default {ClusterSettings.DefaultCoordinatorPort}; worker default: any free port)" },
+        new Option<int?>("--port") { Description = $"Port to listen on [default: {ClusterSettings.DefaultCoordinatorPort} for the coordinator, any free port for a worker]" },
         new Option<string>("--hostname")
         {
-            Description = "Address to bind and advertise: one the other machines can reach (default 127.0.0.1, this machine only)",
+            Description = "Address to bind and advertise: one the other machines can reach (127.0.0.1: this machine only)",
             DefaultValueFactory = _ => new ClusterSettings().Hostname,
         },
         new Option<int>("--min-workers") { Description = "Worker processes to wait for before the first round", DefaultValueFactory = _ => 0 },

@@ -31,12 +31,12 @@ internal static class ExperimentCommand
         var rounds = new Option<int>("--rounds") { Description = "Rounds per run", DefaultValueFactory = _ => defaults.Rounds };
         var data = new Option<string?>("--data")
         {
-            Description = "Comma-separated data sets, each an IDX images file, an MNIST-layout directory or mnist10k (default: the embedded MNIST-10k)",
+            Description = "Comma-separated data sets, each an IDX images file, an MNIST-layout directory or mnist10k [default: the embedded MNIST-10k]",
         };
-        var output = new Option<string?>("--out") { Description = "Experiment directory (default experiments/<yyyyMMdd-HHmmss>)" };
+        var output = new Option<string?>("--out") { Description = "Experiment directory [default: experiments/<yyyyMMdd-HHmmss>]" };
         var k = new Option<int>("--k") { Description = "Number of latent states K", DefaultValueFactory = _ => defaults.K };
         var chains = new Option<int>("--chains") { Description = "Number of persistent chains per run", DefaultValueFactory = _ => defaults.Chains };
-        var run = RunOptions.Create();
+        var run = RunOptions.Create(clusterCapable: false);
         var json = CommandConventions.JsonOption();
         var command = new Command("experiment", "Train the nonequilibrium model (two-step and exact gradient), the RBM and the EM ceiling on the same seeds, and write the report")
         {
@@ -196,7 +196,7 @@ internal static class ExperimentCommand
         }
 
         var report = loader.LoadExperiment(directory, ReportCommand.ExperimentTitle,
-            ReportLoader.Describe(plan[0], split, plan.Select(c => c.Seed).Distinct().ToList()));
+            ReportLoader.Describe(plan[0], split, plan.Select(c => c.Seed).Distinct().ToList(), withRbm: plan.Any(c => c.Model == ModelKind.Rbm)));
         var written = ReportWriter.Write(directory, report);
         return (diverged.Count > 0 ? TrainingSession.DivergedExitCode : 0, new WrittenExperiment(report, written.Paths, written.Figures));
     }

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using LatentCycles.Core.Checkpoints;
 using LatentCycles.Core.Evaluation;
 using LatentCycles.Core.Observables;
 using LatentCycles.Training;

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using LatentCycles.Cli.Reporting;
+using LatentCycles.Core.Training;
 using Spectre.Console;
 
 namespace LatentCycles.Cli.Commands;
@@ -14,8 +15,9 @@ internal static class ReportCommand
     public static Command Create()
     {
         var directory = new Argument<string>("DIR") { Description = "Experiment directory or run directory" };
+        var store = CheckpointOptions.Store();
         var json = CommandConventions.JsonOption();
-        var command = new Command("report", "Draw the figures and write report.md and report.html of an experiment or a run") { directory, json };
+        var command = new Command("report", "Draw the figures and write report.md and report.html of an experiment or a run") { directory, store, json };
         command.SetAction(parseResult =>
         {
             var path = parseResult.GetValue(directory)!;
@@ -23,11 +25,14 @@ internal static class ReportCommand
             var output = parseResult.InvocationConfiguration.Output;
             var loader = new ReportLoader(output);
             var printJson = parseResult.GetValue(json);
+            var checkpoints = parseResult.GetValue(store);
             if (RunAccess.HoldsRun(path))
             {
-                var single = loader.LoadSingleRun(path);
+                var single = loader.LoadSingleRun(path, checkpoints);
                 Summarize(single, ReportWriter.Write(path, single).Paths, path, printJson, output);
             }
+            else if (checkpoints is not null)
+                throw new CliException($"--store names the checkpoints of one run; {path} is not a run directory");
             else if (IsExperiment(path))
             {
                 var (report, _) = LoadExperiment(loader, path);
@@ -59,9 +64,11 @@ internal static class ReportCommand
     {
         var runDirectories = Directory.GetDirectories(Path.Combine(directory, ReportLoader.RunsDirectoryName)).Where(RunAccess.HoldsRun).ToList();
         var (config, dataReference) = RunAccess.ReadConfig(runDirectories[0]);
-        var seeds = runDirectories.Select(d => RunAccess.ReadConfig(d).Config.Seed).Distinct().Order().ToList();
+        var configs = runDirectories.Select(d => RunAccess.ReadConfig(d).Config).ToList();
+        var seeds = configs.Select(c => c.Seed).Distinct().Order().ToList();
         var split = loader.Data(dataReference);
-        return (loader.LoadExperiment(directory, ExperimentTitle, ReportLoader.Describe(config, split, seeds)), split.Name);
+        return (loader.LoadExperiment(directory, ExperimentTitle,
+            ReportLoader.Describe(config, split, seeds, withRbm: configs.Any(c => c.Model == ModelKind.Rbm))), split.Name);
     }
 
     /// <summary>An experiment over several data sets: each data set's report in its directory, and the report over all in <paramref name="directory"/>.</summary>

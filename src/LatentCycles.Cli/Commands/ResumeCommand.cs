@@ -16,28 +16,40 @@ internal static class ResumeCommand
         var directory = new Argument<string>("DIR") { Description = "Run directory" };
         var run = RunOptions.Create();
         var cluster = ClusterOptions.Create();
+        var dashboard = DashboardOptions.Create();
+        var finishedOk = new Option<bool>("--finished-ok")
+        {
+            Description = "Exit 0 without doing anything when the run is already finished (for supervisors that restart on failure)",
+        };
         var json = CommandConventions.JsonOption();
         var command = new Command("resume", "Continue an interrupted run from its latest checkpoint")
         {
+            finishedOk,
             directory, run.CheckpointEvery, run.EvaluateEvery, run.Threads, run.Store,
-            cluster.Cluster, cluster.Port, cluster.Hostname, cluster.MinWorkers, json,
+            cluster.Cluster, cluster.Port, cluster.Hostname, cluster.MinWorkers, dashboard.Port, dashboard.Host, json,
         };
         command.SetAction(parseResult =>
         {
             var path = parseResult.GetValue(directory)!;
             var clusterSettings = cluster.ReadCoordinator(parseResult);
+            var dashboardSettings = dashboard.Read(parseResult);
             var settings = run.Read(parseResult, path, clusterSettings is not null);
             var (config, dataReference) = RunAccess.ReadConfig(path);
             var state = RunAccess.LoadState(path, round: null, settings.Store);
             if (state.Config != config)
                 throw new CliException($"{path}: the checkpoints and {RunDirectory.ConfigFileName} describe different runs");
             if (state.IsFinished)
-                throw new CliException($"run {path} is already finished (round {state.Round} of {config.Rounds})");
+            {
+                if (!parseResult.GetValue(finishedOk))
+                    throw new CliException($"run {path} is already finished (round {state.Round} of {config.Rounds})");
+                parseResult.InvocationConfiguration.Error.WriteLine($"run {path} is already finished (round {state.Round} of {config.Rounds}); nothing to do");
+                return 0;
+            }
             var split = DataSetLoader.Load(dataReference);
 
             var console = parseResult.InvocationConfiguration;
             console.Output.WriteLine($"resuming {Path.GetFullPath(path)} at round {state.Round} of {config.Rounds}");
-            return TrainingSession.Run(state, split, settings, clusterSettings, parseResult.GetValue(json), console.Output, console.Error);
+            return TrainingSession.Run(state, split, settings, clusterSettings, dashboardSettings, parseResult.GetValue(json), console.Output, console.Error);
         });
         return command;
     }

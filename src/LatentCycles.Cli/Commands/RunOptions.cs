@@ -6,7 +6,8 @@ namespace LatentCycles.Cli.Commands;
 /// <summary>The options that say how a run executes (not what it computes), shared by <c>train</c> and <c>resume</c>.</summary>
 internal sealed record RunOptions(Option<int> CheckpointEvery, Option<int> EvaluateEvery, Option<int> Threads, Option<string?> Store)
 {
-    public static RunOptions Create()
+    /// <param name="clusterCapable">The command also runs as a cluster's coordinator (train, resume), which may leave the chains to its workers.</param>
+    public static RunOptions Create(bool clusterCapable = true)
     {
         var defaults = new RunSettings { RunDirectory = "." };
         return new RunOptions(
@@ -18,7 +19,7 @@ internal sealed record RunOptions(Option<int> CheckpointEvery, Option<int> Evalu
             },
             new Option<int>("--threads")
             {
-                Description = "Chain worker threads (with --cluster, 0 leaves the chains to the workers)",
+                Description = clusterCapable ? "Chain worker threads (with --cluster, 0 leaves the chains to the workers)" : "Chain worker threads",
                 DefaultValueFactory = _ => defaults.Threads,
             },
             CheckpointOptions.Store());

@@ -1,5 +1,6 @@
 using LatentCycles.Core.Data;
 using LatentCycles.Core.Evaluation;
+using LatentCycles.Core.Model;
 using LatentCycles.Core.Random;
 
 namespace LatentCycles.Core.Baselines;
@@ -179,7 +180,7 @@ public static class BernoulliMixtureEm
         for (var j = 0; j < train.Count; j++)
         {
             for (var z = 0; z < k; z++) terms[z] = logPi[z] + componentLogDensities[j * k + z];
-            var logP = MixtureLikelihood.LogSumExp(terms);
+            var logP = Logistic.LogSumExp(terms);
             for (var z = 0; z < k; z++) responsibilities[j * k + z] = Math.Exp(terms[z] - logP);
             sum += logP;
         }
@@ -222,7 +223,7 @@ public static class BernoulliMixtureEm
     private static double LogPriorPerImage(double[] logitsNK, double alpha, int count)
     {
         var sum = 0.0;
-        foreach (var l in logitsNK) sum -= MixtureLikelihood.Softplus(-l) + MixtureLikelihood.Softplus(l);
+        foreach (var l in logitsNK) sum -= Logistic.Softplus(-l) + Logistic.Softplus(l);
         return alpha * sum / count;
     }
 }

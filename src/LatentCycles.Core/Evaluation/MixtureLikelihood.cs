@@ -1,4 +1,5 @@
 using LatentCycles.Core.Data;
+using LatentCycles.Core.Model;
 
 namespace LatentCycles.Core.Evaluation;
 
@@ -9,19 +10,6 @@ namespace LatentCycles.Core.Evaluation;
 /// </summary>
 public static class MixtureLikelihood
 {
-    /// <summary>softplus(a) = log(1 + e^a), stable for any a.</summary>
-    public static double Softplus(double a) => a > 0 ? a + Math.Log(1 + Math.Exp(-a)) : Math.Log(1 + Math.Exp(a));
-
-    public static double LogSumExp(ReadOnlySpan<double> v)
-    {
-        var max = double.NegativeInfinity;
-        foreach (var a in v) max = Math.Max(max, a);
-        if (double.IsNegativeInfinity(max)) return double.NegativeInfinity;
-        var sum = 0.0;
-        foreach (var a in v) sum += Math.Exp(a - max);
-        return max + Math.Log(sum);
-    }
-
     /// <summary>
     /// Per-component log-densities log q(x|z) for every image: returns a Count×K array,
     /// <c>[j*K + z]</c> = Σ_i x_i log σ(L_iz) + (1 − x_i) log(1 − σ(L_iz)). <paramref name="logitsNK"/> is N×K.
@@ -34,7 +22,7 @@ public static class MixtureLikelihood
         var baseLog = new double[k];
         for (var i = 0; i < n; i++)
             for (var z = 0; z < k; z++)
-                baseLog[z] -= Softplus(logitsNK[i * k + z]);
+                baseLog[z] -= Logistic.Softplus(logitsNK[i * k + z]);
         var result = new double[data.Count * k];
         for (var j = 0; j < data.Count; j++)
         {
@@ -61,7 +49,7 @@ public static class MixtureLikelihood
         for (var j = 0; j < data.Count; j++)
         {
             for (var z = 0; z < k; z++) terms[z] = logPi[z] + comp[j * k + z];
-            result[j] = LogSumExp(terms);
+            result[j] = Logistic.LogSumExp(terms);
         }
         return result;
     }

@@ -156,7 +156,7 @@ public static class ModelEvaluator
         for (var j = 0; j < count; j++)
         {
             for (var z = 0; z < k; z++) terms[z] = logPi[z] + componentLogDensities[j * k + z];
-            sum += MixtureLikelihood.LogSumExp(terms);
+            sum += Logistic.LogSumExp(terms);
         }
         return sum / count;
     }

@@ -1,5 +1,4 @@
 using LatentCycles.Core.Data;
-using LatentCycles.Core.Evaluation;
 using LatentCycles.Core.Observables;
 
 namespace LatentCycles.Core.Model;
@@ -36,7 +35,7 @@ public sealed class ExactModel
                 for (var i = 0; i < n; i++)
                 {
                     var l = parameters.L[i * k + z];
-                    logq += ((x >> i) & 1) == 1 ? -MixtureLikelihood.Softplus(-l) : -MixtureLikelihood.Softplus(l);
+                    logq += ((x >> i) & 1) == 1 ? -Logistic.Softplus(-l) : -Logistic.Softplus(l);
                 }
                 LogDecoder[x * k + z] = logq;
             }
@@ -87,7 +86,7 @@ public sealed class ExactModel
         var k = K;
         Span<double> terms = stackalloc double[k];
         for (var z = 0; z < k; z++) terms[z] = Math.Log(Stationary[z]) + LogDecoder[x * k + z];
-        return MixtureLikelihood.LogSumExp(terms);
+        return Logistic.LogSumExp(terms);
     }
 
     /// <summary>ℒ = E_D log p(x), the exact mean log-likelihood of a data set.</summary>

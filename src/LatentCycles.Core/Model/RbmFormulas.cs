@@ -1,5 +1,4 @@
 using LatentCycles.Core.Data;
-using LatentCycles.Core.Evaluation;
 
 namespace LatentCycles.Core.Model;
 
@@ -15,7 +14,7 @@ public static class RbmFormulas
         int k = tied.K, n = tied.N;
         var w = (double[])tied.B.Clone();
         for (var i = 0; i < n; i++)
-            for (var z = 0; z < k; z++) w[z] += MixtureLikelihood.Softplus(tied.L[i * k + z]);
+            for (var z = 0; z < k; z++) w[z] += Logistic.Softplus(tied.L[i * k + z]);
         return w;
     }
 
@@ -23,7 +22,7 @@ public static class RbmFormulas
     public static double[] Stationary(ModelParameters tied)
     {
         var w = LatentLogWeights(tied);
-        var logZ = MixtureLikelihood.LogSumExp(w);
+        var logZ = Logistic.LogSumExp(w);
         return w.Select(v => Math.Exp(v - logZ)).ToArray();
     }
 
@@ -31,7 +30,7 @@ public static class RbmFormulas
     public static double MeanLogLikelihood(ModelParameters tied, BinaryImages data)
     {
         int k = tied.K, n = tied.N;
-        var logZ = MixtureLikelihood.LogSumExp(LatentLogWeights(tied));
+        var logZ = Logistic.LogSumExp(LatentLogWeights(tied));
         Span<double> terms = stackalloc double[k];
         var sum = 0.0;
         for (var j = 0; j < data.Count; j++)
@@ -41,7 +40,7 @@ public static class RbmFormulas
             for (var i = 0; i < n; i++)
                 if (image[i] == 1)
                     for (var z = 0; z < k; z++) terms[z] += tied.L[i * k + z];
-            sum += MixtureLikelihood.LogSumExp(terms) - logZ;
+            sum += Logistic.LogSumExp(terms) - logZ;
         }
         return sum / data.Count;
     }

@@ -45,7 +45,7 @@ public static class GradientEstimator
         for (var j = 0; j < batch.Count; j++)
         {
             for (var z = 0; z < k; z++) r[z] = logPi[z] + comp[j * k + z];
-            var logP = MixtureLikelihood.LogSumExp(r);
+            var logP = Logistic.LogSumExp(r);
             llSum += logP;
             for (var z = 0; z < k; z++)
             {

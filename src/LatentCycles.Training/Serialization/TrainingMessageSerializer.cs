@@ -2,7 +2,6 @@ using System.Text;
 using Akka.Actor;
 using Akka.Serialization;
 using LatentCycles.Core.Chains;
-using LatentCycles.Core.Checkpoints;
 using LatentCycles.Core.Model;
 using LatentCycles.Core.Training;
 using LatentCycles.Training.Protocol;

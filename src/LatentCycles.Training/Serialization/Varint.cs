@@ -1,4 +1,3 @@
-using LatentCycles.Core.Checkpoints;
 
 namespace LatentCycles.Training.Serialization;
 

@@ -1,4 +1,5 @@
 using LatentCycles.Core.Chains;
+using LatentCycles.Core.Model;
 
 namespace LatentCycles.Core.Tests.Chains;
 
@@ -28,7 +29,7 @@ public class ChainSweeperOracleTests
     [InlineData(false)]
     public void Optimized_sweep_is_bit_identical_to_the_oracle_on_mnist_like_parameters(bool eightLane)
     {
-        var prepared = new PreparedParameters(ChainBenchmark.MnistLikeParameters(10, 784, 3));
+        var prepared = new PreparedParameters(MnistLikeParameters.Create(10, 784, 3));
         AssertSameAsOracle(prepared, chains: 64, sweeps: 3, eightLane);
     }
 

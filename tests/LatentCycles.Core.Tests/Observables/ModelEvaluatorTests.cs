@@ -82,9 +82,9 @@ public class ModelEvaluatorTests
         for (var z = 0; z < k; z++)
         {
             logits[z] = tied.B[z];
-            for (var i = 0; i < n; i++) logits[z] += MixtureLikelihood.Softplus(tied.L[i * k + z]);
+            for (var i = 0; i < n; i++) logits[z] += Logistic.Softplus(tied.L[i * k + z]);
         }
-        var logNormalizer = MixtureLikelihood.LogSumExp(logits);
+        var logNormalizer = Logistic.LogSumExp(logits);
         for (var z = 0; z < k; z++) Assert.Equal(Math.Exp(logits[z] - logNormalizer), obs.StationaryDistribution[z], 12);
         Assert.Equal(0.0, obs.EntropyProduction!.Value, 12);
         Assert.True(obs.MaxAbsCurrent < 1e-13);

@@ -2,7 +2,7 @@ using System.Text;
 using LatentCycles.Core.Model;
 using LatentCycles.Core.Training;
 
-namespace LatentCycles.Core.Checkpoints;
+namespace LatentCycles.Training.Serialization;
 
 /// <summary>Raised when bytes that should hold a checkpoint do not.</summary>
 public sealed class CheckpointFormatException(string message) : Exception(message);
@@ -153,21 +153,6 @@ public static class TrainingStateCodec
     {
         w.Write(a.Length);
         foreach (var v in a) w.Write(v);
-    }
-
-    public static void WriteArray(BinaryWriter w, long[] a)
-    {
-        w.Write(a.Length);
-        foreach (var v in a) w.Write(v);
-    }
-
-    public static long[] ReadLongArray(BinaryReader r, int expectedLength)
-    {
-        var length = r.ReadInt32();
-        if (length != expectedLength) throw new CheckpointFormatException($"array of {length} values where {expectedLength} were expected");
-        var a = new long[length];
-        for (var j = 0; j < length; j++) a[j] = r.ReadInt64();
-        return a;
     }
 
     public static double[] ReadArray(BinaryReader r, int expectedLength)

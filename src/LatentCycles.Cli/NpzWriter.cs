@@ -2,7 +2,7 @@ using System.Buffers.Binary;
 using System.IO.Compression;
 using System.Text;
 
-namespace LatentCycles.Core.Checkpoints;
+namespace LatentCycles.Cli;
 
 /// <summary>One array of an .npz: its name, NumPy dtype string, shape (empty for a scalar) and little-endian bytes.</summary>
 public sealed record NpyArray(string Name, string Descr, int[] Shape, byte[] Data)
@@ -45,7 +45,7 @@ public sealed record NpyArray(string Name, string Descr, int[] Shape, byte[] Dat
 /// models and samples without any LatentCycles code. The file appears complete or not at all (written beside, then
 /// moved into place).
 /// </summary>
-public static class NpzWriter
+internal static class NpzWriter
 {
     public static void Write(string path, IEnumerable<NpyArray> arrays)
     {

@@ -1,8 +1,8 @@
 using System.Text;
-using LatentCycles.Core.Checkpoints;
 using LatentCycles.Core.Training;
+using LatentCycles.Training.Serialization;
 
-namespace LatentCycles.Core.Tests.Checkpoints;
+namespace LatentCycles.Training.Tests;
 
 public class TrainingStateCodecTests
 {

@@ -1,7 +1,8 @@
 using System.Diagnostics;
+using LatentCycles.Core.Chains;
 using LatentCycles.Core.Model;
 
-namespace LatentCycles.Core.Chains;
+namespace LatentCycles.Cli;
 
 /// <summary>Throughput of the chain sweep with a given number of threads.</summary>
 /// <param name="Steps">Chain steps (transitions with full statistics) done in the measured time.</param>
@@ -9,7 +10,7 @@ namespace LatentCycles.Core.Chains;
 /// <param name="ProcessorSeconds">Processor time the process used in the measured time: on a shared machine,
 /// steps per processor second is what one core can do, however busy the other cores are.</param>
 /// <param name="ActivePixelFraction">Expected fraction of pixels that are 1 in a draw x ~ q(·|z), averaged over z.</param>
-public sealed record ChainBenchmarkResult(int K, int N, int Chains, int Threads, long Steps, double Seconds,
+internal sealed record ChainBenchmarkResult(int K, int N, int Chains, int Threads, long Steps, double Seconds,
     double ProcessorSeconds, double ActivePixelFraction)
 {
     public double StepsPerSecond => Steps / Seconds;
@@ -22,7 +23,7 @@ public sealed record ChainBenchmarkResult(int K, int N, int Chains, int Threads,
 /// <see cref="ChainsPerBlock"/>, each thread advancing its own blocks round after round with its own sweeper
 /// and one statistics object per block, cleared at the start of each round.
 /// </summary>
-public static class ChainBenchmark
+internal static class ChainBenchmark
 {
     public const int ChainsPerBlock = 256;
 
@@ -38,7 +39,7 @@ public static class ChainBenchmark
         if (sweeps < 1) throw new ArgumentOutOfRangeException(nameof(sweeps), $"the number of sweeps must be at least 1, got {sweeps}");
         if (!(seconds > 0)) throw new ArgumentOutOfRangeException(nameof(seconds), $"the duration must be positive, got {seconds}");
 
-        var prepared = new PreparedParameters(MnistLikeParameters(k, n, seed: 1));
+        var prepared = new PreparedParameters(MnistLikeParameters.Create(k, n, seed: 1));
         var blocks = (chains + ChainsPerBlock - 1) / ChainsPerBlock;
         var states = new byte[chains];
         for (var c = 0; c < chains; c++) states[c] = (byte)(c % k);
@@ -90,23 +91,5 @@ public static class ChainBenchmark
         foreach (var worker in workers) worker.Join();
         var activeFraction = prepared.DecoderThreshold.Average(t => t / 4294967296.0);
         return new ChainBenchmarkResult(k, n, chains, threads, steps.Sum(), elapsed, processorSeconds, activeFraction);
-    }
-
-    /// <summary>
-    /// Parameters shaped like a model early in training on MNIST: pixel means of a blurred blob centred in a
-    /// √N×√N image, about 13 % of pixels on, with decoder logits from those means plus noise (as
-    /// <see cref="ModelParameters.Initialize(int, double[], ulong, double, double, double)"/> does) and small encoder weights.
-    /// </summary>
-    public static ModelParameters MnistLikeParameters(int k, int n, ulong seed)
-    {
-        var side = (int)Math.Ceiling(Math.Sqrt(n));
-        var means = new double[n];
-        for (var i = 0; i < n; i++)
-        {
-            var row = (i / side + 0.5) / side * 2 - 1;
-            var column = (i % side + 0.5) / side * 2 - 1;
-            means[i] = 0.55 * Math.Exp(-(row * row + column * column) / (2 * 0.36 * 0.36));
-        }
-        return ModelParameters.Initialize(k, means, seed, encoderNoise: 0.1, decoderNoise: 1.0, decoderSmoothing: 1e-3);
     }
 }

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.CommandLine.Parsing;
 using LatentCycles.Cli.Commands;
 using LatentCycles.Core.Data;
+using LatentCycles.Training;
 using LatentCycles.Training.Serialization;
 
 namespace LatentCycles.Cli;
@@ -49,7 +50,7 @@ public static class Program
         {
             return parseResult.Invoke(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false });
         }
-        catch (Exception e) when (e is CliException or DataFormatException or CheckpointFormatException)
+        catch (Exception e) when (e is CliException or DataFormatException or CheckpointFormatException or RunStoreException or RunLockedException)
         {
             error.WriteLine($"error: {OneLine(e.Message)}");
             return 2;

@@ -2,6 +2,7 @@ using Akka.Actor;
 using Akka.Cluster;
 using Akka.Cluster.Tools.Singleton;
 using LatentCycles.Training.Actors;
+using LatentCycles.Training.DataPlane;
 
 namespace LatentCycles.Training;
 
@@ -27,7 +28,8 @@ public static class WorkerNode
             onNotice($"node {membership.SelfAddress} joining {string.Join(", ", cluster.Seeds)} with {threads} chain threads");
             membership.JoinSeedNodes(cluster.SeedAddresses);
             var proxy = system.ActorOf(ClusterSingletonProxy.Props("/user/coordinator", ClusterSingletonProxySettings.Create(system)), "coordinator-proxy");
-            system.ActorOf(NodeAggregator.Props(threads, proxy, onNotice), "node");
+            await using var dataPlane = WorkerDataPlane.Listen(cluster.Hostname, cluster.DataPort, system.Settings.Config, onNotice);
+            dataPlane.Serve(system.ActorOf(NodeAggregator.Props(threads, proxy, onNotice, dataPlane.Port), "node"));
             system.ActorOf(Props.Create(() => new CoordinatorLossWatch()), "coordinator-watch");
 
             var ended = await Task.WhenAny(system.WhenTerminated, stopped.Task).ConfigureAwait(false);

@@ -116,7 +116,7 @@ internal static class ExperimentCommand
             parts.Add(new DataSetPart(loader.Data(reference).Name, name, part.Report, part.Figures));
             summaries.Add(ReportCommand.SummaryJson(part.Report, part.Written, subdirectory));
         }
-        var written = ReportWriter.WriteCombined(directory, ReportCommand.ExperimentTitle, parts);
+        var written = ReportWriter.WriteCombined(directory, ReportCommand.ExperimentTitle, parts, force: true);
         output.WriteLine($"report over {parts.Count} data sets: {Path.GetFullPath(written[0])} and {ReportWriter.HtmlFileName}");
         if (json) CommandConventions.WriteJsonLine(output, new { Directory = Path.GetFullPath(directory), DataSets = summaries });
         return exitCode;
@@ -197,7 +197,8 @@ internal static class ExperimentCommand
 
         var report = loader.LoadExperiment(directory, ReportCommand.ExperimentTitle,
             ReportLoader.Describe(plan[0], split, plan.Select(c => c.Seed).Distinct().ToList(), withRbm: plan.Any(c => c.Model == ModelKind.Rbm)));
-        var written = ReportWriter.Write(directory, report);
+        // The experiment's report is rebuilt whenever the experiment is continued: it is this command's own output.
+        var written = ReportWriter.Write(directory, report, force: true);
         return (diverged.Count > 0 ? TrainingSession.DivergedExitCode : 0, new WrittenExperiment(report, written.Paths, written.Figures));
     }
 

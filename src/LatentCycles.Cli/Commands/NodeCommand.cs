@@ -18,7 +18,7 @@ internal static class NodeCommand
         cluster.Seeds.Required = true;
         var command = new Command("node", "Join a cluster as a worker (see docs/CLUSTER.md)")
         {
-            cluster.Seeds, cluster.Port, cluster.Hostname, threads, json,
+            cluster.Seeds, cluster.Port, cluster.Hostname, cluster.DataPort, threads, json,
         };
         command.SetAction(parseResult =>
         {

@@ -16,8 +16,9 @@ internal static class ReportCommand
     {
         var directory = new Argument<string>("DIR") { Description = "Experiment directory or run directory" };
         var store = CheckpointOptions.Store();
+        var force = CommandConventions.ForceOption();
         var json = CommandConventions.JsonOption();
-        var command = new Command("report", "Draw the figures and write report.md and report.html of an experiment or a run") { directory, store, json };
+        var command = new Command("report", "Draw the figures and write report.md and report.html of an experiment or a run") { directory, store, force, json };
         command.SetAction(parseResult =>
         {
             var path = parseResult.GetValue(directory)!;
@@ -25,25 +26,26 @@ internal static class ReportCommand
             var output = parseResult.InvocationConfiguration.Output;
             var loader = new ReportLoader(output);
             var printJson = parseResult.GetValue(json);
+            var replace = parseResult.GetValue(force);
             var checkpoints = parseResult.GetValue(store);
             if (RunAccess.HoldsRun(path))
             {
                 var single = loader.LoadSingleRun(path, checkpoints);
-                Summarize(single, ReportWriter.Write(path, single).Paths, path, printJson, output);
+                Summarize(single, ReportWriter.Write(path, single, replace).Paths, path, printJson, output);
             }
             else if (checkpoints is not null)
                 throw new CliException($"--store names the checkpoints of one run; {path} is not a run directory");
             else if (IsExperiment(path))
             {
                 var (report, _) = LoadExperiment(loader, path);
-                Summarize(report, ReportWriter.Write(path, report).Paths, path, printJson, output);
+                Summarize(report, ReportWriter.Write(path, report, replace).Paths, path, printJson, output);
             }
             else
             {
                 var experiments = Directory.GetDirectories(path).Where(IsExperiment).Order(StringComparer.Ordinal).ToList();
                 if (experiments.Count == 0)
                     throw new CliException($"{path}: neither a run directory nor an experiment with {ReportLoader.RunsDirectoryName}/ (nor a directory of experiments)");
-                WriteSeveral(loader, path, experiments, printJson, output);
+                WriteSeveral(loader, path, experiments, replace, printJson, output);
             }
             return 0;
         });
@@ -72,19 +74,19 @@ internal static class ReportCommand
     }
 
     /// <summary>An experiment over several data sets: each data set's report in its directory, and the report over all in <paramref name="directory"/>.</summary>
-    private static void WriteSeveral(ReportLoader loader, string directory, List<string> experiments, bool json, TextWriter output)
+    private static void WriteSeveral(ReportLoader loader, string directory, List<string> experiments, bool force, bool json, TextWriter output)
     {
         var parts = new List<DataSetPart>();
         var summaries = new List<object>();
         foreach (var experiment in experiments)
         {
             var (report, dataName) = LoadExperiment(loader, experiment);
-            var written = ReportWriter.Write(experiment, report);
+            var written = ReportWriter.Write(experiment, report, force);
             PrintModelTable(report, written.Paths, experiment, output);
             parts.Add(new DataSetPart(dataName, Path.GetFileName(experiment), report, written.Figures));
             summaries.Add(SummaryJson(report, written.Paths, experiment));
         }
-        var combined = ReportWriter.WriteCombined(directory, ExperimentTitle, parts);
+        var combined = ReportWriter.WriteCombined(directory, ExperimentTitle, parts, force);
         output.WriteLine($"report over {parts.Count} data sets: {Path.GetFullPath(combined[0])} and {ReportWriter.HtmlFileName}");
         if (json) CommandConventions.WriteJsonLine(output, new { Directory = Path.GetFullPath(directory), DataSets = summaries });
     }

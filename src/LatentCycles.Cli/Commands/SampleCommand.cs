@@ -12,10 +12,13 @@ namespace LatentCycles.Cli.Commands;
 /// </summary>
 internal static class SampleCommand
 {
+    /// <summary>The most images one grid holds: 1,000 rows of 10 tiles, about 30 MB of bitmap for 28×28 images.</summary>
+    public const int MaxCount = 10_000;
+
     public static Command Create()
     {
         var directory = new Argument<string>("DIR") { Description = "Run directory" };
-        var count = new Option<int>("--count") { Description = "Number of images", DefaultValueFactory = _ => 100 };
+        var count = new Option<int>("--count") { Description = $"Number of images (1 to {MaxCount})", DefaultValueFactory = _ => 100 };
         var round = CheckpointOptions.Round();
         var store = CheckpointOptions.Store();
         var npz = new Option<bool>("--npz") { Description = "Write the images and their latent states as NumPy arrays instead of a PNG" };
@@ -30,11 +33,11 @@ internal static class SampleCommand
         {
             var path = parseResult.GetValue(directory)!;
             var imageCount = parseResult.GetValue(count);
-            if (imageCount < 1) throw new CliException($"--count must be at least 1, got {imageCount}");
+            if (imageCount is < 1 or > MaxCount) throw new CliException($"--count must be between 1 and {MaxCount}, got {imageCount}");
             var arrays = parseResult.GetValue(npz);
+            var replace = parseResult.GetValue(force);
+            var file = OutputFile.Claim(parseResult.GetValue(output) ?? Path.Combine(path, arrays ? "samples.npz" : "samples.png"), replace);
             var state = RunAccess.LoadState(path, parseResult.GetValue(round), parseResult.GetValue(store));
-            var file = OutputFile.Claim(parseResult.GetValue(output) ?? Path.Combine(path, arrays ? "samples.npz" : "samples.png"),
-                parseResult.GetValue(force));
 
             var (drawn, drawnStates) = ModelSampler.SampleWithStates(state.Parameters, imageCount, state.Config.Seed);
             var order = Enumerable.Range(0, imageCount).OrderBy(j => drawnStates[j]).ThenBy(j => j).ToArray();
@@ -44,15 +47,19 @@ internal static class SampleCommand
             {
                 var pixels = new byte[imageCount * images.PixelCount];
                 for (var j = 0; j < imageCount; j++) images.Image(j).CopyTo(pixels.AsSpan(j * images.PixelCount));
-                NpzWriter.Write(file,
+                OutputFile.Write(file, replace, stream => NpzWriter.Write(stream,
                 [
                     NpyArray.UInt8("images", [imageCount, images.Rows, images.Columns], pixels),
                     NpyArray.UInt8("states", [imageCount], states),
                     NpyArray.Int64("round", state.Round),
                     NpyArray.Text("parameters_sha256", RunAccess.ParametersSha256(state.Parameters)),
-                ]);
+                ]));
             }
-            else ImageGrid.WritePng(file, images);
+            else
+            {
+                var png = ImageGrid.EncodePng(images);
+                OutputFile.Write(file, replace, stream => stream.Write(png));
+            }
             var console = parseResult.InvocationConfiguration.Output;
             console.WriteLine($"wrote {imageCount} samples of round {state.Round}, ordered by latent state, to {file}");
             if (parseResult.GetValue(json))

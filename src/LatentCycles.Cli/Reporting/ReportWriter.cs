@@ -26,23 +26,24 @@ public static class ReportWriter
     public const string HtmlFileName = "report.html";
     public const string Missing = "—";
 
-    /// <summary>Renders the figures and writes every file.</summary>
-    public static WrittenReport Write(string directory, ExperimentReport report)
+    /// <summary>
+    /// Renders the figures and writes every file, replacing existing ones only with <paramref name="force"/> (every path is
+    /// checked by <see cref="OutputFile"/> before the first is written).
+    /// </summary>
+    public static WrittenReport Write(string directory, ExperimentReport report, bool force)
     {
+        var markdown = OutputFile.Claim(Path.Combine(directory, MarkdownFileName), force);
+        var html = OutputFile.Claim(Path.Combine(directory, HtmlFileName), force);
         var figures = ReportFigures.Render(report);
-        var figureDirectory = Path.Combine(directory, FigureDirectory);
-        Directory.CreateDirectory(figureDirectory);
+        var figurePaths = figures.Select(f => OutputFile.Claim(Path.Combine(directory, FigureDirectory, f.FileName), force)).ToList();
         var written = new List<string>();
-        foreach (var figure in figures)
+        foreach (var (figure, path) in figures.Zip(figurePaths))
         {
-            var path = Path.Combine(figureDirectory, figure.FileName);
-            File.WriteAllBytes(path, figure.Png);
+            OutputFile.Write(path, force, stream => stream.Write(figure.Png));
             written.Add(path);
         }
-        var markdown = Path.Combine(directory, MarkdownFileName);
-        File.WriteAllText(markdown, Markdown(report, figures));
-        var html = Path.Combine(directory, HtmlFileName);
-        File.WriteAllText(html, Html(report, figures));
+        WriteText(markdown, Markdown(report, figures), force);
+        WriteText(html, Html(report, figures), force);
         written.Add(markdown);
         written.Add(html);
         return new WrittenReport(written, figures);
@@ -50,10 +51,13 @@ public static class ReportWriter
 
     /// <summary>
     /// The report of an experiment over several data sets: per data set one section with its description, its model and
-    /// run tables and its figures (from the part's own <c>figures/</c>, inlined in the HTML). Returns the paths written.
+    /// run tables and its figures (from the part's own <c>figures/</c>, inlined in the HTML). Existing files are replaced only
+    /// with <paramref name="force"/>. Returns the paths written.
     /// </summary>
-    public static IReadOnlyList<string> WriteCombined(string directory, string title, IReadOnlyList<DataSetPart> parts)
+    public static IReadOnlyList<string> WriteCombined(string directory, string title, IReadOnlyList<DataSetPart> parts, bool force)
     {
+        var markdownPath = OutputFile.Claim(Path.Combine(directory, MarkdownFileName), force);
+        var htmlPath = OutputFile.Claim(Path.Combine(directory, HtmlFileName), force);
         var markdown = new StringBuilder();
         markdown.Append("# ").AppendLine(title).AppendLine();
         markdown.AppendLine(TableNote).AppendLine();
@@ -69,12 +73,13 @@ public static class ReportWriter
             AppendHtmlBody(html, part.Report, part.Figures, "h3", withNote: false);
         }
         html.AppendLine("</body></html>");
-        var markdownPath = Path.Combine(directory, MarkdownFileName);
-        File.WriteAllText(markdownPath, markdown.ToString());
-        var htmlPath = Path.Combine(directory, HtmlFileName);
-        File.WriteAllText(htmlPath, html.ToString());
+        WriteText(markdownPath, markdown.ToString(), force);
+        WriteText(htmlPath, html.ToString(), force);
         return [markdownPath, htmlPath];
     }
+
+    private static void WriteText(string path, string text, bool force) =>
+        OutputFile.Write(path, force, stream => stream.Write(Encoding.UTF8.GetBytes(text)));
 
     /// <summary>
     /// One row per model, then the EM ceiling: final test log-likelihood (mean ± standard deviation over seeds) and its gap to

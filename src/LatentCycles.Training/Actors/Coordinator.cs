@@ -4,6 +4,7 @@ using Akka.Cluster;
 using Akka.Persistence;
 using LatentCycles.Core.Data;
 using LatentCycles.Core.Training;
+using LatentCycles.Training.DataPlane;
 using LatentCycles.Training.Protocol;
 
 namespace LatentCycles.Training.Actors;
@@ -61,6 +62,7 @@ internal sealed class Coordinator : ReceivePersistentActor, IWithTimers
     private bool _enoughNodesSeen;
     private bool _stopRequested;
     private Action? _afterCheckpoint;
+    private CoordinatorDataLinks? _links;
 
     public Coordinator(CoordinatorSetup setup)
     {
@@ -70,7 +72,9 @@ internal sealed class Coordinator : ReceivePersistentActor, IWithTimers
         Recover<CheckpointTaken>(_ => { });
         Recover<RecoveryCompleted>(_ => Self.Tell(Begin.Instance));
         Command<Begin>(_ => Guard(BeginRun));
-        Command<RegisterNode>(m => Guard(() => Register(Sender, m.Threads, acknowledge: true)));
+        Command<RegisterNode>(m => Guard(() => OnRegisterNode(Sender, m)));
+        Command<DataLinkOpened>(m => Guard(() => OnDataLinkOpened(m)));
+        Command<DataLinkLost>(m => Guard(() => OnDataLinkLost(m)));
         Command<NodeStatistics>(m => Guard(() => OnStatistics(Sender, m)));
         Command<StopRequested>(_ => _stopRequested = true);
         Command<SaveSnapshotSuccess>(_ => Guard(OnCheckpointSaved));
@@ -106,6 +110,7 @@ internal sealed class Coordinator : ReceivePersistentActor, IWithTimers
     protected override void PostStop()
     {
         if (_setup.InCluster) Cluster.Get(Context.System).Unsubscribe(Self);
+        _links?.Dispose();
         _csv?.Dispose();
         _setup.Completion.TrySetException(new InvalidOperationException("the training coordinator stopped before the run ended"));
         base.PostStop();
@@ -165,8 +170,39 @@ internal sealed class Coordinator : ReceivePersistentActor, IWithTimers
         var nodes = _nodes.Values.OrderBy(n => n.Node.Path.ToString(), StringComparer.Ordinal).ToList();
         var assignments = work.Assign(nodes);
         foreach (var (node, blocks) in assignments)
-            node.Tell(new RoundStarted(work.Round, _state.Config, _state.Parameters, blocks));
+        {
+            var message = new RoundStarted(work.Round, _state.Config, _state.Parameters, blocks);
+            if (_links?.TrySend(node, message) != true) node.Tell(message);
+        }
         if (assignments.Count > 0) Timers.StartSingleTimer(RoundTimer, new RoundTimedOut(work.Round), _setup.RoundTimeout);
+    }
+
+    /// <summary>A node that announces a data port is taken in once its data link is open (docs/CLUSTER.md, "Data plane").</summary>
+    private void OnRegisterNode(IActorRef node, RegisterNode message)
+    {
+        if (message.DataPort == 0 || !IsRemote(node))
+        {
+            Register(node, message.Threads, acknowledge: true);
+            return;
+        }
+        _links ??= new CoordinatorDataLinks(Self, Context.System.Settings.Config);
+        if (_links.IsOpen(node)) Register(node, message.Threads, acknowledge: true);
+        else _links.Open(node, message.Threads, message.DataPort);
+    }
+
+    private void OnDataLinkOpened(DataLinkOpened opened)
+    {
+        if (_links?.IsCurrent(opened.Node, opened.Link) != true) return;
+        Register(opened.Node, opened.Threads, acknowledge: true);
+        if (!_nodes.ContainsKey(opened.Node)) _links.Close(opened.Node);
+    }
+
+    private void OnDataLinkLost(DataLinkLost lost)
+    {
+        if (_links?.IsCurrent(lost.Node, lost.Link) != true) return;
+        _links.Close(lost.Node);
+        if (_nodes.ContainsKey(lost.Node)) Lose(n => n.Equals(lost.Node), $"the data link to node {lost.Node.Path.Address} broke ({lost.Reason})");
+        else _setup.OnNotice($"cannot open a data link to node {lost.Node.Path.Address} ({lost.Reason}); trying again when it registers again");
     }
 
     private void Register(IActorRef node, int threads, bool acknowledge)
@@ -189,6 +225,7 @@ internal sealed class Coordinator : ReceivePersistentActor, IWithTimers
         foreach (var node in lost)
         {
             _nodes.Remove(node);
+            _links?.Close(node);
             Context.Unwatch(node);
             _work?.Lose(node);
         }

@@ -27,7 +27,8 @@ public sealed class NodeAggregator : ReceiveActor, IWithUnboundedStash, IWithTim
     /// <param name="workerCount">Chain workers, one per thread of the chain dispatcher.</param>
     /// <param name="coordinator">Where to register (the coordinator singleton's proxy); null when the coordinator knows this node from the start.</param>
     /// <param name="onNotice">News for the operator: registered, first blocks taken.</param>
-    public NodeAggregator(int workerCount, IActorRef? coordinator = null, Action<string>? onNotice = null)
+    /// <param name="dataPort">The port of this node's data plane, announced in its registrations; 0 for none.</param>
+    public NodeAggregator(int workerCount, IActorRef? coordinator = null, Action<string>? onNotice = null, int dataPort = 0)
     {
         _coordinator = coordinator;
         _onNotice = onNotice ?? (_ => { });
@@ -40,7 +41,7 @@ public sealed class NodeAggregator : ReceiveActor, IWithUnboundedStash, IWithTim
         }
         Receive<RoundStarted>(Start);
         Receive<BlockDone>(Collect);
-        Receive<RegistrationDue>(_ => _coordinator!.Tell(new RegisterNode(workerCount)));
+        Receive<RegistrationDue>(_ => _coordinator!.Tell(new RegisterNode(workerCount, dataPort)));
         Receive<NodeRegistered>(_ => OnRegistered(Sender.Path.Address));
     }
 
@@ -48,8 +49,8 @@ public sealed class NodeAggregator : ReceiveActor, IWithUnboundedStash, IWithTim
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public static Props Props(int workerCount, IActorRef? coordinator = null, Action<string>? onNotice = null) =>
-        Akka.Actor.Props.Create(() => new NodeAggregator(workerCount, coordinator, onNotice));
+    public static Props Props(int workerCount, IActorRef? coordinator = null, Action<string>? onNotice = null, int dataPort = 0) =>
+        Akka.Actor.Props.Create(() => new NodeAggregator(workerCount, coordinator, onNotice, dataPort));
 
     protected override void PreStart()
     {

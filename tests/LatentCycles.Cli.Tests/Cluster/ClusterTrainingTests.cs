@@ -45,7 +45,7 @@ public sealed class ClusterTrainingTests(ClusterRunFixture reference) : IDisposa
         doomed.Kill();
 
         Assert.True(coordinator.WaitForExit(Timeout) == 0, coordinator.Output);
-        Assert.Contains("unreachable", coordinator.Output);
+        Assert.Contains("the data link to node", coordinator.Output);
         Assert.Equal(reference.SingleProcessHash, ClusterRunFixture.ParametersHash(run));
         Assert.Equal(1, ClusterRunFixture.NodesPerRound(run)[^1]);
     }

@@ -8,12 +8,15 @@ namespace LatentCycles.Training;
 /// <summary>The configuration a run directory was started with, and the data set it trains on (a name or a path).</summary>
 public sealed record RunConfigFile(TrainingConfig Config, string Data);
 
-/// <summary>The files of a run directory (ARCHITECTURE.md, "Outputs of a run").</summary>
+/// <summary>The files of a run directory (docs/ARCHITECTURE.md, "Outputs of a run").</summary>
 public static class RunDirectory
 {
     public const string StoreFileName = "run.db";
     public const string MetricsFileName = "metrics.csv";
     public const string ConfigFileName = "config.json";
+
+    /// <summary>Akka's log of the run (warnings and errors, with their stack traces), kept off the console.</summary>
+    public const string LogFileName = "run.log";
 
     private const string DataKey = "data";
 

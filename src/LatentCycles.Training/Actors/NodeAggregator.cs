@@ -1,5 +1,6 @@
 using Akka.Actor;
 using LatentCycles.Core.Chains;
+using LatentCycles.Training.Hosting;
 using LatentCycles.Training.Protocol;
 
 namespace LatentCycles.Training.Actors;
@@ -54,7 +55,7 @@ public sealed class NodeAggregator : ReceiveActor, IWithUnboundedStash, IWithTim
     protected override void PreStart()
     {
         if (_coordinator is null) return;
-        var interval = Context.System.Settings.Config.GetTimeSpan("latentcycles.registration-interval", TimeSpan.FromSeconds(2));
+        var interval = Context.System.Settings.Config.GetTimeSpan(TrainingTimeouts.RegistrationIntervalPath, TrainingTimeouts.RegistrationInterval);
         Self.Tell(RegistrationDue.Instance);
         Timers.StartPeriodicTimer(RegistrationDue.Instance, RegistrationDue.Instance, interval);
     }

@@ -1,7 +1,8 @@
 #!/bin/sh
 # Starts latentcycles in the role LATENTCYCLES_ROLE with its options from environment variables (see docs/CLUSTER.md):
 #   coordinator: train --cluster in LATENTCYCLES_RUN_DIR, or resume it when it already holds a run (a restarted
-#                coordinator container continues from the shared store)
+#                coordinator container continues from the shared store; a finished run exits 0 and stays down);
+#                with LATENTCYCLES_DASHBOARD_PORT, the dashboard and /metrics on that port
 #   worker:      node --seed LATENTCYCLES_SEED
 # Any arguments are passed on unchanged; with a first argument that is not an option, they replace the command.
 set -eu
@@ -23,9 +24,10 @@ case "$role" in
         set -- --cluster --hostname "$address" --port "${LATENTCYCLES_PORT:-4053}" --threads "$threads" \
             --min-workers "${LATENTCYCLES_MIN_WORKERS:-0}" \
             --checkpoint-every "${LATENTCYCLES_CHECKPOINT_EVERY:-50}" --evaluate-every "${LATENTCYCLES_EVALUATE_EVERY:-50}" \
-            ${LATENTCYCLES_STORE:+--store "$LATENTCYCLES_STORE"} "$@"
+            ${LATENTCYCLES_STORE:+--store "$LATENTCYCLES_STORE"} \
+            ${LATENTCYCLES_DASHBOARD_PORT:+--dashboard "$LATENTCYCLES_DASHBOARD_PORT" --dashboard-host 0.0.0.0} "$@"
         if [ -f "$run_dir/config.json" ]; then
-            exec $program resume "$run_dir" "$@"
+            exec $program resume "$run_dir" --finished-ok "$@"
         fi
         # LATENTCYCLES_TRAIN_ARGS: what the run computes, e.g. "--k 10 --chains 2000 --rounds 2000 --seed 1".
         # shellcheck disable=SC2086

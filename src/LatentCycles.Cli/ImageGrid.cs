@@ -5,7 +5,8 @@ namespace LatentCycles.Cli;
 
 /// <summary>
 /// Renders images as one PNG grid: row-major tiles, each pixel drawn as a <see cref="Scale"/>×<see cref="Scale"/> square
-/// (intensity 1 white, 0 black), tiles separated by <see cref="Gap"/> grey pixels.
+/// (intensity 1 white, 0 black), tiles separated by <see cref="Gap"/> light grey pixels. Binary images are drawn as the
+/// report draws them, ink black on white.
 /// </summary>
 public static class ImageGrid
 {
@@ -13,26 +14,26 @@ public static class ImageGrid
     public const int Scale = 2;
     public const int Gap = 2;
 
-    private static readonly SKColor GapColour = new(128, 128, 128);
+    private static readonly SKColor GapColour = new(204, 204, 204);
 
-    /// <summary>Writes the binary images (pixel 1 white) as a grid of <paramref name="gridColumns"/> tiles per row.</summary>
-    public static void WritePng(string path, BinaryImages images, int gridColumns = DefaultColumns)
+    /// <summary>The binary images (pixel 1 = ink, black) as a PNG grid of <paramref name="gridColumns"/> tiles per row.</summary>
+    public static byte[] EncodePng(BinaryImages images, int gridColumns = DefaultColumns)
     {
         var n = images.PixelCount;
         var intensities = new double[images.Count * n];
         for (var j = 0; j < images.Count; j++)
         {
             var image = images.Image(j);
-            for (var i = 0; i < n; i++) intensities[j * n + i] = image[i];
+            for (var i = 0; i < n; i++) intensities[j * n + i] = 1 - image[i];
         }
-        WritePng(path, intensities, images.Count, images.Rows, images.Columns, gridColumns);
+        return EncodePng(intensities, images.Count, images.Rows, images.Columns, gridColumns);
     }
 
     /// <summary>
-    /// Writes <paramref name="count"/> grey-level images given as intensities in [0, 1], Count×(rows·columns) row-major
-    /// (e.g. the decoder means of <see cref="Core.Evaluation.ModelSampler.DecoderMeans"/>).
+    /// <paramref name="count"/> grey-level images given as intensities in [0, 1], Count×(rows·columns) row-major
+    /// (e.g. the decoder means of <see cref="Core.Evaluation.ModelSampler.DecoderMeans"/>), as a PNG grid.
     /// </summary>
-    public static void WritePng(string path, ReadOnlySpan<double> intensities, int count, int rows, int columns, int gridColumns = DefaultColumns)
+    public static byte[] EncodePng(ReadOnlySpan<double> intensities, int count, int rows, int columns, int gridColumns = DefaultColumns)
     {
         if (count < 1) throw new ArgumentOutOfRangeException(nameof(count), "a grid needs at least one image");
         if (intensities.Length != count * rows * columns) throw new ArgumentException($"{intensities.Length} intensities for {count} images of {rows}×{columns}");
@@ -55,10 +56,9 @@ public static class ImageGrid
                             bitmap.SetPixel(left + c * Scale + dx, top + r * Scale + dy, colour);
                 }
         }
-        var directory = Path.GetDirectoryName(Path.GetFullPath(path));
-        if (directory is not null) Directory.CreateDirectory(directory);
-        using var file = File.Create(path);
-        if (!bitmap.Encode(file, SKEncodedImageFormat.Png, 100)) throw new IOException($"could not encode {path} as PNG");
+        using var png = new MemoryStream();
+        if (!bitmap.Encode(png, SKEncodedImageFormat.Png, 100)) throw new InvalidOperationException("SkiaSharp could not encode the grid as PNG");
+        return png.ToArray();
     }
 
     /// <summary>Width and height in pixels of the grid of <paramref name="count"/> images.</summary>

@@ -42,24 +42,24 @@ public sealed record NpyArray(string Name, string Descr, int[] Shape, byte[] Dat
 
 /// <summary>
 /// Writes NumPy's .npz format (a zip of .npy files, format version 1.0), so that <c>numpy.load</c> reads exported
-/// models and samples without any LatentCycles code. The file appears complete or not at all (written beside, then
-/// moved into place).
+/// models and samples without any LatentCycles code. The bytes depend on the arrays only.
 /// </summary>
 internal static class NpzWriter
 {
-    public static void Write(string path, IEnumerable<NpyArray> arrays)
+    private static readonly DateTimeOffset ZipEpoch = new(1980, 1, 1, 0, 0, 0, TimeSpan.Zero);
+
+    /// <summary>Writes the arrays as one .npz to <paramref name="stream"/> (left open).</summary>
+    public static void Write(Stream stream, IEnumerable<NpyArray> arrays)
     {
-        var temporary = path + ".tmp";
-        using (var file = File.Create(temporary))
-        using (var zip = new ZipArchive(file, ZipArchiveMode.Create))
+        using var zip = new ZipArchive(stream, ZipArchiveMode.Create, leaveOpen: true);
+        foreach (var array in arrays)
         {
-            foreach (var array in arrays)
-            {
-                using var entry = zip.CreateEntry(array.Name + ".npy", CompressionLevel.Optimal).Open();
-                WriteNpy(entry, array);
-            }
+            var entry = zip.CreateEntry(array.Name + ".npy", CompressionLevel.Optimal);
+            // A fixed time stamp: the same model always gives the same bytes.
+            entry.LastWriteTime = ZipEpoch;
+            using var content = entry.Open();
+            WriteNpy(content, array);
         }
-        File.Move(temporary, path, overwrite: true);
     }
 
     private static void WriteNpy(Stream stream, NpyArray array)

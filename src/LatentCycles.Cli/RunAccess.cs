@@ -22,6 +22,13 @@ internal static class RunAccess
     public static bool HoldsRun(string directory) =>
         File.Exists(Path.Combine(directory, RunDirectory.ConfigFileName)) || File.Exists(Path.Combine(directory, RunDirectory.StoreFileName));
 
+    /// <summary>Fails, naming the process, when another process writes to <paramref name="directory"/>; changes no file.</summary>
+    public static void RefuseBusy(string directory)
+    {
+        if (Directory.Exists(directory) && RunLock.IsHeld(directory, out var holder))
+            throw new CliException(new RunLockedException(Path.GetFullPath(directory), holder).Message);
+    }
+
     /// <summary>Fails unless <paramref name="directory"/> is an existing directory.</summary>
     public static void RequireRunDirectory(string directory)
     {

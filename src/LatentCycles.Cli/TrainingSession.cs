@@ -1,5 +1,8 @@
+using System.Diagnostics;
 using System.Globalization;
 using LatentCycles.Cli.Commands;
+using LatentCycles.Cli.Dashboard;
+using LatentCycles.Cli.Reporting;
 using LatentCycles.Core.Data;
 using LatentCycles.Core.Training;
 using LatentCycles.Training;
@@ -9,8 +12,8 @@ namespace LatentCycles.Cli;
 
 /// <summary>
 /// Runs <see cref="TrainingRunner.RunAsync"/> (or, with cluster settings, <see cref="TrainingRunner.RunClusterAsync"/>)
-/// for <c>train</c> and <c>resume</c>: live progress, Ctrl-C and SIGTERM as a clean stop (the runner checkpoints), cluster
-/// news on stderr, and the final summary. Exit codes: 0 finished, 130 stopped, 3 diverged.
+/// for <c>train</c> and <c>resume</c>: live progress, the dashboard when asked for, Ctrl-C and SIGTERM as a clean stop
+/// (the runner checkpoints), cluster news on stderr, and the final summary. Exit codes: 0 finished, 130 stopped, 3 diverged.
 /// </summary>
 internal static class TrainingSession
 {
@@ -20,20 +23,44 @@ internal static class TrainingSession
     /// <summary>Plain progress lines per run when stdout is not a terminal (plus every evaluation round).</summary>
     private const int PlainProgressLines = 20;
 
-    public static int Run(TrainingState start, DataSplit data, RunSettings settings, ClusterSettings? cluster, bool json,
-        TextWriter output, TextWriter error)
+    public static int Run(TrainingState start, DataSplit data, RunSettings settings, ClusterSettings? cluster, DashboardSettings? dashboard,
+        bool json, TextWriter output, TextWriter error)
     {
         var errorGate = new object();
+        var interactive = !json && ReferenceEquals(output, Console.Out) && !Console.IsOutputRedirected;
+        var console = Consoles.For(output, interactive);
+        var config = start.Config;
+        var tracker = new ProgressTracker(start, showNodes: cluster is not null);
+
+        RunFeed? feed = null;
+        DashboardServer? server = null;
+        if (dashboard is not null)
+        {
+            feed = new RunFeed(new RunHeader(Path.GetFullPath(settings.RunDirectory), DashboardRounds.Describe(config, data.Name),
+                config.Rounds, settings.CheckpointEvery, "live"), config.Seed);
+            feed.Load(RecordedRounds(settings.RunDirectory, start.Round));
+            server = DashboardServer.StartAsync(feed, dashboard.Host, dashboard.Port).GetAwaiter().GetResult();
+            output.WriteLine($"dashboard at {server.Address}");
+        }
         Func<Action<RoundProgress>, CancellationToken, Task<RunResult>> train = cluster is null
             ? (onProgress, token) => TrainingRunner.RunAsync(start, data, settings, onProgress, token)
             : (onProgress, token) => TrainingRunner.RunClusterAsync(start, data, settings, cluster, onProgress, notice =>
             {
                 lock (errorGate) error.WriteLine(notice);
             }, token);
-        var interactive = !json && ReferenceEquals(output, Console.Out) && !Console.IsOutputRedirected;
-        var console = Consoles.For(output, interactive);
-        var config = start.Config;
-        var tracker = new ProgressTracker(showNodes: cluster is not null);
+        if (feed is not null)
+        {
+            var runTrain = train;
+            // The coordinator checkpoints the start state and every CheckpointEvery-th round right after reporting it.
+            feed.CheckpointSaved(start.Round);
+            train = (onProgress, token) => runTrain(progress =>
+            {
+                var point = DashboardRounds.From(progress, tracker.Elapsed);
+                feed.RoundCompleted(point);
+                if (point.Round % settings.CheckpointEvery == 0) feed.CheckpointSaved(point.Round);
+                onProgress(progress);
+            }, token);
+        }
 
         // The first Ctrl-C asks for a clean stop at the next round boundary; a second one ends the process at once.
         var stop = new StopSignals();
@@ -41,8 +68,9 @@ internal static class TrainingSession
         try
         {
             result = interactive
-                ? RunWithProgressBar(console, start, train, tracker, stop.Token)
+                ? RunWithProgressLine(console, start, train, tracker, stop.Token)
                 : RunWithProgressLines(output, start, train, tracker, stop.Token);
+            feed?.RunEnded(result.Outcome.ToString().ToLowerInvariant());
         }
         catch (ArgumentException e)
         {
@@ -51,6 +79,7 @@ internal static class TrainingSession
         finally
         {
             stop.Dispose();
+            server?.DisposeAsync().AsTask().GetAwaiter().GetResult();
         }
 
         switch (result.Outcome)
@@ -63,30 +92,33 @@ internal static class TrainingSession
                 break;
         }
 
-        var summary = tracker.Summary(result, settings.RunDirectory);
+        var summary = tracker.Summary(result, settings.RunDirectory, settings.Profile);
         console.Write(SummaryTable(summary));
+        if (settings.Profile is { } profile) ProfileReport.Write(output, profile);
         if (json) CommandConventions.WriteJsonLine(output, summary);
         return result.Outcome == RunOutcome.Stopped ? StoppedExitCode : 0;
     }
 
-    private static RunResult RunWithProgressBar(IAnsiConsole console, TrainingState start,
+    /// <summary>The rounds of metrics.csv before <paramref name="round"/>: what a resumed run shows from before this session.</summary>
+    private static IEnumerable<RoundPoint> RecordedRounds(string runDirectory, int round)
+    {
+        var path = Path.Combine(runDirectory, RunDirectory.MetricsFileName);
+        return File.Exists(path) ? DashboardRounds.From(MetricsFile.Read(path)).Where(p => p.Round <= round) : [];
+    }
+
+    private static RunResult RunWithProgressLine(IAnsiConsole console, TrainingState start,
         Func<Action<RoundProgress>, CancellationToken, Task<RunResult>> train, ProgressTracker tracker, CancellationToken stop)
     {
-        var total = start.Config.Rounds;
-        return console.Progress()
+        var width = TerminalWidth.Of(console, Environment.GetEnvironmentVariable);
+        var unicode = console.Profile.Capabilities.Unicode;
+        return console.Live(new Text(tracker.Fit(start.Round, width, unicode)))
             .AutoClear(false)
-            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
-            .Start(context =>
+            .Overflow(VerticalOverflow.Crop)
+            .Start(context => train(progress =>
             {
-                var task = context.AddTask(Markup.Escape($"round {start.Round}/{total}"), maxValue: total);
-                task.Value = start.Round;
-                return train(progress =>
-                {
-                    tracker.Record(progress);
-                    task.Value = progress.Metrics.Round + 1;
-                    task.Description = Markup.Escape(tracker.Describe(progress, total));
-                }, stop).GetAwaiter().GetResult();
-            });
+                tracker.Record(progress);
+                context.UpdateTarget(new Text(tracker.Fit(progress.Metrics.Round + 1, width, unicode)));
+            }, stop).GetAwaiter().GetResult());
     }
 
     private static RunResult RunWithProgressLines(TextWriter output, TrainingState start,
@@ -100,7 +132,7 @@ internal static class TrainingSession
             tracker.Record(progress);
             var round = progress.Metrics.Round + 1;
             if (round % every != 0 && round != total && progress.TestLogLikelihood is null) return;
-            lock (gate) output.WriteLine(tracker.Describe(progress, total));
+            lock (gate) output.WriteLine(tracker.Plain(round));
         }, stop).GetAwaiter().GetResult();
     }
 
@@ -137,15 +169,33 @@ internal static class TrainingSession
         double? ChainsLargestCurrent,
         double WallSeconds,
         double ChainStepsPerSecond,
-        string RunDirectory);
+        string RunDirectory,
+        IReadOnlyDictionary<string, double>? ProfileMsPerRound);
 
-    /// <summary>Collects what the summary needs from the runner's progress callbacks (called from the runner's thread).</summary>
-    private sealed class ProgressTracker(bool showNodes)
+    /// <summary>
+    /// Collects what the progress line and the summary need from the runner's progress callbacks (called from the
+    /// runner's thread), and times the rounds for the ETA.
+    /// </summary>
+    private sealed class ProgressTracker
     {
         private readonly object _gate = new();
+        private readonly Stopwatch _clock = Stopwatch.StartNew();
+        private readonly TrainingState _start;
+        private readonly bool _showNodes;
+        private readonly RoundClock _rounds;
         private RoundProgress? _latest;
         private LikelihoodFigure? _test, _train;
+        private TimeSpan? _remaining;
         private int _roundsRun;
+
+        public ProgressTracker(TrainingState start, bool showNodes)
+        {
+            _start = start;
+            _showNodes = showNodes;
+            _rounds = new RoundClock(start.Round, start.Config.Rounds, () => _clock.Elapsed);
+        }
+
+        public TimeSpan Elapsed => _clock.Elapsed;
 
         public void Record(RoundProgress progress)
         {
@@ -155,20 +205,22 @@ internal static class TrainingSession
                 _roundsRun++;
                 if (progress.TestLogLikelihood is { } test) _test = test;
                 if (progress.TrainLogLikelihood is { } train) _train = train;
+                _remaining = _rounds.Record(progress.Metrics.Round + 1);
             }
         }
 
-        public string Describe(RoundProgress p, int totalRounds)
+        public string Fit(int round, int width, bool unicode) => ProgressLine.Fit(Fields(round), width, unicode);
+
+        public string Plain(int round) => ProgressLine.Plain(Fields(round));
+
+        private ProgressFields Fields(int round)
         {
-            var line = $"round {p.Metrics.Round + 1}/{totalRounds}  {p.RoundsPerSecond:F2} rounds/s  {p.ChainStepsPerSecond:N0} chain steps/s";
-            if (showNodes) line += $"  {p.Nodes} nodes";
-            LikelihoodFigure? test;
-            lock (_gate) test = _test;
-            if (test is not null) line += $"  test LL {Format.WithError(test.MeanNats, test.StandardErrorNats)} nats";
-            return line + $"  entropy production (chains) {Format.Number(p.Metrics.EntropyProduction, "undefined")} nats";
+            lock (_gate)
+                return new ProgressFields(round, _start.Config.Rounds, _clock.Elapsed, _remaining, _latest?.ChainStepsPerSecond ?? 0,
+                    _test?.MeanNats, _test?.StandardErrorNats, _latest?.Metrics.EntropyProduction, _showNodes ? _latest?.Nodes : null);
         }
 
-        public TrainingSummary Summary(RunResult result, string runDirectory)
+        public TrainingSummary Summary(RunResult result, string runDirectory, RoundProfile? profile)
         {
             lock (_gate)
             {
@@ -182,7 +234,8 @@ internal static class TrainingSession
                     metrics?.EntropyProduction, metrics?.SelfTransition, metrics?.LargestCurrent,
                     result.WallSeconds,
                     result.WallSeconds > 0 ? steps / result.WallSeconds : 0,
-                    Path.GetFullPath(runDirectory));
+                    Path.GetFullPath(runDirectory),
+                    profile is null ? null : ProfileReport.MillisecondsByPhase(profile));
             }
         }
     }

@@ -9,8 +9,8 @@ namespace LatentCycles.Training;
 
 /// <summary>
 /// Read-only access to a run's checkpoints: reads the snapshot table that Akka.Persistence.Sql writes (default table
-/// mapping) directly — an SQLite file opened read-only, or a PostgreSQL database in a read-only transaction — so looking
-/// never creates, initializes or modifies a store.
+/// mapping) directly — an existing SQLite file (which SQLite may first recover from a crash, see OpenSqlite), or a
+/// PostgreSQL database in a read-only transaction — so looking never creates, initializes or modifies a store.
 /// </summary>
 public static class CheckpointStore
 {
@@ -64,13 +64,24 @@ public static class CheckpointStore
             if (missingIsEmpty) return [];
             throw new RunStoreException($"{store}: no such checkpoint store");
         }
-        var builder = new SqliteConnectionStringBuilder(store.ConnectionString) { Mode = SqliteOpenMode.ReadOnly, Pooling = false };
-        using var connection = new SqliteConnection(builder.ConnectionString);
-        connection.Open();
+        using var connection = OpenSqlite(store);
         var tables = Strings(connection, null, "SELECT name FROM sqlite_master WHERE type = 'table'");
         if (!tables.Contains(SnapshotTable) || !tables.Contains(JournalTable))
             throw new RunStoreException($"{store} is an SQLite database but not a LatentCycles checkpoint store (no {JournalTable} and {SnapshotTable} tables)");
         return ReadSnapshots(connection, null, store, "$id");
+    }
+
+    /// <summary>
+    /// Opens an existing SQLite store for reading. Read-write (SQLite falls back to read-only for a write-protected file),
+    /// though nothing is written: a process killed during a checkpoint leaves a hot journal that SQLite must roll back
+    /// before anyone can read the last committed state, and a read-only connection cannot.
+    /// </summary>
+    private static SqliteConnection OpenSqlite(StoreLocation store)
+    {
+        var builder = new SqliteConnectionStringBuilder(store.ConnectionString) { Mode = SqliteOpenMode.ReadWrite, Pooling = false };
+        var connection = new SqliteConnection(builder.ConnectionString);
+        connection.Open();
+        return connection;
     }
 
     private static IReadOnlyList<Checkpoint> ReadPostgres(StoreLocation store, bool missingIsEmpty)

@@ -18,6 +18,9 @@ public sealed record ClusterSettings
     /// <summary>The port to listen on; 0 picks a free one (workers).</summary>
     public int Port { get; init; }
 
+    /// <summary>The port of a worker's data plane (docs/CLUSTER.md, "Data plane"); 0 picks a free one.</summary>
+    public int DataPort { get; init; }
+
     /// <summary>HOST:PORT of the coordinator (seed) nodes a worker joins.</summary>
     public IReadOnlyList<string> Seeds { get; init; } = [];
 
@@ -29,6 +32,7 @@ public sealed record ClusterSettings
     {
         if (string.IsNullOrWhiteSpace(Hostname)) throw new ArgumentException("--hostname must not be empty");
         if (Port is < 0 or > 65535) throw new ArgumentException($"--port must be between 0 and 65535, got {Port}");
+        if (DataPort is < 0 or > 65535) throw new ArgumentException($"--data-port must be between 0 and 65535, got {DataPort}");
         if (MinWorkers < 0) throw new ArgumentException($"--min-workers must not be negative, got {MinWorkers}");
         _ = SeedAddresses;
     }

@@ -14,9 +14,63 @@ public static class RunDirectory
     public const string StoreFileName = "run.db";
     public const string MetricsFileName = "metrics.csv";
     public const string ConfigFileName = "config.json";
-
-    /// <summary>Akka's log of the run (warnings and errors, with their stack traces), kept off the console.</summary>
+    public const string LockFileName = "run.lock";
     public const string LogFileName = "run.log";
+
+    /// <summary>
+    /// Whether <paramref name="fileName"/> is one of the files that make up a run (the store with SQLite's -journal, -wal
+    /// and -shm companions, configuration, metrics, log, lock), which no output of a command may replace.
+    /// </summary>
+    public static bool IsRunFile(string fileName) =>
+        fileName.StartsWith(StoreFileName, StringComparison.Ordinal)
+        || fileName is ConfigFileName or MetricsFileName or LockFileName or LogFileName;
+
+    /// <summary>
+    /// Starts a run directory for a new run and returns its writer's lock: the directory appears with a complete
+    /// config.json, or not at all (it is prepared beside its place and renamed into it). An existing directory, which
+    /// must hold no run, gets its config.json the same way, under the lock.
+    /// </summary>
+    /// <exception cref="RunStoreException">the path is a file, or the directory already holds a run.</exception>
+    /// <exception cref="RunLockedException">another process writes to the directory.</exception>
+    public static RunLock Create(string runDirectory, TrainingConfig config, string dataName)
+    {
+        var full = Path.GetFullPath(runDirectory);
+        if (File.Exists(full)) throw new RunStoreException($"{full} is a file, not a run directory");
+        if (Directory.Exists(full))
+        {
+            var existing = RunLock.Acquire(full);
+            try
+            {
+                if (File.Exists(Path.Combine(full, ConfigFileName))) throw new RunStoreException($"{full} already holds a run");
+                WriteConfig(full, config, dataName);
+                return existing;
+            }
+            catch
+            {
+                existing.Dispose();
+                throw;
+            }
+        }
+        var parent = Path.GetDirectoryName(full)!;
+        Directory.CreateDirectory(parent);
+        var partial = Path.Combine(parent, $".{Path.GetFileName(full)}.partial-{Environment.ProcessId}");
+        Directory.CreateDirectory(partial);
+        var created = RunLock.Acquire(partial);
+        try
+        {
+            WriteConfig(partial, config, dataName);
+            Directory.Move(partial, full);
+            created.MovedTo(full);
+            return created;
+        }
+        catch (Exception e)
+        {
+            created.Dispose();
+            Directory.Delete(partial, recursive: true);
+            if (e is IOException && Directory.Exists(full)) throw new RunStoreException($"{full} was created by another process meanwhile");
+            throw;
+        }
+    }
 
     private const string DataKey = "data";
 
@@ -28,11 +82,17 @@ public static class RunDirectory
         IgnoreReadOnlyProperties = true,
     };
 
-    /// <summary>Writes RunDirectory/config.json: the configuration's settings in snake_case plus <c>data</c>.</summary>
+    /// <summary>
+    /// Writes RunDirectory/config.json, the configuration's settings in snake_case plus <c>data</c>, through a temporary
+    /// file renamed into place: a reader never sees half of it.
+    /// </summary>
     public static void WriteConfig(string runDirectory, TrainingConfig config, string dataName)
     {
         Directory.CreateDirectory(runDirectory);
-        File.WriteAllText(Path.Combine(runDirectory, ConfigFileName), ConfigJson(config, dataName) + "\n");
+        var path = Path.Combine(runDirectory, ConfigFileName);
+        var temporary = path + ".tmp";
+        File.WriteAllText(temporary, ConfigJson(config, dataName) + "\n");
+        File.Move(temporary, path, overwrite: true);
     }
 
     /// <summary>The text of config.json: the configuration's settings in snake_case plus <c>data</c>.</summary>

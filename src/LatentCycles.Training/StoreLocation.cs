@@ -30,7 +30,12 @@ public sealed record StoreLocation(StoreKind Kind, string ConnectionString, stri
     public static StoreLocation Parse(string text)
     {
         if (string.IsNullOrWhiteSpace(text)) throw new ArgumentException("--store must not be empty");
-        if (text.StartsWith("sqlite:", StringComparison.OrdinalIgnoreCase)) return Sqlite(text["sqlite:".Length..]);
+        if (text.StartsWith("sqlite:", StringComparison.OrdinalIgnoreCase))
+        {
+            var path = text["sqlite:".Length..];
+            if (string.IsNullOrWhiteSpace(path)) throw new ArgumentException("--store sqlite: needs the path of the SQLite file (sqlite:PATH)");
+            return Sqlite(path);
+        }
         if (text.StartsWith("postgres://", StringComparison.OrdinalIgnoreCase) || text.StartsWith("postgresql://", StringComparison.OrdinalIgnoreCase))
             return PostgresUrl(text);
         if (text.Contains('=') && text.Contains("host", StringComparison.OrdinalIgnoreCase)) return Postgres(NpgsqlBuilder(text));

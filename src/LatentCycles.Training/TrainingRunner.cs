@@ -25,6 +25,7 @@ public static class TrainingRunner
     /// config.json (if absent) in the run directory.
     /// </summary>
     /// <exception cref="RunStoreException">the store is not a LatentCycles store, or holds a run of another configuration (the file is left untouched).</exception>
+    /// <exception cref="RunLockedException">another process writes to the run directory.</exception>
     /// <exception cref="TimeoutException">a round's statistics or a checkpoint write did not arrive in time.</exception>
     public static Task<RunResult> RunAsync(TrainingState start, DataSplit data, RunSettings settings,
         Action<RoundProgress> onProgress, CancellationToken stop) =>
@@ -62,10 +63,11 @@ public static class TrainingRunner
             RequireFrameFits(start.Config, start.Parameters.N, ActorSystemHost.FrameBytesWith(overrides));
             await cluster.RequirePortFreeAsync().ConfigureAwait(false);
         }
+        Directory.CreateDirectory(settings.RunDirectory);
+        using var writer = RunLock.Acquire(settings.RunDirectory);
         var stored = CheckpointStore.ReadCheckpoints(store, missingIsEmpty: true).LastOrDefault();
         if (stored is not null && stored.State.Config != start.Config)
             throw new RunStoreException($"{store} holds a run of another configuration ({Differences(stored.State.Config, start.Config)})");
-        Directory.CreateDirectory(settings.RunDirectory);
         if (!File.Exists(Path.Combine(settings.RunDirectory, RunDirectory.ConfigFileName)))
             RunDirectory.WriteConfig(settings.RunDirectory, start.Config, data.Name);
 
@@ -88,7 +90,7 @@ public static class TrainingRunner
             {
                 akka.WithActors((system, registry) =>
                 {
-                    var aggregator = system.ActorOf(NodeAggregator.Props(settings.Threads), "node");
+                    var aggregator = system.ActorOf(NodeAggregator.Props(settings.Threads, profile: settings.Profile), "node");
                     registry.Register<Coordinator>(system.ActorOf(Coordinator.Props(Setup(system, [new NodeShare<IActorRef>(aggregator, settings.Threads)])), "coordinator"));
                 });
                 return;
@@ -100,7 +102,7 @@ public static class TrainingRunner
                 // The coordinator is the cluster's seed node: it joins itself, and workers join it.
                 var membership = Akka.Cluster.Cluster.Get(system);
                 membership.Join(membership.SelfAddress);
-                if (settings.Threads > 0) system.ActorOf(NodeAggregator.Props(settings.Threads, registry.Get<Coordinator>()), "node");
+                if (settings.Threads > 0) system.ActorOf(NodeAggregator.Props(settings.Threads, registry.Get<Coordinator>(), profile: settings.Profile), "node");
                 onNotice($"coordinator at {membership.SelfAddress}; workers join with: latentcycles node --seed {cluster.Hostname}:{membership.SelfAddress.Port}");
             });
         }).ConfigureAwait(false);

@@ -3,6 +3,7 @@ using Akka.Cluster;
 using Akka.Cluster.Hosting;
 using Akka.Hosting;
 using LatentCycles.Training.Actors;
+using LatentCycles.Training.DataPlane;
 using LatentCycles.Training.Hosting;
 
 namespace LatentCycles.Training;
@@ -32,16 +33,24 @@ public static class WorkerNode
         };
         while (!stop.IsCancellationRequested)
         {
+            await using var dataPlane = WorkerDataPlane.Listen(cluster.Hostname, cluster.DataPort, ActorSystemHost.DataPlaneConfig(options.Overrides), onNotice);
             var host = await ActorSystemHost.StartAsync(options, akka => akka
+                .AddSetup(JoinNoiseFilter.Setup)
                 .WithSingletonProxy<CoordinatorProxy>("coordinator", ActorSystemHost.CoordinatorSingleton)
                 .WithActors((system, registry) =>
                 {
-                    system.ActorOf(NodeAggregator.Props(threads, registry.Get<CoordinatorProxy>(), onNotice), "node");
+                    dataPlane.Serve(system.ActorOf(NodeAggregator.Props(threads, registry.Get<CoordinatorProxy>(), onNotice, dataPlane.Port), "node"));
                     system.ActorOf(Props.Create(() => new CoordinatorLossWatch()), "coordinator-watch");
                 })).ConfigureAwait(false);
             await using (host.ConfigureAwait(false))
             {
-                onNotice($"node {Cluster.Get(host.System).SelfAddress} joining {string.Join(", ", cluster.Seeds)} with {threads} chain threads");
+                var membership = Cluster.Get(host.System);
+                var seeds = string.Join(", ", cluster.Seeds);
+                onNotice($"node {membership.SelfAddress} joining {seeds} with {threads} chain threads");
+                // One line per join attempt instead of the remoting's warnings (JoinNoiseFilter).
+                var retry = host.System.Settings.Config.GetTimeSpan("akka.cluster.seed-node-timeout", TimeSpan.FromSeconds(5));
+                await using var waiting = new Timer(_ => onNotice($"no coordinator at {seeds} yet; trying again"), null, retry, retry);
+                membership.RegisterOnMemberUp(() => waiting.Dispose());
                 var ended = await Task.WhenAny(host.System.WhenTerminated, stopped.Task).ConfigureAwait(false);
                 if (ended == stopped.Task) return;
             }

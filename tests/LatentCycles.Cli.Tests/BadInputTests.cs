@@ -21,16 +21,25 @@ public sealed class BadInputTests(FinishedRunFixture run) : IDisposable
     [InlineData("--lr", "-1")]
     [InlineData("--optimizer", "sgd")]
     [InlineData("--gradient", "three-step")]
+    [InlineData("--sweeps", "2147483647")]
+    [InlineData("--chains", "2147483647")]
+    [InlineData("--store", "sqlite:")]
     [InlineData("--baseline", "median")]
     [InlineData("--init-noise", "-0.1")]
     [InlineData("--decoder-smoothing", "0")]
     [InlineData("--data", "{missing}")]
     [InlineData("--data", "{malformed}")]
+    [InlineData("--data", "{four-images}")]
+    [InlineData("--data", "{declares-2-GiB}")]
+    [InlineData("--data", "{bomb}")]
     public void Bad_training_settings_fail_with_one_error_line_and_create_no_run(string option, string value)
     {
         var malformed = _temporary.Combine("digits-images-idx3-ubyte");
         File.WriteAllBytes(malformed, [0, 0, 8, 3, 0, 0, 0, 9, 1, 2]);
-        value = value.Replace("{missing}", _temporary.Combine("no-such-file")).Replace("{malformed}", malformed);
+        value = value.Replace("{missing}", _temporary.Combine("no-such-file")).Replace("{malformed}", malformed)
+            .Replace("{four-images}", IdxFile("four", count: 4, zeros: 4 * 28 * 28))
+            .Replace("{declares-2-GiB}", IdxFile("huge", count: 1 << 27, zeros: 0))
+            .Replace("{bomb}", IdxFile("bomb", count: 60_000, zeros: 64 << 20));
         var target = _temporary.Combine("new-run");
 
         var result = CliRunner.Run("train", "--out", target, "--k", "3", "--chains", "8", "--rounds", "2", option, value);
@@ -93,6 +102,84 @@ public sealed class BadInputTests(FinishedRunFixture run) : IDisposable
         }
 
         AssertUntouched(directory, () => CliRunner.Run(command, directory));
+    }
+
+    [Theory]
+    [InlineData("sample", "--out", "{run}/run.db")]
+    [InlineData("sample", "--out", "{run}/config.json", "--force")]
+    [InlineData("sample", "--out", "{run}/metrics.csv", "--force")]
+    [InlineData("sample", "--out", "{run}")]
+    [InlineData("sample", "--out", "{run}/run.db/samples.png")]
+    [InlineData("sample", "--out", "{existing}")]
+    [InlineData("sample", "--count", "1000000")]
+    [InlineData("eval", "--draws-per-state", "2147483647")]
+    [InlineData("eval", "--store", "sqlite:")]
+    public void Outputs_onto_the_run_or_an_existing_file_and_unbounded_counts_are_refused(string command, params string[] options)
+    {
+        var existing = _temporary.Combine("mine.png");
+        File.WriteAllText(existing, "mine");
+        var args = options.Select(o => o.Replace("{run}", run.Directory).Replace("{existing}", existing)).ToArray();
+
+        AssertUntouched(run.Directory, () => CliRunner.Run([command, run.Directory, .. args]));
+        Assert.Equal("mine", File.ReadAllText(existing));
+    }
+
+    [Fact]
+    public void Report_over_an_existing_report_is_refused_without_force()
+    {
+        var directory = run.CopyTo(_temporary, "reported");
+        File.WriteAllText(Path.Combine(directory, "report.html"), "mine");
+
+        AssertUntouched(directory, () => CliRunner.Run("report", directory));
+    }
+
+    [Fact]
+    public void Train_into_a_file_is_refused_and_leaves_the_file_as_it_was()
+    {
+        var file = _temporary.Combine("a-file");
+        File.WriteAllText(file, "mine");
+
+        AssertOneErrorLine(CliRunner.Run(["train", "--out", file, .. FinishedRunFixture.Settings]));
+        Assert.Equal("mine", File.ReadAllText(file));
+    }
+
+    [Fact]
+    public async Task A_second_writer_is_refused_naming_the_first_while_readers_still_work()
+    {
+        var directory = _temporary.Combine("busy");
+        string[] settings = ["--k", "3", "--chains", "64", "--rounds", "1000000", "--checkpoint-every", "1", "--evaluate-every", "0"];
+        using var writer = CliRunner.Start(["train", "--out", directory, "--threads", "1", .. settings]);
+        var drained = Task.WhenAll(writer.StandardOutput.ReadToEndAsync(), writer.StandardError.ReadToEndAsync());
+        try
+        {
+            await CliRunner.WaitForCheckpoint(directory, writer);
+
+            foreach (var second in new[] { CliRunner.Run("resume", directory), CliRunner.Run(["train", "--out", directory, .. settings]) })
+            {
+                AssertOneErrorLine(second);
+                Assert.Contains($"in use by another latentcycles process (pid {writer.Id})", second.Stderr);
+            }
+            var reader = CliRunner.Run("export", directory);
+            Assert.True(reader.ExitCode == 0, reader.ToString());
+        }
+        finally
+        {
+            writer.Kill();
+            await drained;
+        }
+    }
+
+    /// <summary>A gzip-compressed IDX images file of <paramref name="count"/> 28×28 images followed by <paramref name="zeros"/> zero bytes.</summary>
+    private string IdxFile(string name, int count, int zeros)
+    {
+        var path = _temporary.Combine($"{name}-images-idx3-ubyte.gz");
+        using var gzip = new System.IO.Compression.GZipStream(File.Create(path), System.IO.Compression.CompressionLevel.Fastest);
+        byte[] header = [0, 0, 8, 3, 0, 0, 0, 0, 0, 0, 0, 28, 0, 0, 0, 28];
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(header.AsSpan(4), count);
+        gzip.Write(header);
+        var block = new byte[1 << 20];
+        for (var left = zeros; left > 0; left -= block.Length) gzip.Write(block, 0, Math.Min(left, block.Length));
+        return path;
     }
 
     private static CliResult AssertUntouched(string directory, Func<CliResult> act)

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using LatentCycles.Training;
 
 namespace LatentCycles.Cli.Tests;
 
@@ -52,6 +53,31 @@ internal static class CliRunner
         var json = System.Text.Json.JsonDocument.Parse(export.LastLine).RootElement;
         Assert.Equal(round, json.GetProperty("round").GetInt32());
         return json.GetProperty("parameters_sha256").GetString()!;
+    }
+
+    private static readonly TimeSpan CheckpointTimeout = TimeSpan.FromMinutes(1);
+    private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(20);
+
+    /// <summary>Waits until the run in <paramref name="directory"/> has checkpointed <paramref name="round"/>, failing if <paramref name="process"/> ends first.</summary>
+    public static async Task WaitForCheckpoint(string directory, Process process, int round = 0)
+    {
+        var stopwatch = Stopwatch.StartNew();
+        while (LatestCheckpointRound(directory) < round && !process.HasExited && stopwatch.Elapsed < CheckpointTimeout)
+            await Task.Delay(PollInterval);
+        Assert.False(process.HasExited, "the run ended before it reached the checkpoint awaited");
+    }
+
+    /// <summary>The round of the latest checkpoint, or −1 while there is none (or the store is busy being written).</summary>
+    public static int LatestCheckpointRound(string directory)
+    {
+        try
+        {
+            return CheckpointStore.LoadLatest(directory).Round;
+        }
+        catch (RunStoreException)
+        {
+            return -1;
+        }
     }
 
     /// <summary>Runs the program as a child process to the end.</summary>

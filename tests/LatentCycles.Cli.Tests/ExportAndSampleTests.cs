@@ -86,6 +86,26 @@ public sealed class ExportAndSampleTests(FinishedRunFixture run) : IDisposable
         Assert.Equal(ImageGrid.Gap + 3 * (28 * ImageGrid.Scale + ImageGrid.Gap), bitmap.Height);
     }
 
+    [Fact]
+    public void Sample_npz_holds_the_images_and_their_latent_states_in_ascending_order()
+    {
+        var directory = run.CopyTo(_temporary, "sample-npz");
+        var result = CliRunner.InProcess("sample", directory, "--count", "30", "--npz", "--json");
+        Assert.True(result.ExitCode == 0, result.ToString());
+        var path = JsonDocument.Parse(result.LastLine).RootElement.GetProperty("npz_path").GetString()!;
+        Assert.Equal(Path.Combine(directory, "samples.npz"), path);
+
+        var (arrays, _, integers) = ReadNpz(path);
+        var state = CheckpointStore.LoadLatest(directory);
+        var (images, states) = (arrays["images"], arrays["states"]);
+        Assert.Equal([30, 28, 28], images.Shape);
+        Assert.Equal([30], states.Shape);
+        Assert.Equal(states.Values.Order(), states.Values);
+        Assert.All(states.Values, z => Assert.InRange(z, 0, state.Config.K - 1));
+        Assert.All(images.Values, v => Assert.True(v is 0 or 1));
+        Assert.Equal(state.Round, integers["round"]);
+    }
+
     private static void AssertArray(int[] shape, double[] values, (int[] Shape, double[] Values) actual)
     {
         Assert.Equal(shape, actual.Shape);

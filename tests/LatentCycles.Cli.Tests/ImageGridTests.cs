@@ -3,30 +3,24 @@ using SkiaSharp;
 
 namespace LatentCycles.Cli.Tests;
 
-public sealed class ImageGridTests : IDisposable
+public sealed class ImageGridTests
 {
-    private readonly TemporaryDirectory _temporary = new();
-
-    public void Dispose() => _temporary.Dispose();
-
     [Fact]
-    public void Grid_draws_each_pixel_as_a_doubled_square_between_grey_gaps()
+    public void Grid_draws_each_pixel_as_a_doubled_square_ink_black_on_white_between_grey_gaps()
     {
         // Two 2×3 images: the first all ink, the second ink only at row 1, column 2.
         byte[] pixels = [1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 1];
-        var file = _temporary.Combine("grid.png");
+        var png = ImageGrid.EncodePng(new BinaryImages(pixels, 2, 2, 3, null), gridColumns: 10);
 
-        ImageGrid.WritePng(file, new BinaryImages(pixels, 2, 2, 3, null), gridColumns: 10);
-
-        using var bitmap = SKBitmap.Decode(file);
+        using var bitmap = SKBitmap.Decode(png);
         const int scale = ImageGrid.Scale, gap = ImageGrid.Gap, tileWidth = 3 * scale;
         Assert.Equal((gap + 2 * (tileWidth + gap), gap + 2 * scale + gap), (bitmap.Width, bitmap.Height));
-        Assert.Equal(SKColors.White, bitmap.GetPixel(gap, gap));
-        Assert.Equal(new SKColor(128, 128, 128), bitmap.GetPixel(0, 0));
+        Assert.Equal(SKColors.Black, bitmap.GetPixel(gap, gap));
+        Assert.Equal(new SKColor(204, 204, 204), bitmap.GetPixel(0, 0));
         var secondLeft = gap + tileWidth + gap;
-        Assert.Equal(SKColors.Black, bitmap.GetPixel(secondLeft, gap));
-        Assert.Equal(SKColors.White, bitmap.GetPixel(secondLeft + 2 * scale + 1, gap + scale + 1));
-        Assert.Equal(SKColors.Black, bitmap.GetPixel(secondLeft + 2 * scale - 1, gap + scale + 1));
+        Assert.Equal(SKColors.White, bitmap.GetPixel(secondLeft, gap));
+        Assert.Equal(SKColors.Black, bitmap.GetPixel(secondLeft + 2 * scale + 1, gap + scale + 1));
+        Assert.Equal(SKColors.White, bitmap.GetPixel(secondLeft + 2 * scale - 1, gap + scale + 1));
     }
 
     [Fact]

@@ -1,6 +1,4 @@
-using System.Diagnostics;
 using System.Text.Json;
-using LatentCycles.Training;
 
 namespace LatentCycles.Cli.Tests;
 
@@ -8,9 +6,6 @@ namespace LatentCycles.Cli.Tests;
 [Collection(FinishedRunCollection.Name)]
 public sealed class KillAndResumeTests : IDisposable
 {
-    private static readonly TimeSpan CheckpointTimeout = TimeSpan.FromMinutes(1);
-    private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(20);
-
     // Long enough that the run cannot finish between the poll that sees the first checkpoint and the kill.
     private const int Rounds = 400;
 
@@ -32,15 +27,12 @@ public sealed class KillAndResumeTests : IDisposable
         using (var process = CliRunner.Start(["train", "--out", interrupted, "--threads", "2", .. Settings]))
         {
             var drained = Task.WhenAll(process.StandardOutput.ReadToEndAsync(), process.StandardError.ReadToEndAsync());
-            var stopwatch = Stopwatch.StartNew();
-            while (LatestCheckpointRound(interrupted) < 4 && !process.HasExited && stopwatch.Elapsed < CheckpointTimeout)
-                await Task.Delay(PollInterval);
-            Assert.False(process.HasExited, "the run ended before it could be killed");
+            await CliRunner.WaitForCheckpoint(interrupted, process, round: 4);
             process.Kill();
             process.WaitForExit();
             await drained;
         }
-        var killedAt = LatestCheckpointRound(interrupted);
+        var killedAt = CliRunner.LatestCheckpointRound(interrupted);
         Assert.InRange(killedAt, 4, Rounds - 1);
 
         var resumed = CliRunner.Run("resume", interrupted, "--checkpoint-every", "4", "--evaluate-every", "0", "--json");
@@ -48,18 +40,5 @@ public sealed class KillAndResumeTests : IDisposable
         Assert.Equal(Rounds, JsonDocument.Parse(resumed.LastLine).RootElement.GetProperty("rounds").GetInt32());
 
         Assert.Equal(CliRunner.ExportedParametersHash(whole, Rounds), CliRunner.ExportedParametersHash(interrupted, Rounds));
-    }
-
-    /// <summary>The round of the latest checkpoint, or −1 while there is none (or the store is busy being written).</summary>
-    private static int LatestCheckpointRound(string directory)
-    {
-        try
-        {
-            return CheckpointStore.LoadLatest(directory).Round;
-        }
-        catch (RunStoreException)
-        {
-            return -1;
-        }
     }
 }

@@ -83,6 +83,17 @@ public sealed class SerializationTests() : HostedTestKit(new ActorSystemOptions(
     }
 
     [Fact]
+    public void A_checkpoint_holding_a_non_finite_parameter_is_a_format_error()
+    {
+        var state = TrainingState.Start(Config, TrainingFixtures.SyntheticData().Train);
+        state.Parameters.W[3] = double.NaN;
+
+        var error = Assert.Throws<CheckpointFormatException>(() => TrainingStateCodec.Decode(TrainingStateCodec.Encode(state)));
+
+        Assert.Contains("non-finite", error.Message);
+    }
+
+    [Fact]
     public void CheckpointTaken_round_trips_through_the_binary_serializer()
     {
         Assert.Equal(new CheckpointTaken(50), RoundTrip(new CheckpointTaken(50)));

@@ -19,7 +19,7 @@ internal static class BaselineCommand
         var kind = new Argument<string>("kind") { Description = "em (Bernoulli-mixture EM ceiling) or rbm (RBM trained by PCD)" };
         kind.AcceptOnlyFromAmong("em", "rbm");
         var k = new Option<int>("--k") { Description = "Number of latent states (mixture components) K", DefaultValueFactory = _ => 10 };
-        var data = new Option<string?>("--data") { Description = "MNIST-format IDX directory or images file (default: the embedded MNIST-10k)" };
+        var data = new Option<string?>("--data") { Description = "MNIST-format IDX directory or images file [default: the embedded MNIST-10k]" };
         var seed = new Option<ulong>("--seed") { Description = "Random seed", DefaultValueFactory = _ => 1 };
         var restarts = new Option<int>("--restarts") { Description = "EM restarts (the best train likelihood is kept)", DefaultValueFactory = _ => 3 };
         var iterations = new Option<int>("--iterations") { Description = "EM iterations per restart at most", DefaultValueFactory = _ => 100 };

@@ -1,8 +1,8 @@
 using System.CommandLine;
 using System.Globalization;
 using LatentCycles.Core.Chains;
+using LatentCycles.Core.Data;
 using LatentCycles.Core.Model;
-using LatentCycles.Core.Random;
 
 namespace LatentCycles.Cli.Commands;
 
@@ -20,32 +20,54 @@ internal static class BenchCommand
         var threads = new Option<string>("--threads") { Description = "Comma-separated thread counts to measure", DefaultValueFactory = _ => "1,2" };
         var seconds = new Option<double>("--seconds") { Description = "Measured seconds per thread count", DefaultValueFactory = _ => 3.0 };
         var sweeps = new Option<int>("--sweeps") { Description = "Sweeps per chain per round", DefaultValueFactory = _ => 1 };
+        var train = new Option<bool>("--train")
+        {
+            Description = "Also run the real trainer on the embedded MNIST for --rounds rounds (no evaluation but at the end) and compare it with the kernel",
+        };
+        var rounds = new Option<int>("--rounds") { Description = "Rounds of each --train run", DefaultValueFactory = _ => 300 };
+        var profile = new Option<bool>("--profile") { Description = "With --train: print the mean milliseconds per round of each round phase" };
         var json = CommandConventions.JsonOption();
 
-        var command = new Command("bench", "Measure chain steps per second on MNIST-like parameters") { k, pixels, chains, threads, seconds, sweeps, json };
+        var command = new Command("bench", "Measure chain steps per second on MNIST-like parameters")
+        {
+            k, pixels, chains, threads, seconds, sweeps, train, rounds, profile, json,
+        };
         command.SetAction(parseResult =>
         {
             var settings = new BenchSettings(
                 parseResult.GetValue(k), parseResult.GetValue(pixels), parseResult.GetValue(chains),
-                ParseThreadCounts(parseResult.GetValue(threads)), parseResult.GetValue(seconds), parseResult.GetValue(sweeps));
-            settings.Validate();
+                ParseThreadCounts(parseResult.GetValue(threads)), parseResult.GetValue(seconds), parseResult.GetValue(sweeps),
+                parseResult.GetValue(train) ? parseResult.GetValue(rounds) : null, parseResult.GetValue(profile));
+            settings.Validate(parseResult.GetResult(pixels) is { Implicit: false });
             Run(settings, parseResult.GetValue(json), parseResult.InvocationConfiguration.Output);
             return 0;
         });
         return command;
     }
 
-    private sealed record BenchSettings(int K, int Pixels, int Chains, int[] Threads, double Seconds, int Sweeps)
+    /// <param name="TrainRounds">Rounds of the end-to-end trainer run per thread count; null: the kernel alone.</param>
+    private sealed record BenchSettings(int K, int Pixels, int Chains, int[] Threads, double Seconds, int Sweeps, int? TrainRounds, bool Profile)
     {
-        public void Validate()
+        public void Validate(bool pixelsGiven)
         {
             if (K < 2 || K > ModelParameters.MaxStates) throw new CliException($"--k must be between 2 and {ModelParameters.MaxStates}, got {K}");
             if (Pixels < 1) throw new CliException($"--pixels must be at least 1, got {Pixels}");
             if (Chains < 1) throw new CliException($"--chains must be at least 1, got {Chains}");
             if (!(Seconds > 0) || double.IsInfinity(Seconds)) throw new CliException($"--seconds must be a positive number, got {Seconds}");
             if (Sweeps < 1) throw new CliException($"--sweeps must be at least 1, got {Sweeps}");
+            if (TrainRounds is { } rounds && rounds < TrainBench.MinimumRounds)
+                throw new CliException($"--rounds must be at least {TrainBench.MinimumRounds}, got {rounds}");
+            if (TrainRounds is not null && pixelsGiven) throw new CliException("--train runs on the embedded MNIST, whose N is fixed; leave out --pixels");
+            if (TrainRounds is null && Profile) throw new CliException("--profile needs --train");
         }
     }
+
+    private static string PathName => ChainSweeper.FastestPath switch
+    {
+        SweepPath.SixteenLane => "AVX-512 16-lane",
+        SweepPath.EightLane => "AVX2 8-lane",
+        _ => "scalar",
+    };
 
     private static int[] ParseThreadCounts(string? text)
     {
@@ -60,41 +82,65 @@ internal static class BenchCommand
 
     private static void Run(BenchSettings settings, bool json, TextWriter output)
     {
-        output.WriteLine($"chain sweep: K = {settings.K}, N = {settings.Pixels}, {settings.Chains} chains, {settings.Sweeps} sweep(s) per round, " +
-                         $"{(Philox4x32.IsEightLaneSupported ? "AVX2 8-lane" : "scalar")} path, {settings.Seconds:0.###} s per measurement");
-        output.WriteLine($"{"threads",8} {"steps/s",14} {"steps/s/thread",16} {"steps/cpu-s",14}");
-        var results = new List<ChainBenchmarkResult>();
+        var data = settings.TrainRounds is null ? null : DataSetLoader.Load(RunAccess.EmbeddedDataName);
+        var pixels = data?.Train.PixelCount ?? settings.Pixels;
+        output.WriteLine($"chain sweep: K = {settings.K}, N = {pixels}, {settings.Chains} chains, {settings.Sweeps} sweep(s) per round, " +
+                         $"{PathName} path, {settings.Seconds:0.###} s per measurement");
+        if (data is not null)
+            output.WriteLine($"trainer: {settings.TrainRounds} rounds on {data.Name} after each kernel measurement, evaluation only at the end");
+        output.WriteLine($"{"threads",8} {"steps/s",14} {"steps/s/thread",16} {"steps/cpu-s",14}" +
+                         (data is null ? "" : $" {"train steps/s",14} {"train/kernel",13}"));
+        var results = new List<(ChainBenchmarkResult Kernel, TrainBench.Result? Train)>();
         foreach (var threadCount in settings.Threads)
         {
-            var result = ChainBenchmark.Run(settings.K, settings.Pixels, settings.Chains, threadCount, settings.Sweeps, settings.Seconds);
-            results.Add(result);
-            output.WriteLine($"{threadCount,8} {result.StepsPerSecond,14:N0} {result.StepsPerSecondPerThread,16:N0} {result.StepsPerProcessorSecond,14:N0}");
+            var kernel = ChainBenchmark.Run(settings.K, pixels, settings.Chains, threadCount, settings.Sweeps, settings.Seconds);
+            var train = data is null ? null : TrainBench.Run(data, settings.K, settings.Chains, settings.Sweeps, settings.TrainRounds!.Value, threadCount);
+            results.Add((kernel, train));
+            output.WriteLine($"{threadCount,8} {kernel.StepsPerSecond,14:N0} {kernel.StepsPerSecondPerThread,16:N0} {kernel.StepsPerProcessorSecond,14:N0}" +
+                             (train is null ? "" : $" {train.StepsPerSecond,14:N0} {train.StepsPerSecond / kernel.StepsPerSecond,13:P1}"));
         }
-        var activeFraction = results[0].ActivePixelFraction;
+        var activeFraction = results[0].Kernel.ActivePixelFraction;
         output.WriteLine($"active pixels per draw: {activeFraction:P1}");
+        if (settings.Profile)
+            foreach (var (kernel, train) in results)
+            {
+                output.WriteLine($"{kernel.Threads} thread(s):");
+                ProfileReport.Write(output, train!.Profile);
+            }
         if (!json) return;
 
         var byThreads = new SortedDictionary<string, double>(StringComparer.Ordinal);
         var perProcessorSecondByThreads = new SortedDictionary<string, double>(StringComparer.Ordinal);
-        foreach (var r in results)
+        var trainByThreads = new SortedDictionary<string, double>(StringComparer.Ordinal);
+        var trainOverKernel = new SortedDictionary<string, double>(StringComparer.Ordinal);
+        var profileByThreads = new SortedDictionary<string, SortedDictionary<string, double>>(StringComparer.Ordinal);
+        foreach (var (r, train) in results)
         {
             var key = r.Threads.ToString(CultureInfo.InvariantCulture);
             byThreads[key] = Math.Round(r.StepsPerSecond);
             perProcessorSecondByThreads[key] = Math.Round(r.StepsPerProcessorSecond);
+            if (train is null) continue;
+            trainByThreads[key] = Math.Round(train.StepsPerSecond);
+            trainOverKernel[key] = Math.Round(train.StepsPerSecond / r.StepsPerSecond, 4);
+            if (settings.Profile) profileByThreads[key] = ProfileReport.MillisecondsByPhase(train.Profile);
         }
-        var oneThread = results.FirstOrDefault(r => r.Threads == 1);
+        var oneThread = results.Select(r => r.Kernel).FirstOrDefault(r => r.Threads == 1);
         CommandConventions.WriteJsonLine(output, new
         {
             K = settings.K,
-            Pixels = settings.Pixels,
+            Pixels = pixels,
             Chains = settings.Chains,
             Sweeps = settings.Sweeps,
             SecondsPerMeasurement = settings.Seconds,
-            Simd = Philox4x32.IsEightLaneSupported ? "avx2" : "scalar",
+            Simd = ChainSweeper.FastestPath switch { SweepPath.SixteenLane => "avx512", SweepPath.EightLane => "avx2", _ => "scalar" },
             ActivePixelFraction = activeFraction,
             StepsPerSecondPerCore = oneThread is null ? (double?)null : Math.Round(oneThread.StepsPerSecond),
             StepsPerSecondByThreads = byThreads,
             StepsPerProcessorSecondByThreads = perProcessorSecondByThreads,
+            TrainRounds = settings.TrainRounds,
+            TrainStepsPerSecond = data is null ? null : trainByThreads,
+            TrainOverKernel = data is null ? null : trainOverKernel,
+            ProfileMsPerRoundByThreads = settings.Profile ? profileByThreads : null,
         });
     }
 }

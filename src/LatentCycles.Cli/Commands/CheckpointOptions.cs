@@ -7,12 +7,12 @@ internal static class CheckpointOptions
 {
     public static Option<int?> Round() => new("--round")
     {
-        Description = "Use the latest checkpoint at or before this round (default: the latest)",
+        Description = "Use the latest checkpoint at or before this round [default: the latest]",
     };
 
     /// <summary>Where the run's checkpoints are when not in DIR/run.db (a cluster's PostgreSQL store).</summary>
     public static Option<string?> Store() => new("--store")
     {
-        Description = "Checkpoint store of the run: sqlite:PATH, postgres://user:password@host:port/database or an Npgsql connection string (default: DIR/run.db)",
+        Description = "Checkpoint store of the run: sqlite:PATH, postgres://user:password@host:port/database or an Npgsql connection string [default: DIR/run.db]",
     };
 }

@@ -7,14 +7,15 @@ namespace LatentCycles.Cli.Commands;
 /// The options of a cluster process: <c>train</c>/<c>resume --cluster</c> (the coordinator) and <c>node</c> (a worker).
 /// See docs/CLUSTER.md.
 /// </summary>
-internal sealed record ClusterOptions(Option<bool> Cluster, Option<int?> Port, Option<string> Hostname, Option<int> MinWorkers, Option<string[]> Seeds)
+internal sealed record ClusterOptions(Option<bool> Cluster, Option<int?> Port, Option<string> Hostname, Option<int> MinWorkers, Option<string[]> Seeds,
+    Option<int> DataPort)
 {
     public static ClusterOptions Create() => new(
         new Option<bool>("--cluster") { Description = "Run as the coordinator of a cluster: workers join with latentcycles node --seed HOST:PORT" },
-        new Option<int?>("--port") { Description = $"Port to listen on (coordinator default {ClusterSettings.DefaultCoordinatorPort}; worker default: any free port)" },
+        new Option<int?>("--port") { Description = $"Port to listen on [default: {ClusterSettings.DefaultCoordinatorPort} for the coordinator, any free port for a worker]" },
         new Option<string>("--hostname")
         {
-            Description = "Address to bind and advertise: one the other machines can reach (default 127.0.0.1, this machine only)",
+            Description = "Address to bind and advertise: one the other machines can reach (127.0.0.1: this machine only)",
             DefaultValueFactory = _ => new ClusterSettings().Hostname,
         },
         new Option<int>("--min-workers") { Description = "Worker processes to wait for before the first round", DefaultValueFactory = _ => 0 },
@@ -23,6 +24,11 @@ internal sealed record ClusterOptions(Option<bool> Cluster, Option<int?> Port, O
             Description = "HOST:PORT of the coordinator to join (repeat for several)",
             Arity = ArgumentArity.OneOrMore,
             AllowMultipleArgumentsPerToken = false,
+        },
+        new Option<int>("--data-port")
+        {
+            Description = "Port of the worker's data plane, which the coordinator connects to for the rounds' bulk bytes (default: any free port)",
+            DefaultValueFactory = _ => 0,
         });
 
     /// <summary>The coordinator's settings, or null without <c>--cluster</c> (then the other cluster options are refused).</summary>
@@ -59,6 +65,7 @@ internal sealed record ClusterOptions(Option<bool> Cluster, Option<int?> Port, O
         Hostname = parseResult.GetValue(Hostname)!,
         Port = parseResult.GetValue(Port) ?? 0,
         Seeds = parseResult.GetValue(Seeds) ?? [],
+        DataPort = parseResult.GetValue(DataPort),
     });
 
     private static ClusterSettings Validated(ClusterSettings settings)

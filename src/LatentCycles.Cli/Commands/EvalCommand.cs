@@ -16,6 +16,9 @@ namespace LatentCycles.Cli.Commands;
 /// </summary>
 internal static class EvalCommand
 {
+    /// <summary>The most kernel draws per latent state: about ten seconds per million for K = 10 on one core.</summary>
+    public const int MaxDrawsPerState = 1_000_000;
+
     public static Command Create()
     {
         var directory = new Argument<string>("DIR") { Description = "Run directory" };
@@ -23,7 +26,7 @@ internal static class EvalCommand
         var store = CheckpointOptions.Store();
         var draws = new Option<int>("--draws-per-state")
         {
-            Description = "Draws of x per latent state for the kernel estimate",
+            Description = $"Draws of x per latent state for the kernel estimate ({ModelEvaluator.DefaultBatches} to {MaxDrawsPerState})",
             DefaultValueFactory = _ => ModelEvaluator.DefaultDrawsPerState,
         };
         var json = CommandConventions.JsonOption();
@@ -35,8 +38,8 @@ internal static class EvalCommand
         {
             var path = parseResult.GetValue(directory)!;
             var drawsPerState = parseResult.GetValue(draws);
-            if (drawsPerState < ModelEvaluator.DefaultBatches)
-                throw new CliException($"--draws-per-state must be at least {ModelEvaluator.DefaultBatches}, got {drawsPerState}");
+            if (drawsPerState is < ModelEvaluator.DefaultBatches or > MaxDrawsPerState)
+                throw new CliException($"--draws-per-state must be between {ModelEvaluator.DefaultBatches} and {MaxDrawsPerState}, got {drawsPerState}");
             var (_, dataReference) = RunAccess.ReadConfig(path);
             var state = RunAccess.LoadState(path, parseResult.GetValue(round), parseResult.GetValue(store));
             var split = DataSetLoader.Load(dataReference);

@@ -26,11 +26,11 @@ internal static class ExperimentCommand
         var defaults = new TrainingConfig();
         var seeds = new Option<int>("--seeds") { Description = "Number of seeds (1, 2, …) per model", DefaultValueFactory = _ => 3 };
         var rounds = new Option<int>("--rounds") { Description = "Rounds per run", DefaultValueFactory = _ => defaults.Rounds };
-        var data = new Option<string?>("--data") { Description = "IDX images file or MNIST-layout directory (default: the embedded MNIST-10k)" };
-        var output = new Option<string?>("--out") { Description = "Experiment directory (default experiments/<yyyyMMdd-HHmmss>)" };
+        var data = new Option<string?>("--data") { Description = "IDX images file or MNIST-layout directory [default: the embedded MNIST-10k]" };
+        var output = new Option<string?>("--out") { Description = "Experiment directory [default: experiments/<yyyyMMdd-HHmmss>]" };
         var k = new Option<int>("--k") { Description = "Number of latent states K", DefaultValueFactory = _ => defaults.K };
         var chains = new Option<int>("--chains") { Description = "Number of persistent chains per run", DefaultValueFactory = _ => defaults.Chains };
-        var run = RunOptions.Create();
+        var run = RunOptions.Create(clusterCapable: false);
         var json = CommandConventions.JsonOption();
         var command = new Command("experiment", "Train the nonequilibrium model (two-step and exact gradient), the RBM and the EM ceiling on the same seeds, and write the report")
         {
@@ -116,8 +116,9 @@ internal static class ExperimentCommand
         }
 
         var report = loader.LoadExperiment(directory, "Nonequilibrium latent cycles against the RBM: likelihood training experiment",
-            ReportLoader.Describe(plan[0], split, plan.Select(c => c.Seed).Distinct().ToList()));
-        var written = ReportWriter.Write(directory, report);
+            ReportLoader.Describe(plan[0], split, plan.Select(c => c.Seed).Distinct().ToList(), withRbm: plan.Any(c => c.Model == ModelKind.Rbm)));
+        // The experiment's report is rebuilt whenever the experiment is continued: it is this command's own output.
+        var written = ReportWriter.Write(directory, report, force: true);
         ReportCommand.Summarize(report, written, directory, json, output);
         return diverged.Count > 0 ? TrainingSession.DivergedExitCode : 0;
     }

@@ -29,12 +29,13 @@ internal static class ExportCommand
             var path = parseResult.GetValue(directory)!;
             var (_, dataReference) = RunAccess.ReadConfig(path);
             var state = RunAccess.LoadState(path, parseResult.GetValue(round), parseResult.GetValue(store));
-            var file = OutputFile.Claim(parseResult.GetValue(output) ?? Path.Combine(path, FileName), parseResult.GetValue(force));
+            var replace = parseResult.GetValue(force);
+            var file = OutputFile.Claim(parseResult.GetValue(output) ?? Path.Combine(path, FileName), replace);
             var p = state.Parameters;
             var kernel = ModelEvaluator.EstimateKernel(p, state.Config.Seed, (uint)state.Round).Kernel;
             var pi = StationaryDistribution.Solve(kernel);
             var hash = RunAccess.ParametersSha256(p);
-            NpzWriter.Write(file,
+            OutputFile.Write(file, replace, stream => NpzWriter.Write(stream,
             [
                 NpyArray.Float64("W", [p.K, p.N], p.W),
                 NpyArray.Float64("b", [p.K], p.B),
@@ -44,7 +45,7 @@ internal static class ExportCommand
                 NpyArray.Int64("round", state.Round),
                 NpyArray.Text("config", RunDirectory.ConfigJson(state.Config, dataReference)),
                 NpyArray.Text("parameters_sha256", hash),
-            ]);
+            ]));
             var console = parseResult.InvocationConfiguration.Output;
             console.WriteLine($"wrote the model of round {state.Round} (K = {p.K}, N = {p.N}) to {file}");
             if (parseResult.GetValue(json))

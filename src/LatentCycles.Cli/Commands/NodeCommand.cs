@@ -15,10 +15,11 @@ internal static class NodeCommand
         var cluster = ClusterOptions.Create();
         var threads = new Option<int>("--threads") { Description = "Chain worker threads", DefaultValueFactory = _ => Environment.ProcessorCount };
         var log = new Option<string?>("--log") { Description = "File for Akka's log (default latentcycles-node-<pid>.log in the temporary directory)" };
+        var json = CommandConventions.JsonOption();
         cluster.Seeds.Required = true;
         var command = new Command("node", "Join a cluster as a worker (see docs/CLUSTER.md)")
         {
-            cluster.Seeds, cluster.Port, cluster.Hostname, threads, log,
+            cluster.Seeds, cluster.Port, cluster.Hostname, cluster.DataPort, threads, log, json,
         };
         command.SetAction(parseResult =>
         {
@@ -43,7 +44,18 @@ internal static class NodeCommand
                     throw new CliException(e.Message);
                 }
             }
-            lock (gate) output.WriteLine("node stopped");
+            lock (gate)
+            {
+                output.WriteLine("node stopped");
+                if (parseResult.GetValue(json))
+                    CommandConventions.WriteJsonLine(output, new
+                    {
+                        Outcome = "stopped",
+                        Seeds = parseResult.GetValue(cluster.Seeds),
+                        Hostname = parseResult.GetValue(cluster.Hostname),
+                        Threads = threadCount,
+                    });
+            }
             return 0;
         });
         return command;

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using LatentCycles.Cli.Reporting;
+using LatentCycles.Core.Training;
 using Spectre.Console;
 
 namespace LatentCycles.Cli.Commands;
@@ -14,8 +15,10 @@ internal static class ReportCommand
     public static Command Create()
     {
         var directory = new Argument<string>("DIR") { Description = "Experiment directory or run directory" };
+        var store = CheckpointOptions.Store();
+        var force = CommandConventions.ForceOption();
         var json = CommandConventions.JsonOption();
-        var command = new Command("report", "Draw the figures and write report.md and report.html of an experiment or a run") { directory, json };
+        var command = new Command("report", "Draw the figures and write report.md and report.html of an experiment or a run") { directory, store, force, json };
         command.SetAction(parseResult =>
         {
             var path = parseResult.GetValue(directory)!;
@@ -23,21 +26,24 @@ internal static class ReportCommand
             var output = parseResult.InvocationConfiguration.Output;
             var loader = new ReportLoader(output);
             ExperimentReport report;
+            var checkpoints = parseResult.GetValue(store);
             if (RunAccess.HoldsRun(path))
-                report = loader.LoadSingleRun(path);
+                report = loader.LoadSingleRun(path, checkpoints);
             else
             {
                 var first = Directory.Exists(Path.Combine(path, ReportLoader.RunsDirectoryName))
                     ? Directory.GetDirectories(Path.Combine(path, ReportLoader.RunsDirectoryName)).FirstOrDefault(RunAccess.HoldsRun)
                     : null;
+                if (checkpoints is not null) throw new CliException($"--store names the checkpoints of one run; {path} is not a run directory");
                 if (first is null) throw new CliException($"{path}: neither a run directory nor an experiment with {ReportLoader.RunsDirectoryName}/");
                 var (config, dataReference) = RunAccess.ReadConfig(first);
-                var seeds = Directory.GetDirectories(Path.Combine(path, ReportLoader.RunsDirectoryName)).Where(RunAccess.HoldsRun)
-                    .Select(d => RunAccess.ReadConfig(d).Config.Seed).Distinct().Order().ToList();
+                var configs = Directory.GetDirectories(Path.Combine(path, ReportLoader.RunsDirectoryName)).Where(RunAccess.HoldsRun)
+                    .Select(d => RunAccess.ReadConfig(d).Config).ToList();
+                var seeds = configs.Select(c => c.Seed).Distinct().Order().ToList();
                 report = loader.LoadExperiment(path, "Nonequilibrium latent cycles against the RBM: likelihood training experiment",
-                    ReportLoader.Describe(config, loader.Data(dataReference), seeds));
+                    ReportLoader.Describe(config, loader.Data(dataReference), seeds, withRbm: configs.Any(c => c.Model == ModelKind.Rbm)));
             }
-            Summarize(report, ReportWriter.Write(path, report), path, parseResult.GetValue(json), output);
+            Summarize(report, ReportWriter.Write(path, report, parseResult.GetValue(force)), path, parseResult.GetValue(json), output);
             return 0;
         });
         return command;

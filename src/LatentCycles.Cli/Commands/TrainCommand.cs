@@ -26,12 +26,12 @@ internal static class TrainCommand
     public static Command Create()
     {
         var defaults = new TrainingConfig();
-        var output = new Option<string?>("--out") { Description = "Run directory (default runs/<yyyyMMdd-HHmmss>)" };
-        var data = new Option<string?>("--data") { Description = "IDX images file or MNIST-layout directory (default: the embedded MNIST-10k)" };
+        var output = new Option<string?>("--out") { Description = "Run directory [default: runs/<yyyyMMdd-HHmmss>]" };
+        var data = new Option<string?>("--data") { Description = "IDX images file or MNIST-layout directory [default: the embedded MNIST-10k]" };
         var k = new Option<int>("--k") { Description = "Number of latent states K", DefaultValueFactory = _ => defaults.K };
-        var chains = new Option<int>("--chains") { Description = "Number of persistent chains", DefaultValueFactory = _ => defaults.Chains };
+        var chains = new Option<int>("--chains") { Description = $"Number of persistent chains (1 to {TrainingConfig.MaxChains})", DefaultValueFactory = _ => defaults.Chains };
         var rounds = new Option<int>("--rounds") { Description = "Number of rounds (one parameter update each)", DefaultValueFactory = _ => defaults.Rounds };
-        var sweeps = new Option<int>("--sweeps") { Description = "Chain steps per chain per round", DefaultValueFactory = _ => defaults.Sweeps };
+        var sweeps = new Option<int>("--sweeps") { Description = $"Chain steps per chain per round (1 to {TrainingConfig.MaxSweeps})", DefaultValueFactory = _ => defaults.Sweeps };
         var learningRate = new Option<string>("--lr")
         {
             Description = "Learning rate (a positive number)",
@@ -59,13 +59,14 @@ internal static class TrainCommand
         var seed = new Option<ulong>("--seed") { Description = "Seed of every random stream", DefaultValueFactory = _ => defaults.Seed };
         var run = RunOptions.Create();
         var cluster = ClusterOptions.Create();
+        var dashboard = DashboardOptions.Create();
         var json = CommandConventions.JsonOption();
 
         var command = new Command("train", "Train a model in a new run directory")
         {
             output, data, k, chains, rounds, sweeps, learningRate, optimizer, gradient, baseline, initNoise, decoderSmoothing, model, seed, blockSize,
-            run.CheckpointEvery, run.EvaluateEvery, run.Threads, run.Store,
-            cluster.Cluster, cluster.Port, cluster.Hostname, cluster.MinWorkers, json,
+            run.CheckpointEvery, run.EvaluateEvery, run.Threads, run.Store, run.Profile,
+            cluster.Cluster, cluster.Port, cluster.Hostname, cluster.MinWorkers, dashboard.Port, dashboard.Host, json,
         };
         command.SetAction(parseResult =>
         {
@@ -95,19 +96,21 @@ internal static class TrainCommand
             }
             var directory = parseResult.GetValue(output) ?? Path.Combine("runs", DateTime.Now.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture));
             var clusterSettings = cluster.ReadCoordinator(parseResult);
+            var dashboardSettings = dashboard.Read(parseResult);
             var settings = run.Read(parseResult, directory, clusterSettings is not null);
             var dataPath = parseResult.GetValue(data);
             var dataReference = dataPath is null ? RunAccess.EmbeddedDataName : Path.GetFullPath(dataPath);
+            if (File.Exists(directory)) throw new CliException($"--out {directory} is a file, not a run directory");
+            RunAccess.RefuseBusy(directory);
             RefuseExistingRun(directory, config, dataReference);
             RefuseUsedStore(settings);
             var split = DataSetLoader.Load(dataReference);
 
             var start = TrainingState.Start(config, split.Train);
-            Directory.CreateDirectory(directory);
-            RunDirectory.WriteConfig(directory, config, dataReference);
+            using var writer = RunDirectory.Create(directory, config, dataReference);
             var console = parseResult.InvocationConfiguration;
             console.Output.WriteLine($"training K = {config.K} on {split.Name} ({split.Train.Count} training, {split.Test.Count} test images) in {Path.GetFullPath(directory)}");
-            return TrainingSession.Run(start, split, settings, clusterSettings, parseResult.GetValue(json), console.Output, console.Error);
+            return TrainingSession.Run(start, split, settings, clusterSettings, dashboardSettings, parseResult.GetValue(json), console.Output, console.Error);
         });
         return command;
     }

@@ -7,7 +7,8 @@ namespace LatentCycles.Cli.Reporting;
 /// <summary>
 /// The latent current graph (MODEL.md §4): the K latent states on a circle (marker area ∝ π(z)), one arrow per pair in the
 /// direction of the net current J(z,z′) &gt; 0 with width ∝ |J| (currents under a tenth of the largest left out), and the
-/// strongest 3-cycles among well-visited states marked at their centroids with their affinities.
+/// strongest 3-cycles among well-visited states, each shaded and named outside the ring of states, in the direction of its
+/// centroid, where no arrow runs (arrows are chords inside the ring).
 /// </summary>
 internal static class CurrentGraph
 {
@@ -74,19 +75,22 @@ internal static class CurrentGraph
         for (var c = 0; c < cycles.Count; c++)
         {
             var nodes = cycles[c].Nodes;
-            var centroid = new Coordinates(nodes.Average(n => positions[n].X), nodes.Average(n => positions[n].Y));
             var name = $"A{Subscript(c + 1)}";
-            var tag = plot.Add.Text(name, centroid);
+            var shade = plot.Add.Polygon(nodes.Select(n => positions[n]).ToArray());
+            shade.FillColor = CycleColours[c].WithAlpha(0.12);
+            shade.LineColor = CycleColours[c].WithAlpha(0.5);
+            shade.LineWidth = 1;
+            var tag = plot.Add.Text(name, LabelPosition(nodes, positions, observables.StationaryDistribution));
             tag.Alignment = Alignment.MiddleCenter;
             tag.LabelFontSize = 16;
             tag.LabelBold = true;
-            tag.LabelFontColor = new Color(170, 20, 20);
+            tag.LabelFontColor = CycleColours[c];
             tag.LabelBackgroundColor = Colors.White.WithAlpha(0.8);
             legend.Add($"{name} = {Affinity(cycles[c].Affinity)} nats on {string.Join("→", nodes.Append(nodes[0]))}");
         }
         if (legend.Count > 0)
         {
-            var box = plot.Add.Text("strongest 3-cycle affinities\n" + string.Join("\n", legend), -1.45, 1.45);
+            var box = plot.Add.Text("strongest 3-cycle affinities\n" + string.Join("\n", legend), -1.45, TopEdge - 0.05);
             box.Alignment = Alignment.UpperLeft;
             box.LabelFontSize = 13;
             box.LabelBackgroundColor = Colors.White.WithAlpha(0.9);
@@ -99,10 +103,34 @@ internal static class CurrentGraph
         note.LabelFontSize = 12;
         note.LabelFontColor = Colors.DimGray;
 
-        plot.Axes.SetLimits(-1.5, 1.5, -1.5, 1.5);
+        plot.Axes.SetLimits(-1.5, 1.5, -1.5, TopEdge);
         plot.Axes.SquareUnits();
         ReportFigures.HideAxes(plot);
-        return ReportFigures.Png(plot, 860, 860);
+        return ReportFigures.Png(plot, 860, 1000);
+    }
+
+    /// <summary>Room above the ring for the legend of cycles, so it covers neither states nor cycle names.</summary>
+    private const double TopEdge = 2.0;
+
+    /// <summary>Cycle names sit this far from the centre, just outside the ring of states (radius 1).</summary>
+    private const double LabelRadius = 1.28;
+
+    private static readonly Color[] CycleColours = [new(170, 20, 20), new(20, 120, 60), new(130, 40, 150)];
+
+    /// <summary>
+    /// Outside the ring in the direction of the cycle's centroid; a centroid at the centre has no direction, so then the
+    /// direction of the cycle's most visited state.
+    /// </summary>
+    private static Coordinates LabelPosition(int[] nodes, Coordinates[] positions, double[] pi)
+    {
+        double x = nodes.Average(n => positions[n].X), y = nodes.Average(n => positions[n].Y);
+        if (Math.Sqrt(x * x + y * y) < 0.05)
+        {
+            var heaviest = nodes.MaxBy(n => pi[n]);
+            (x, y) = (positions[heaviest].X, positions[heaviest].Y);
+        }
+        var length = Math.Sqrt(x * x + y * y);
+        return new Coordinates(LabelRadius * x / length, LabelRadius * y / length);
     }
 
     /// <summary>The segment between two node centres, cut back by the node radius at both ends so arrows start and end at the rims.</summary>

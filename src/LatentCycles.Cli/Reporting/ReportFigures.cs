@@ -8,16 +8,16 @@ namespace LatentCycles.Cli.Reporting;
 public sealed record Figure(string FileName, string Title, string Caption, byte[] Png);
 
 /// <summary>
-/// The report's figures (ScottPlot 5), each a pure function of an <see cref="ExperimentReport"/>. Runs of one model share a
-/// colour; seeds are told apart by the line pattern. Curves by round are running means, because the chains' per-round
-/// estimates are noisy.
+/// The report's figures (ScottPlot 5), each a pure function of an <see cref="ExperimentReport"/>. Each model has its own
+/// colour and line pattern, so curves that lie on top of each other stay distinguishable; the seeds of a model share
+/// them (one legend entry per model). Curves by round are running means, because the chains' per-round estimates are noisy.
 /// </summary>
 public static class ReportFigures
 {
     private const int Width = 1100, Height = 640;
     private const float AxisLabelSize = 16, TitleSize = 19, TickSize = 13, LegendSize = 13;
 
-    private static readonly LinePattern[] SeedPatterns = [LinePattern.Solid, LinePattern.Dashed, LinePattern.Dotted, LinePattern.DenselyDashed];
+    private static readonly LinePattern[] ModelPatterns = [LinePattern.Solid, LinePattern.Dashed, LinePattern.Dotted, LinePattern.DenselyDashed];
 
     /// <summary>Every figure the report has data for, in reading order.</summary>
     public static IReadOnlyList<Figure> Render(ExperimentReport report)
@@ -31,8 +31,11 @@ public static class ReportFigures
                 "Dots: fresh-sample estimates on the test set. Dashed grey: the Bernoulli-mixture EM ceiling on the test set.",
                 LogLikelihoodByRound(report, window)));
             figures.Add(new Figure("entropy-production-vs-round.png", "Entropy production during training",
-                $"Entropy production σ of the chains' kernel estimate, running mean over {window} round(s). " +
-                "The RBM is at equilibrium (σ = 0) up to estimation noise.",
+                $"Entropy production σ of the chains' kernel estimate, running mean over {window} round(s)." +
+                (report.Models.Any(RunNaming.IsEquilibrium)
+                    ? " The RBM's kernel obeys detailed balance, so its true σ is 0 (MODEL.md §6); its curve is the upward bias of " +
+                      "the chains' estimate, which sees few transitions out of the RBM's nearly absorbing latent states."
+                    : ""),
                 ByRound(report, window, r => r.EntropyProduction, "Entropy production during training",
                     "entropy production σ (nats per latent step)")));
             figures.Add(new Figure("self-transition-vs-round.png", "Self-transition probability during training",
@@ -112,11 +115,14 @@ public static class ReportFigures
         return new ScottPlot.Palettes.Category10().GetColor(Math.Max(0, index));
     }
 
-    private static LinePattern SeedPattern(ExperimentReport report, RunRecord run)
-    {
-        var seeds = report.Runs.Where(r => r.Model == run.Model).Select(r => r.Seed).Distinct().OrderBy(s => s).ToList();
-        return SeedPatterns[seeds.IndexOf(run.Seed) % SeedPatterns.Length];
-    }
+    private static LinePattern ModelPattern(ExperimentReport report, string model) =>
+        ModelPatterns[Math.Max(0, report.Models.ToList().IndexOf(model)) % ModelPatterns.Length];
+
+    /// <summary>A model's name in the legend once, on its first run (empty text: no entry); its other seeds' curves look the same.</summary>
+    private static string LegendText(ExperimentReport report, RunRecord run) =>
+        report.Runs.First(r => r.Model == run.Model) == run
+            ? report.Runs.Count(r => r.Model == run.Model) > 1 ? $"{run.Model} (each seed)" : run.Label
+            : "";
 
     private static void ShowLegend(Plot plot)
     {
@@ -155,8 +161,8 @@ public static class ReportFigures
             if (xs.Length == 0) continue;
             var line = plot.Add.ScatterLine(xs, ys, colour.WithAlpha(0.8));
             line.LineWidth = 2;
-            line.LinePattern = SeedPattern(report, run);
-            line.LegendText = run.Label;
+            line.LinePattern = ModelPattern(report, run.Model);
+            line.LegendText = LegendText(report, run);
 
             var tests = run.Metrics.Where(r => r.TestLogLikelihood is not null).ToList();
             if (tests.Count == 0) continue;
@@ -205,10 +211,10 @@ public static class ReportFigures
         {
             var (xs, ys) = RunningMean(run.Metrics, value, window);
             if (xs.Length == 0) continue;
-            var line = plot.Add.ScatterLine(xs, ys, ModelColour(report, run.Model));
+            var line = plot.Add.ScatterLine(xs, ys, ModelColour(report, run.Model).WithAlpha(0.8));
             line.LineWidth = 2;
-            line.LinePattern = SeedPattern(report, run);
-            line.LegendText = run.Label;
+            line.LinePattern = ModelPattern(report, run.Model);
+            line.LegendText = LegendText(report, run);
         }
         ShowLegend(plot);
         return Png(plot, Width, Height);
@@ -232,6 +238,9 @@ public static class ReportFigures
         }
         if (ModelSummary.Ceiling(report) is { } ceiling) StyleCeiling(plot.Add.VerticalLine(ceiling.Mean));
         plot.Axes.Margins(0.15, 0.15);
+        // σ is never negative: the axis starts at 0 instead of centring a single point on it.
+        var sigmas = report.Runs.Select(r => r.Final?.Observables.EntropyProduction).OfType<double>().ToList();
+        plot.Axes.SetLimitsY(0, Math.Max(sigmas.Max() * 1.15, 1e-6));
         ShowLegend(plot);
         return Png(plot, 1000, Height);
     }

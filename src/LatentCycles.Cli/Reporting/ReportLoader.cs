@@ -67,18 +67,19 @@ internal sealed class ReportLoader(TextWriter log)
 
     /// <summary>
     /// One run directory as report data. Uses the stored evaluation when its round is the latest checkpoint's, else
-    /// evaluates (and, when <paramref name="store"/> is set, saves the evaluation for the next report).
+    /// evaluates (and, when <paramref name="store"/> is set, saves the evaluation for the next report). The checkpoints
+    /// are in DIR/run.db unless <paramref name="checkpoints"/> names their store (<c>--store</c>).
     /// </summary>
-    public RunRecord LoadRun(string runDirectory, bool store)
+    public RunRecord LoadRun(string runDirectory, bool store, string? checkpoints = null)
     {
         var (config, dataReference) = RunAccess.ReadConfig(runDirectory);
         var metricsPath = Path.Combine(runDirectory, MetricsFile.FileName);
         var metrics = File.Exists(metricsPath) ? MetricsFile.Read(metricsPath) : [];
         var stored = ReportFiles.ReadRunReport(runDirectory);
-        if (!File.Exists(Path.Combine(runDirectory, RunDirectory.StoreFileName)))
+        if (checkpoints is null && !File.Exists(Path.Combine(runDirectory, RunDirectory.StoreFileName)))
             return new RunRecord(RunNaming.Describe(config), config.Seed, metrics, null, stored?.WallSeconds);
 
-        var state = RunAccess.LoadState(runDirectory, round: null);
+        var state = RunAccess.LoadState(runDirectory, round: null, checkpoints);
         var evaluation = stored?.Evaluation;
         if (evaluation is null || evaluation.Round != state.Round)
         {
@@ -105,22 +106,25 @@ internal sealed class ReportLoader(TextWriter log)
     }
 
     /// <summary>A single <c>train</c> run: its own report, without an EM ceiling.</summary>
-    public ExperimentReport LoadSingleRun(string directory)
+    public ExperimentReport LoadSingleRun(string directory, string? checkpoints = null)
     {
         var (config, dataReference) = RunAccess.ReadConfig(directory);
-        var run = LoadRun(directory, store: false);
+        var run = LoadRun(directory, store: false, checkpoints);
         var split = Data(dataReference);
-        return new ExperimentReport($"Run report: {run.Label}", Describe(config, split, [config.Seed]) + $" Run directory: {Path.GetFullPath(directory)}.",
+        return new ExperimentReport($"Run report: {run.Label}", Describe(config, split, [config.Seed], withRbm: config.Model == ModelKind.Rbm) + $" Run directory: {Path.GetFullPath(directory)}.",
             [run], [], TestDigits(split));
     }
 
     /// <summary>One paragraph on what was trained, for the report's opening.</summary>
-    public static string Describe(TrainingConfig config, DataSplit split, IReadOnlyList<ulong> seeds) =>
+    public static string Describe(TrainingConfig config, DataSplit split, IReadOnlyList<ulong> seeds, bool withRbm) =>
         $"Data: {split.Name} ({split.Train.Count} training and {split.Test.Count} test images of {split.Train.PixelCount} binary pixels). " +
         $"K = {config.K} latent states, {config.Chains} persistent chains, {config.Sweeps} sweep(s) per round, {config.Rounds} rounds, " +
         $"minibatch {config.MinibatchSize}, {config.Optimizer} with learning rate {config.LearningRate}; " +
-        $"seeds {string.Join(", ", seeds)}. Final evaluation from a fresh kernel estimate ({ModelEvaluator.DefaultDrawsPerState} draws per latent state); " +
-        "the RBM's log-likelihood is its exact closed form (MODEL.md §6), since its nearly-identity kernel makes the Monte Carlo π unreliable.";
+        $"seed{(seeds.Count == 1 ? "" : "s")} {string.Join(", ", seeds)}. Final evaluation from a fresh kernel estimate " +
+        $"({ModelEvaluator.DefaultDrawsPerState} draws per latent state)" +
+        (withRbm
+            ? "; the RBM's log-likelihood is its exact closed form (MODEL.md §6), since its nearly-identity kernel makes the Monte Carlo π unreliable."
+            : ".");
 
     /// <summary>Test images spread evenly over the test set, which may be sorted by class, so every class shows.</summary>
     private static BinaryImages TestDigits(DataSplit split)

@@ -18,27 +18,31 @@ public static class ReportWriter
     public const string HtmlFileName = "report.html";
     public const string Missing = "—";
 
-    /// <summary>Renders the figures and writes every file; returns the paths written.</summary>
-    public static IReadOnlyList<string> Write(string directory, ExperimentReport report)
+    /// <summary>
+    /// Renders the figures and writes every file, replacing existing ones only with <paramref name="force"/> (every path is
+    /// checked by <see cref="OutputFile"/> before the first is written); returns the paths written.
+    /// </summary>
+    public static IReadOnlyList<string> Write(string directory, ExperimentReport report, bool force)
     {
+        var markdown = OutputFile.Claim(Path.Combine(directory, MarkdownFileName), force);
+        var html = OutputFile.Claim(Path.Combine(directory, HtmlFileName), force);
         var figures = ReportFigures.Render(report);
-        var figureDirectory = Path.Combine(directory, FigureDirectory);
-        Directory.CreateDirectory(figureDirectory);
+        var figurePaths = figures.Select(f => OutputFile.Claim(Path.Combine(directory, FigureDirectory, f.FileName), force)).ToList();
         var written = new List<string>();
-        foreach (var figure in figures)
+        foreach (var (figure, path) in figures.Zip(figurePaths))
         {
-            var path = Path.Combine(figureDirectory, figure.FileName);
-            File.WriteAllBytes(path, figure.Png);
+            OutputFile.Write(path, force, stream => stream.Write(figure.Png));
             written.Add(path);
         }
-        var markdown = Path.Combine(directory, MarkdownFileName);
-        File.WriteAllText(markdown, Markdown(report, figures));
-        var html = Path.Combine(directory, HtmlFileName);
-        File.WriteAllText(html, Html(report, figures));
+        WriteText(markdown, Markdown(report, figures), force);
+        WriteText(html, Html(report, figures), force);
         written.Add(markdown);
         written.Add(html);
         return written;
     }
+
+    private static void WriteText(string path, string text, bool force) =>
+        OutputFile.Write(path, force, stream => stream.Write(Encoding.UTF8.GetBytes(text)));
 
     /// <summary>
     /// One row per model, then the EM ceiling: final test log-likelihood (mean ± standard deviation over seeds) and its gap to

@@ -33,8 +33,11 @@ public static class DataSetLoader
     /// The standard split of one set: image i goes to the test set when i % 5 == 4, else to the training set,
     /// both in their original order (so every fifth image is held out, whatever the ordering by class).
     /// </summary>
+    /// <exception cref="DataFormatException">fewer than 5 images: the test set would be empty.</exception>
     public static DataSplit StandardSplit(BinaryImages all, string name)
     {
+        if (all.Count < 5)
+            throw new DataFormatException($"{name} holds {all.Count} image(s); at least 5 are needed, as every fifth is held out for testing");
         var train = new List<int>(all.Count - all.Count / 5);
         var test = new List<int>(all.Count / 5);
         for (var i = 0; i < all.Count; i++) (i % 5 == 4 ? test : train).Add(i);

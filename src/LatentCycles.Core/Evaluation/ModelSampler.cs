@@ -28,7 +28,12 @@ public static class ModelSampler
     /// <param name="burnInSweeps">Chain steps before the final draw (≥ 0).</param>
     /// <param name="rows">Image height; with <paramref name="columns"/> defaults to <see cref="ImageShape"/>.</param>
     /// <param name="columns">Image width.</param>
-    public static BinaryImages Sample(ModelParameters parameters, int count, ulong seed, int burnInSweeps = 200, int? rows = null, int? columns = null)
+    public static BinaryImages Sample(ModelParameters parameters, int count, ulong seed, int burnInSweeps = 200, int? rows = null, int? columns = null) =>
+        SampleWithStates(parameters, count, seed, burnInSweeps, rows, columns).Images;
+
+    /// <summary>As <see cref="Sample"/>, with the latent state z each image was drawn from (q(·|z)).</summary>
+    public static (BinaryImages Images, byte[] States) SampleWithStates(ModelParameters parameters, int count, ulong seed, int burnInSweeps = 200,
+        int? rows = null, int? columns = null)
     {
         if (count < 1) throw new ArgumentOutOfRangeException(nameof(count), $"the number of samples must be at least 1, got {count}");
         if (burnInSweeps < 0) throw new ArgumentOutOfRangeException(nameof(burnInSweeps), $"the burn-in must not be negative, got {burnInSweeps}");
@@ -55,7 +60,7 @@ public static class ModelSampler
             var image = pixels.AsSpan(chain * n, n);
             for (var i = 0; i < n; i++) image[i] = rng.NextUInt() < threshold[i] ? (byte)1 : (byte)0;
         }
-        return new BinaryImages(pixels, count, height, width, null);
+        return (new BinaryImages(pixels, count, height, width, null), states);
     }
 
     /// <summary>

@@ -54,7 +54,14 @@ public sealed record TrainingConfig
     /// <summary>Chains per block: the unit of work handed to threads and nodes, and of ordered reduction.</summary>
     public int BlockSize { get; init; } = 256;
 
-    public int BlockCount => (Chains + BlockSize - 1) / BlockSize;
+    /// <summary>Blocks of <see cref="BlockSize"/> chains, the last one partial (written so that no sum can overflow).</summary>
+    public int BlockCount => (Chains - 1) / BlockSize + 1;
+
+    /// <summary>The most chains a run may have: one byte of state each, and a round must stay within memory and time.</summary>
+    public const int MaxChains = 10_000_000;
+
+    /// <summary>The most sweeps per round: a round of the most chains must end well within the round timeout.</summary>
+    public const int MaxSweeps = 10_000;
 
     /// <summary>First chain id and number of chains of block b.</summary>
     public (int FirstChain, int Count) Block(int b)
@@ -67,9 +74,9 @@ public sealed record TrainingConfig
     public void Validate()
     {
         if (K < 2 || K > MaxStates) throw new ArgumentException($"K must be between 2 and {MaxStates}, got {K}");
-        if (Chains < 1) throw new ArgumentException($"the number of chains must be at least 1, got {Chains}");
+        if (Chains is < 1 or > MaxChains) throw new ArgumentException($"the number of chains must be between 1 and {MaxChains}, got {Chains}");
         if (Rounds < 0) throw new ArgumentException($"the number of rounds must not be negative, got {Rounds}");
-        if (Sweeps < 1) throw new ArgumentException($"the number of sweeps must be at least 1, got {Sweeps}");
+        if (Sweeps is < 1 or > MaxSweeps) throw new ArgumentException($"the number of sweeps must be between 1 and {MaxSweeps}, got {Sweeps}");
         if (!double.IsFinite(LearningRate) || LearningRate <= 0) throw new ArgumentException($"the learning rate must be a positive number, got {LearningRate}");
         if (MinibatchSize < 1) throw new ArgumentException($"the minibatch size must be at least 1, got {MinibatchSize}");
         if (!double.IsFinite(InitNoise) || InitNoise < 0) throw new ArgumentException($"the initialization noise must be a non-negative number, got {InitNoise}");

@@ -4,6 +4,7 @@ using Akka.Cluster;
 using Akka.Persistence;
 using LatentCycles.Core.Data;
 using LatentCycles.Core.Training;
+using LatentCycles.Training.DataPlane;
 using LatentCycles.Training.Protocol;
 
 namespace LatentCycles.Training.Actors;
@@ -61,6 +62,9 @@ internal sealed class Coordinator : ReceivePersistentActor, IWithTimers
     private bool _enoughNodesSeen;
     private bool _stopRequested;
     private Action? _afterCheckpoint;
+    private long _phaseStart;
+    private bool _roundOpen;
+    private CoordinatorDataLinks? _links;
 
     public Coordinator(CoordinatorSetup setup)
     {
@@ -70,7 +74,9 @@ internal sealed class Coordinator : ReceivePersistentActor, IWithTimers
         Recover<CheckpointTaken>(_ => { });
         Recover<RecoveryCompleted>(_ => Self.Tell(Begin.Instance));
         Command<Begin>(_ => Guard(BeginRun));
-        Command<RegisterNode>(m => Guard(() => Register(Sender, m.Threads, acknowledge: true)));
+        Command<RegisterNode>(m => Guard(() => OnRegisterNode(Sender, m)));
+        Command<DataLinkOpened>(m => Guard(() => OnDataLinkOpened(m)));
+        Command<DataLinkLost>(m => Guard(() => OnDataLinkLost(m)));
         Command<NodeStatistics>(m => Guard(() => OnStatistics(Sender, m)));
         Command<StopRequested>(_ => _stopRequested = true);
         Command<SaveSnapshotSuccess>(_ => Guard(OnCheckpointSaved));
@@ -106,6 +112,7 @@ internal sealed class Coordinator : ReceivePersistentActor, IWithTimers
     protected override void PostStop()
     {
         if (_setup.InCluster) Cluster.Get(Context.System).Unsubscribe(Self);
+        _links?.Dispose();
         _csv?.Dispose();
         _setup.Completion.TrySetException(new InvalidOperationException("the training coordinator stopped before the run ended"));
         base.PostStop();
@@ -133,6 +140,8 @@ internal sealed class Coordinator : ReceivePersistentActor, IWithTimers
     /// <summary>The next step from a checkpointed or just-completed state: finish, stop, or run the next round.</summary>
     private void Continue()
     {
+        if (_roundOpen) _setup.Settings.Profile?.RoundEnded(RoundProfile.Now);
+        _roundOpen = false;
         if (_state.IsFinished) Complete(RunOutcome.Finished, null);
         else if (_stopRequested) Complete(RunOutcome.Stopped, $"stopped after round {_state.Round}");
         else StartRound();
@@ -153,9 +162,13 @@ internal sealed class Coordinator : ReceivePersistentActor, IWithTimers
             return;
         }
         _waitingForNodes = false;
+        _phaseStart = RoundProfile.Now;
+        _setup.Settings.Profile?.RoundStarted(_phaseStart);
+        _roundOpen = true;
         _work = new RoundWork<IActorRef>(_state);
         _roundClock.Restart();
         Dispatch();
+        _setup.Settings.Profile?.Lap(RoundPhase.Dispatch, _phaseStart);
     }
 
     /// <summary>Sends the round's unassigned blocks to the idle nodes, and (re)starts the round timer if any went out.</summary>
@@ -165,8 +178,39 @@ internal sealed class Coordinator : ReceivePersistentActor, IWithTimers
         var nodes = _nodes.Values.OrderBy(n => n.Node.Path.ToString(), StringComparer.Ordinal).ToList();
         var assignments = work.Assign(nodes);
         foreach (var (node, blocks) in assignments)
-            node.Tell(new RoundStarted(work.Round, _state.Config, _state.Parameters, blocks));
+        {
+            var message = new RoundStarted(work.Round, _state.Config, _state.Parameters, blocks);
+            if (_links?.TrySend(node, message) != true) node.Tell(message);
+        }
         if (assignments.Count > 0) Timers.StartSingleTimer(RoundTimer, new RoundTimedOut(work.Round), _setup.RoundTimeout);
+    }
+
+    /// <summary>A node that announces a data port is taken in once its data link is open (docs/CLUSTER.md, "Data plane").</summary>
+    private void OnRegisterNode(IActorRef node, RegisterNode message)
+    {
+        if (message.DataPort == 0 || !IsRemote(node))
+        {
+            Register(node, message.Threads, acknowledge: true);
+            return;
+        }
+        _links ??= new CoordinatorDataLinks(Self, Context.System.Settings.Config);
+        if (_links.IsOpen(node)) Register(node, message.Threads, acknowledge: true);
+        else _links.Open(node, message.Threads, message.DataPort);
+    }
+
+    private void OnDataLinkOpened(DataLinkOpened opened)
+    {
+        if (_links?.IsCurrent(opened.Node, opened.Link) != true) return;
+        Register(opened.Node, opened.Threads, acknowledge: true);
+        if (!_nodes.ContainsKey(opened.Node)) _links.Close(opened.Node);
+    }
+
+    private void OnDataLinkLost(DataLinkLost lost)
+    {
+        if (_links?.IsCurrent(lost.Node, lost.Link) != true) return;
+        _links.Close(lost.Node);
+        if (_nodes.ContainsKey(lost.Node)) Lose(n => n.Equals(lost.Node), $"the data link to node {lost.Node.Path.Address} broke ({lost.Reason})");
+        else _setup.OnNotice($"cannot open a data link to node {lost.Node.Path.Address} ({lost.Reason}); trying again when it registers again");
     }
 
     private void Register(IActorRef node, int threads, bool acknowledge)
@@ -189,6 +233,7 @@ internal sealed class Coordinator : ReceivePersistentActor, IWithTimers
         foreach (var node in lost)
         {
             _nodes.Remove(node);
+            _links?.Close(node);
             Context.Unwatch(node);
             _work?.Lose(node);
         }
@@ -218,7 +263,9 @@ internal sealed class Coordinator : ReceivePersistentActor, IWithTimers
     {
         var work = _work;
         if (work is null) return;
+        var received = RoundProfile.Now;
         work.Accept(node, message);
+        _phaseStart = _setup.Settings.Profile?.Lap(RoundPhase.Merge, received) ?? received;
         if (!work.IsComplete)
         {
             // The sender is idle again, and a dropped reply may have returned blocks to the pool.
@@ -233,11 +280,12 @@ internal sealed class Coordinator : ReceivePersistentActor, IWithTimers
     private void FinishRound(RoundWork<IActorRef> work)
     {
         var config = _state.Config;
+        var profile = _setup.Settings.Profile;
         TrainingState next;
         RoundMetrics metrics;
         try
         {
-            (next, metrics) = RoundComputation.Apply(_state, work.Total, work.EndStates, _setup.Data.Train);
+            (next, metrics) = RoundComputation.Apply(_state, work.Total, work.EndStates, _setup.Data.Train, profile);
         }
         catch (NonFiniteGradientException e)
         {
@@ -248,6 +296,7 @@ internal sealed class Coordinator : ReceivePersistentActor, IWithTimers
         var seconds = _roundClock.Elapsed.TotalSeconds;
         var stepsPerSecond = (double)config.Chains * config.Sweeps / seconds;
 
+        var lap = RoundProfile.Now;
         LikelihoodFigure? train = null, test = null;
         var every = _setup.Settings.EvaluateEvery;
         if (_state.IsFinished || (every > 0 && _state.Round % every == 0))
@@ -264,10 +313,12 @@ internal sealed class Coordinator : ReceivePersistentActor, IWithTimers
             }
         }
 
+        lap = profile?.Lap(RoundPhase.Evaluation, lap) ?? lap;
         var row = new MetricsRow(metrics, train, test, stepsPerSecond, work.Contributors);
         _history.Add(row);
         _csv!.Append(row);
         _setup.OnProgress(new RoundProgress(metrics, 1 / seconds, stepsPerSecond, test, train, work.Contributors));
+        _phaseStart = profile?.Lap(RoundPhase.Metrics, lap) ?? lap;
 
         if (_state.IsFinished || _stopRequested || _state.Round % _setup.Settings.CheckpointEvery == 0) SaveCheckpoint(Continue);
         else Continue();
@@ -284,6 +335,7 @@ internal sealed class Coordinator : ReceivePersistentActor, IWithTimers
     private void OnCheckpointSaved()
     {
         Timers.Cancel(CheckpointTimer);
+        if (_roundOpen) _setup.Settings.Profile?.Lap(RoundPhase.Checkpoint, _phaseStart);
         _lastCheckpoint = _state;
         var then = _afterCheckpoint;
         _afterCheckpoint = null;

@@ -55,6 +55,13 @@ public sealed class ActorSystemHost : IAsyncDisposable
     /// <summary>The remoting frame a process started with <paramref name="overrides"/> will have.</summary>
     public static long FrameBytesWith(Config overrides) => overrides.HasPath(FramePath) ? overrides.GetByteSize(FramePath) ?? FrameBytes : FrameBytes;
 
+    /// <summary>
+    /// The remoting settings a cluster process started with <paramref name="overrides"/> will have (frame, TLS), for the
+    /// worker's data plane, which listens before the actor system starts.
+    /// </summary>
+    internal static Config DataPlaneConfig(Config overrides) =>
+        overrides.WithFallback(ConfigurationFactory.ParseString($"{FramePath} = {FrameBytes}b"));
+
     /// <summary>Starts the actor system; <paramref name="actors"/> adds the process's actors (WithActors, WithSingleton…).</summary>
     /// <exception cref="ArgumentException">the system cannot start (e.g. the address cannot be bound); the details are in the log file.</exception>
     public static async Task<ActorSystemHost> StartAsync(ActorSystemOptions options, Action<AkkaConfigurationBuilder>? actors = null)

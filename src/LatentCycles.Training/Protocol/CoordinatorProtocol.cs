@@ -30,7 +30,10 @@ public sealed record StopRequested
 /// chain workers. Sent again every few seconds (<see cref="Hosting.TrainingTimeouts.RegistrationInterval"/>), so a coordinator
 /// that started, moved or restarted later learns every node, and one that dropped a node takes it back; repeats are no-ops.
 /// </summary>
-public sealed record RegisterNode(int Threads) : ITrainingMessage;
+/// <param name="DataPort">Where the node's data plane listens (docs/CLUSTER.md, "Data plane"), on the host of its
+/// actor system's address; the coordinator connects there before it takes the node into the rounds. 0: the node's
+/// rounds travel as actor messages.</param>
+public sealed record RegisterNode(int Threads, int DataPort = 0) : ITrainingMessage;
 
 /// <summary>Coordinator → node aggregator: registered; blocks come from the current round if some are unassigned, else the next.</summary>
 public sealed record NodeRegistered : ITrainingMessage

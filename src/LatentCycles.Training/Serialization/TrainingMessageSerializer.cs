@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text;
 using Akka.Actor;
 using Akka.Serialization;
@@ -33,7 +34,10 @@ public sealed class TrainingMessageSerializer(ExtendedActorSystem system) : Seri
 
     public override int Identifier => SerializerId;
 
-    public override string Manifest(object o) => o switch
+    public override string Manifest(object o) => ManifestOf(o);
+
+    /// <summary>The manifest <see cref="Decode(ArraySegment{byte}, string)"/> needs for the bytes of <paramref name="o"/>.</summary>
+    internal static string ManifestOf(object o) => o switch
     {
         RoundStarted => RoundStartedManifest,
         NodeStatistics => NodeStatisticsManifest,
@@ -52,6 +56,13 @@ public sealed class TrainingMessageSerializer(ExtendedActorSystem system) : Seri
     internal static byte[] Encode(object obj)
     {
         using var stream = new MemoryStream();
+        Encode(obj, stream);
+        return stream.ToArray();
+    }
+
+    /// <summary>Writes the binary form of a message at the stream's position (the data plane reuses one buffer per link).</summary>
+    internal static void Encode(object obj, Stream stream)
+    {
         using (var w = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true))
         {
             switch (obj)
@@ -77,6 +88,7 @@ public sealed class TrainingMessageSerializer(ExtendedActorSystem system) : Seri
                     break;
                 case RegisterNode m:
                     w.Write(m.Threads);
+                    w.Write(m.DataPort);
                     break;
                 case NodeRegistered:
                     break;
@@ -84,15 +96,17 @@ public sealed class TrainingMessageSerializer(ExtendedActorSystem system) : Seri
                     throw new ArgumentException($"{obj.GetType()} has no binary form in {nameof(TrainingMessageSerializer)}");
             }
         }
-        return stream.ToArray();
     }
 
     /// <summary>The message of <see cref="Encode"/>; <see cref="CheckpointFormatException"/> for bytes that are not one.</summary>
-    internal static object Decode(byte[] bytes, string manifest)
+    internal static object Decode(byte[] bytes, string manifest) => Decode(new ArraySegment<byte>(bytes), manifest);
+
+    /// <summary>As <see cref="Decode(byte[], string)"/>, from part of a buffer (the data plane reads into a reused one).</summary>
+    internal static object Decode(ArraySegment<byte> bytes, string manifest)
     {
         try
         {
-            using var r = new BinaryReader(new MemoryStream(bytes, writable: false));
+            using var r = new BinaryReader(new MemoryStream(bytes.Array!, bytes.Offset, bytes.Count, writable: false, publiclyVisible: true));
             object message = manifest switch
             {
                 RoundStartedManifest => new RoundStarted(r.ReadInt32(), TrainingStateCodec.DecodeConfig(ReadBytes(r)), ReadParameters(r), ReadBlocks(r)),
@@ -100,7 +114,7 @@ public sealed class TrainingMessageSerializer(ExtendedActorSystem system) : Seri
                 CheckpointManifest => ReadCheckpoint(r, withNodes: true),
                 CheckpointWithoutNodesManifest => ReadCheckpoint(r, withNodes: false),
                 CheckpointTakenManifest => new CheckpointTaken(r.ReadInt32()),
-                RegisterNodeManifest => new RegisterNode(r.ReadInt32()),
+                RegisterNodeManifest => new RegisterNode(r.ReadInt32(), r.ReadInt32()),
                 NodeRegisteredManifest => NodeRegistered.Instance,
                 _ => throw new CheckpointFormatException($"unknown message manifest '{manifest}'"),
             };
@@ -155,11 +169,18 @@ public sealed class TrainingMessageSerializer(ExtendedActorSystem system) : Seri
         w.Write(s.Transitions);
         w.Write(s.HasNonFiniteProbabilities);
         long[][] arrays = [s.C, s.Sx, s.G, s.GP];
-        var buffer = new byte[arrays.Sum(a => a.Length) * Varint.MaxBytesPerValue];
-        var length = 0;
-        foreach (var array in arrays) length += Varint.Encode(array, buffer.AsSpan(length));
-        w.Write(length);
-        w.Write(buffer, 0, length);
+        var buffer = ArrayPool<byte>.Shared.Rent(arrays.Sum(a => a.Length) * Varint.MaxBytesPerValue);
+        try
+        {
+            var length = 0;
+            foreach (var array in arrays) length += Varint.Encode(array, buffer.AsSpan(length));
+            w.Write(length);
+            w.Write(buffer, 0, length);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
         // P is K×K 128-bit fixed point: few entries, written as they are.
         w.Write(s.P.Length);
         foreach (var v in s.P)
@@ -175,7 +196,7 @@ public sealed class TrainingMessageSerializer(ExtendedActorSystem system) : Seri
         var transitions = r.ReadInt64();
         var nonFinite = r.ReadBoolean();
         if (k < 1 || n < 1 || (long)k * k * n > Array.MaxLength) throw new CheckpointFormatException($"statistics of impossible shape K = {k}, N = {n}");
-        var encoded = ReadBytes(r).AsSpan();
+        var encoded = ReadSpan(r);
         long[] c = new long[k * k], sx = new long[k * k * n], g = new long[k * n * k], gp = new long[k * k];
         var at = 0;
         foreach (var array in new[] { c, sx, g, gp }) at += Varint.Decode(encoded[at..], array);
@@ -258,6 +279,17 @@ public sealed class TrainingMessageSerializer(ExtendedActorSystem system) : Seri
     }
 
     private static byte[] ReadBytes(BinaryReader r) => r.ReadBytes(ReadCount(r));
+
+    /// <summary>A length-prefixed run of bytes read in place, without the copy <see cref="ReadBytes"/> makes.</summary>
+    private static ReadOnlySpan<byte> ReadSpan(BinaryReader r)
+    {
+        var count = ReadCount(r);
+        var stream = (MemoryStream)r.BaseStream;
+        var buffer = stream.TryGetBuffer(out var segment) ? segment : throw new InvalidOperationException("messages are decoded from visible buffers");
+        var span = buffer.AsSpan((int)stream.Position, count);
+        stream.Position += count;
+        return span;
+    }
 
     private static int ReadCount(BinaryReader r)
     {

@@ -53,6 +53,9 @@ public static class TrainingStateCodec
             var steps = r.ReadInt64();
             var m = ReadArray(r, parameters.Length);
             var v = ReadArray(r, parameters.Length);
+            // A trainer never stores a diverged state, so a non-finite value is damage, which no reader may compute with.
+            if (!parameters.IsFinite() || !m.All(double.IsFinite) || !v.All(double.IsFinite))
+                throw new CheckpointFormatException($"checkpoint of round {round} holds non-finite parameters or optimizer moments (NaN or infinity)");
             var chains = r.ReadInt32();
             if (chains != config.Chains) throw new CheckpointFormatException($"checkpoint holds {chains} chain states for {config.Chains} chains");
             var states = r.ReadBytes(chains);

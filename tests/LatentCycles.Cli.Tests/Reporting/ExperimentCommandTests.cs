@@ -103,7 +103,7 @@ public sealed class ExperimentCommandTests(TinyExperimentFixture experiment)
         Directory.Delete(Path.Combine(copy, ReportWriter.FigureDirectory), recursive: true);
         File.Delete(Path.Combine(copy, ReportWriter.MarkdownFileName));
 
-        var result = CliRunner.InProcess(["report", copy]);
+        var result = CliRunner.InProcess(["report", copy, "--force"]);
 
         Assert.True(result.ExitCode == 0, result.ToString());
         Assert.DoesNotContain("evaluating", result.Stdout);

@@ -17,7 +17,7 @@ public class ReportWriterTests
         var directory = Directory.CreateTempSubdirectory("report-test").FullName;
         try
         {
-            ReportWriter.Write(directory, SyntheticReport.Build(k: 3));
+            ReportWriter.Write(directory, SyntheticReport.Build(k: 3), force: false);
 
             foreach (var name in ExpectedFigures)
             {

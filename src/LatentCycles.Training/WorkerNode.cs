@@ -46,7 +46,7 @@ public static class WorkerNode
             {
                 var membership = Cluster.Get(host.System);
                 var seeds = string.Join(", ", cluster.Seeds);
-                onNotice($"node {membership.SelfAddress} joining {seeds} with {threads} chain threads");
+                onNotice($"node {membership.SelfAddress} joining {seeds} with {threads} chain threads (Akka's log: {options.LogFile})");
                 // One line per join attempt instead of the remoting's warnings (JoinNoiseFilter).
                 var retry = host.System.Settings.Config.GetTimeSpan("akka.cluster.seed-node-timeout", TimeSpan.FromSeconds(5));
                 await using var waiting = new Timer(_ => onNotice($"no coordinator at {seeds} yet; trying again"), null, retry, retry);

@@ -29,7 +29,6 @@ internal static class NodeCommand
             var logFile = parseResult.GetValue(log) ?? Path.Combine(Path.GetTempPath(), $"latentcycles-node-{Environment.ProcessId}.log");
             var output = parseResult.InvocationConfiguration.Output;
             var gate = new object();
-            output.WriteLine($"Akka's log: {Path.GetFullPath(logFile)}");
             using (var stop = new StopSignals())
             {
                 try

@@ -8,12 +8,12 @@ namespace LatentCycles.Training.Tests;
 
 public sealed class CoordinatorTests : HostedTestKit
 {
-    private readonly TempDirectory _directory;
+    private readonly TemporaryDirectory _directory;
 
-    public CoordinatorTests() : this(new TempDirectory()) { }
+    public CoordinatorTests() : this(new TemporaryDirectory()) { }
 
-    private CoordinatorTests(TempDirectory directory)
-        : base(new ActorSystemOptions { Store = StoreLocation.Sqlite(directory.Sub(RunDirectory.StoreFileName)) }) => _directory = directory;
+    private CoordinatorTests(TemporaryDirectory directory)
+        : base(new ActorSystemOptions { Store = StoreLocation.Sqlite(directory.Combine(RunDirectory.StoreFileName)) }) => _directory = directory;
 
     [Fact]
     public async Task A_round_without_statistics_fails_the_run_with_a_timeout_instead_of_hanging()

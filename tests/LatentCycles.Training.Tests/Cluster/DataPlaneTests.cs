@@ -18,7 +18,7 @@ public sealed class DataPlaneTests() : HostedTestKit(new ActorSystemOptions())
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
     private readonly List<string> _notices = [];
-    private readonly TempDirectory _directory = new();
+    private readonly TemporaryDirectory _directory = new();
 
     [Theory]
     [InlineData(false)]

@@ -9,11 +9,11 @@ namespace LatentCycles.Training.Tests.Cluster;
 /// <summary>docs/ARCHITECTURE.md, "Node loss" and "Node join", at actor level: membership changes never change the result.</summary>
 public sealed class NodeMembershipTests : HostedTestKit
 {
-    private readonly TempDirectory _directory;
+    private readonly TemporaryDirectory _directory;
 
-    public NodeMembershipTests() : this(new TempDirectory()) { }
+    public NodeMembershipTests() : this(new TemporaryDirectory()) { }
 
-    private NodeMembershipTests(TempDirectory directory)
+    private NodeMembershipTests(TemporaryDirectory directory)
         : base(new ActorSystemOptions { Store = StoreLocation.Sqlite(Path.Combine(directory.Path, RunDirectory.StoreFileName)) }) => _directory = directory;
 
     [Fact]

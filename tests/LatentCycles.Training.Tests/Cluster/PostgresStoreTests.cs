@@ -14,7 +14,7 @@ public sealed class PostgresStoreTests : IDisposable
 
     private readonly string? _server = Environment.GetEnvironmentVariable(Variable);
     private readonly string _schema = "latentcycles_test_" + Guid.NewGuid().ToString("N");
-    private readonly TempDirectory _directory = new();
+    private readonly TemporaryDirectory _directory = new();
 
     [SkippableFact]
     public async Task A_stopped_run_resumes_from_PostgreSQL_to_the_same_bits()
@@ -24,7 +24,7 @@ public sealed class PostgresStoreTests : IDisposable
 
         var settings = await TrainingFixtures.AssertStoppedRunResumesBitIdentical(_directory, store);
 
-        var whole = CheckpointStore.LoadLatest(_directory.Sub("whole"));
+        var whole = CheckpointStore.LoadLatest(_directory.Combine("whole"));
         TrainingFixtures.AssertBitIdentical(whole, CheckpointStore.LoadLatest(settings.RunDirectory, store));
         Assert.Equal(3, CheckpointStore.Load(settings.RunDirectory, 4, store).Round);
         Assert.False(File.Exists(Path.Combine(settings.RunDirectory, RunDirectory.StoreFileName)));

@@ -3,12 +3,14 @@ using System.Globalization;
 using LatentCycles.Core.Chains;
 using LatentCycles.Core.Data;
 using LatentCycles.Core.Model;
+using LatentCycles.Core.Training;
 
 namespace LatentCycles.Cli.Commands;
 
 /// <summary>
 /// <c>latentcycles bench</c>: chain steps per second (with full two-step statistics) on MNIST-like parameters,
-/// for each requested number of threads.
+/// for each requested number of threads; with <c>--gradient RUN</c>, the variance of every gradient estimator at one of
+/// the run's checkpoints instead (<see cref="GradientVarianceStudy"/>).
 /// </summary>
 internal static class BenchCommand
 {
@@ -24,16 +26,32 @@ internal static class BenchCommand
         {
             Description = "Also run the real trainer on the embedded MNIST for --rounds rounds (no evaluation but at the end) and compare it with the kernel",
         };
-        var rounds = new Option<int>("--rounds") { Description = "Rounds of each --train run", DefaultValueFactory = _ => 300 };
+        var rounds = new Option<int>("--rounds")
+        {
+            Description = "Rounds of each --train run, or rounds measured with --gradient",
+            DefaultValueFactory = _ => 300,
+        };
         var profile = new Option<bool>("--profile") { Description = "With --train: print the mean milliseconds per round of each round phase" };
+        var gradientRun = new Option<string?>("--gradient")
+        {
+            Description = "Run directory: measure the variance of the gradient estimators (two-step and exact, every baseline) at its checkpoint",
+        };
+        var round = new Option<int?>("--round") { Description = "With --gradient: the checkpoint at or before this round [default: the latest]" };
+        var burnIn = new Option<int>("--burn-in") { Description = "With --gradient: rounds run first on the frozen parameters", DefaultValueFactory = _ => 10 };
         var json = CommandConventions.JsonOption();
 
-        var command = new Command("bench", "Measure chain steps per second on MNIST-like parameters")
+        var command = new Command("bench", "Measure chain steps per second on MNIST-like parameters, or the variance of the gradient estimators")
         {
-            k, pixels, chains, threads, seconds, sweeps, train, rounds, profile, json,
+            k, pixels, chains, threads, seconds, sweeps, train, rounds, profile, gradientRun, round, burnIn, json,
         };
         command.SetAction(parseResult =>
         {
+            if (parseResult.GetValue(gradientRun) is { } runDirectory)
+            {
+                MeasureGradients(runDirectory, parseResult.GetValue(round), parseResult.GetValue(rounds), parseResult.GetValue(burnIn),
+                    parseResult.GetValue(json), parseResult.InvocationConfiguration.Output);
+                return 0;
+            }
             var settings = new BenchSettings(
                 parseResult.GetValue(k), parseResult.GetValue(pixels), parseResult.GetValue(chains),
                 ParseThreadCounts(parseResult.GetValue(threads)), parseResult.GetValue(seconds), parseResult.GetValue(sweeps),
@@ -62,6 +80,49 @@ internal static class BenchCommand
         }
     }
 
+    private static void MeasureGradients(string runDirectory, int? round, int rounds, int burnIn, bool json, TextWriter output)
+    {
+        if (rounds < 2) throw new CliException($"--rounds must be at least 2, got {rounds}");
+        if (burnIn < 0) throw new CliException($"--burn-in must not be negative, got {burnIn}");
+        var (_, dataReference) = RunAccess.ReadConfig(runDirectory);
+        var state = RunAccess.LoadState(runDirectory, round);
+        if (state.Config.Model != ModelKind.Neq) throw new CliException($"{runDirectory} trains the RBM; the gradient study is for the neq model");
+        var split = DataSetLoader.Load(dataReference);
+        if (split.Train.PixelCount != state.Parameters.N)
+            throw new CliException($"{runDirectory}: the model has N = {state.Parameters.N} pixels but the data {dataReference} has {split.Train.PixelCount}");
+        output.WriteLine($"gradient variance at round {state.Round} of {Path.GetFullPath(runDirectory)} ({split.Name}): " +
+                         $"{state.Config.Chains} chains, minibatch {state.Config.MinibatchSize}, {rounds} rounds after {burnIn} of burn-in");
+        var spreads = GradientVarianceStudy.Measure(state, split.Train, rounds, burnIn);
+        output.WriteLine($"{"gradient",-9} {"baseline",-18} {"var W",11} {"var b",11} {"var L",11} {"var total",11} {"vs pi-mean",10} {"|mean|^2",11}");
+        foreach (var s in spreads)
+        {
+            var reference = spreads.First(r => r.Gradient == s.Gradient && r.Baseline == BaselineKind.StationaryMean).Variance.All;
+            output.WriteLine($"{GradientName(s.Gradient),-9} {BaselineName(s.Baseline),-18} {s.Variance.W,11:G4} {s.Variance.B,11:G4} {s.Variance.L,11:G4} " +
+                             $"{s.Variance.All,11:G4} {s.Variance.All / reference,10:F3} {s.SquaredMean.All,11:G4}");
+        }
+        if (!json) return;
+        CommandConventions.WriteJsonLine(output, new
+        {
+            Round = state.Round,
+            Data = split.Name,
+            Rounds = rounds,
+            BurnIn = burnIn,
+            Estimators = spreads.Select(s => new
+            {
+                Gradient = GradientName(s.Gradient),
+                Baseline = BaselineName(s.Baseline),
+                VarianceW = s.Variance.W,
+                VarianceB = s.Variance.B,
+                VarianceL = s.Variance.L,
+                VarianceTotal = s.Variance.All,
+                SquaredMeanTotal = s.SquaredMean.All,
+            }).ToList(),
+        });
+    }
+
+    private static string GradientName(GradientKind kind) => TrainCommand.Gradients.First(g => g.Value == kind).Key;
+
+    private static string BaselineName(BaselineKind kind) => TrainCommand.Baselines.First(b => b.Value == kind).Key;
     private static string PathName => ChainSweeper.FastestPath switch
     {
         SweepPath.SixteenLane => "AVX-512 16-lane",

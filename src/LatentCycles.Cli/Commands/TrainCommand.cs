@@ -13,7 +13,7 @@ namespace LatentCycles.Cli.Commands;
 internal static class TrainCommand
 {
     private static readonly Dictionary<string, OptimizerKind> Optimizers = new() { ["rmsprop"] = OptimizerKind.RmsProp, ["adam"] = OptimizerKind.Adam };
-    private static readonly Dictionary<string, GradientKind> Gradients = new() { ["two-step"] = GradientKind.TwoStep, ["exact"] = GradientKind.Exact };
+    internal static readonly Dictionary<string, GradientKind> Gradients = new() { ["two-step"] = GradientKind.TwoStep, ["exact"] = GradientKind.Exact };
     internal static readonly Dictionary<string, BaselineKind> Baselines = new()
     {
         ["pi-mean"] = BaselineKind.StationaryMean,

@@ -54,28 +54,24 @@ public static class RoundComputation
         lap = profile?.Lap(RoundPhase.Kernel, lap) ?? lap;
         var minibatch = MinibatchIndices(config, state.Round, train.Count);
 
-        var gradW = new double[k * n];
-        double[] gradB, gradL;
+        ModelParameters gradientBlocks;
         double batchLogLikelihood;
         if (config.Model == ModelKind.Rbm)
         {
             batchLogLikelihood = GradientEstimator.ComputeDataPhase(parameters, train, minibatch, pi).MeanLogLikelihood;
             lap = profile?.Lap(RoundPhase.DataPhase, lap) ?? lap;
-            (gradB, gradL) = GradientEstimator.RbmGradient(parameters, train.Select(minibatch), merged);
+            var (gradB, gradL) = GradientEstimator.RbmGradient(parameters, train.Select(minibatch), merged);
+            gradientBlocks = new ModelParameters(k, n, new double[k * n], gradB, gradL);
         }
         else
         {
             var data = GradientEstimator.ComputeDataPhase(parameters, train, minibatch, pi);
             lap = profile?.Lap(RoundPhase.DataPhase, lap) ?? lap;
             batchLogLikelihood = data.MeanLogLikelihood;
-            gradL = data.GradientL;
-            gradB = new double[k];
-            var g = GradientEstimator.TransitionWeights(config.Gradient, kernel, pi, data.Rho);
-            var weights = GradientEstimator.Centre(config.Baseline, g, pi, parameters, merged);
-            GradientEstimator.AddChainPhase(parameters, merged, weights, gradW, gradB, gradL);
+            gradientBlocks = GradientEstimator.NeqGradient(parameters, merged, kernel, pi, data, config.Gradient, config.Baseline);
         }
 
-        var gradient = new ModelParameters(k, n, gradW, gradB, gradL).Flatten();
+        var gradient = gradientBlocks.Flatten();
         foreach (var v in gradient)
             if (!double.IsFinite(v)) throw new NonFiniteGradientException(state.Round);
         lap = profile?.Lap(RoundPhase.Gradient, lap) ?? lap;

@@ -4,7 +4,8 @@ namespace LatentCycles.Cli;
 
 /// <summary>
 /// Ctrl-C and SIGTERM as a request to stop cleanly (<see cref="Token"/> is cancelled); a second Ctrl-C ends the
-/// process at once. Shared by the long-running commands (<c>train</c>, <c>resume</c>, <c>node</c>).
+/// process at once. The one signal handler of the program, shared by the long-running commands (<c>train</c>, <c>resume</c>,
+/// <c>node</c>, <c>experiment</c>); the actor systems' hosts leave signals to it (docs/ARCHITECTURE.md, "Stopping").
 /// </summary>
 internal sealed class StopSignals : IDisposable
 {

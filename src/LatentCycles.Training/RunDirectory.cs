@@ -8,7 +8,7 @@ namespace LatentCycles.Training;
 /// <summary>The configuration a run directory was started with, and the data set it trains on (a name or a path).</summary>
 public sealed record RunConfigFile(TrainingConfig Config, string Data);
 
-/// <summary>The files of a run directory (ARCHITECTURE.md, "Outputs of a run").</summary>
+/// <summary>The files of a run directory (docs/ARCHITECTURE.md, "Outputs of a run").</summary>
 public static class RunDirectory
 {
     public const string StoreFileName = "run.db";

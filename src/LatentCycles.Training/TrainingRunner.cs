@@ -3,8 +3,10 @@ using Akka.Actor;
 using LatentCycles.Core.Data;
 using LatentCycles.Core.Evaluation;
 using LatentCycles.Core.Training;
-using Akka.Cluster.Tools.Singleton;
+using Akka.Cluster.Hosting;
+using Akka.Hosting;
 using LatentCycles.Training.Actors;
+using LatentCycles.Training.Hosting;
 using LatentCycles.Training.Serialization;
 
 namespace LatentCycles.Training;
@@ -55,12 +57,10 @@ public static class TrainingRunner
             throw new ArgumentException($"the data set has {data.Train.PixelCount} pixels per image, the model N = {start.Parameters.N}");
         var clock = Stopwatch.StartNew();
         var store = settings.StoreLocation;
-        var hocon = cluster is null
-            ? TrainingHocon.ForSingleHost(store, settings.Threads)
-            : TrainingHocon.ForCoordinator(store, settings.Threads, cluster.Hostname, cluster.Port);
+        var overrides = OperatorOverrides.Load();
         if (cluster is not null)
         {
-            RequireFrameFits(start.Config, start.Parameters.N, hocon.GetByteSize("akka.remote.dot-netty.tcp.maximum-frame-size") ?? 0);
+            RequireFrameFits(start.Config, start.Parameters.N, ActorSystemHost.FrameBytesWith(overrides));
             await cluster.RequirePortFreeAsync().ConfigureAwait(false);
         }
         Directory.CreateDirectory(settings.RunDirectory);
@@ -71,43 +71,45 @@ public static class TrainingRunner
         if (!File.Exists(Path.Combine(settings.RunDirectory, RunDirectory.ConfigFileName)))
             RunDirectory.WriteConfig(settings.RunDirectory, start.Config, data.Name);
 
-        var system = ActorSystem.Create(ClusterSettings.SystemName, hocon);
-        try
+        var completion = new TaskCompletionSource<RunResult>(TaskCreationOptions.RunContinuationsAsynchronously);
+        CoordinatorSetup Setup(ActorSystem system, IReadOnlyList<NodeShare<IActorRef>> nodes) => new(PersistenceId, start, data, settings, nodes,
+            MinRemoteNodes: cluster?.MinWorkers ?? 0, InCluster: cluster is not null,
+            system.Settings.Config.GetTimeSpan(TrainingTimeouts.RoundTimeoutPath), system.Settings.Config.GetTimeSpan(TrainingTimeouts.CheckpointTimeoutPath),
+            evaluate, onProgress, onNotice, completion);
+        var options = new ActorSystemOptions
         {
-            var completion = new TaskCompletionSource<RunResult>(TaskCreationOptions.RunContinuationsAsynchronously);
-            var roundTimeout = hocon.GetTimeSpan("latentcycles.round-timeout");
-            var checkpointTimeout = hocon.GetTimeSpan("latentcycles.checkpoint-timeout");
-            IActorRef coordinator;
+            Threads = settings.Threads,
+            Store = store,
+            Cluster = cluster is null ? null : new ClusterMembership(ClusterRole.Coordinator, cluster),
+            LogFile = Path.Combine(settings.RunDirectory, RunDirectory.LogFileName),
+            Overrides = overrides,
+        };
+        await using var host = await ActorSystemHost.StartAsync(options, akka =>
+        {
             if (cluster is null)
             {
-                var aggregator = system.ActorOf(NodeAggregator.Props(settings.Threads, profile: settings.Profile), "node");
-                var setup = new CoordinatorSetup(PersistenceId, start, data, settings, [new NodeShare<IActorRef>(aggregator, settings.Threads)],
-                    MinRemoteNodes: 0, InCluster: false, roundTimeout, checkpointTimeout, evaluate, onProgress, onNotice, completion);
-                coordinator = system.ActorOf(Coordinator.Props(setup), "coordinator");
+                akka.WithActors((system, registry) =>
+                {
+                    var aggregator = system.ActorOf(NodeAggregator.Props(settings.Threads, profile: settings.Profile), "node");
+                    registry.Register<Coordinator>(system.ActorOf(Coordinator.Props(Setup(system, [new NodeShare<IActorRef>(aggregator, settings.Threads)])), "coordinator"));
+                });
+                return;
             }
-            else
+            akka.WithSingleton<Coordinator>("coordinator", (system, _, _) => Coordinator.Props(Setup(system, [])),
+                ActorSystemHost.CoordinatorSingleton, createProxyToo: true);
+            akka.WithActors((system, registry) =>
             {
+                // The coordinator is the cluster's seed node: it joins itself, and workers join it.
                 var membership = Akka.Cluster.Cluster.Get(system);
                 membership.Join(membership.SelfAddress);
-                var setup = new CoordinatorSetup(PersistenceId, start, data, settings, [], cluster.MinWorkers, InCluster: true,
-                    roundTimeout, checkpointTimeout, evaluate, onProgress, onNotice, completion);
-                system.ActorOf(ClusterSingletonManager.Props(Coordinator.Props(setup), PoisonPill.Instance,
-                    ClusterSingletonManagerSettings.Create(system)), "coordinator");
-                coordinator = system.ActorOf(ClusterSingletonProxy.Props("/user/coordinator", ClusterSingletonProxySettings.Create(system)),
-                    "coordinator-proxy");
-                if (settings.Threads > 0) system.ActorOf(NodeAggregator.Props(settings.Threads, coordinator, profile: settings.Profile), "node");
+                if (settings.Threads > 0) system.ActorOf(NodeAggregator.Props(settings.Threads, registry.Get<Coordinator>(), profile: settings.Profile), "node");
                 onNotice($"coordinator at {membership.SelfAddress}; workers join with: latentcycles node --seed {cluster.Hostname}:{membership.SelfAddress.Port}");
-            }
-            await using var onStop = stop.Register(() => coordinator.Tell(Protocol.StopRequested.Instance));
-            var result = await completion.Task.ConfigureAwait(false);
-            return result with { WallSeconds = clock.Elapsed.TotalSeconds };
-        }
-        finally
-        {
-            if (cluster is not null)
-                await CoordinatedShutdown.Get(system).Run(CoordinatedShutdown.ClusterLeavingReason.Instance).ConfigureAwait(false);
-            await system.Terminate().ConfigureAwait(false);
-        }
+            });
+        }).ConfigureAwait(false);
+        var coordinator = host.Registry.Get<Coordinator>();
+        await using var onStop = stop.Register(() => coordinator.Tell(Protocol.StopRequested.Instance));
+        var result = await completion.Task.ConfigureAwait(false);
+        return result with { WallSeconds = clock.Elapsed.TotalSeconds };
     }
 
     /// <summary>
@@ -125,7 +127,7 @@ public static class TrainingRunner
         var largest = Math.Max(worst, parameters);
         if (largest > frameBytes)
             throw new ArgumentException(FormattableString.Invariant(
-                $"K = {config.K}, N = {n} with {config.Chains} chains needs messages of up to {largest:F0} bytes, above the remoting frame of {frameBytes} bytes; raise akka.remote.dot-netty.tcp.maximum-frame-size (see {TrainingHocon.OverridesVariable})"));
+                $"K = {config.K}, N = {n} with {config.Chains} chains needs messages of up to {largest:F0} bytes, above the remoting frame of {frameBytes} bytes; raise akka.remote.dot-netty.tcp.maximum-frame-size (see {OperatorOverrides.Variable})"));
     }
 
     /// <summary>

@@ -184,10 +184,10 @@ public sealed class BadInputTests(FinishedRunFixture run) : IDisposable
 
     private static CliResult AssertUntouched(string directory, Func<CliResult> act)
     {
-        var before = TemporaryDirectory.FileHashes(directory);
+        var before = Files.Hashes(directory);
         var result = act();
         AssertOneErrorLine(result);
-        Assert.Equal(before, TemporaryDirectory.FileHashes(directory));
+        Assert.Equal(before, Files.Hashes(directory));
         return result;
     }
 

@@ -20,7 +20,7 @@ public sealed class FinishedRunFixture : IDisposable
     public string CopyTo(TemporaryDirectory target, string name)
     {
         var copy = target.Combine(name);
-        TemporaryDirectory.CopyDirectory(Directory, copy);
+        Files.CopyDirectory(Directory, copy);
         return copy;
     }
 

@@ -13,7 +13,7 @@ public sealed class ActorTrainerTests
         var data = TrainingFixtures.SyntheticData();
         var start = TrainingState.Start(TrainingFixtures.SmallConfig(), data.Train);
         var expected = new ReferenceTrainer(data.Train).RunToEnd(start);
-        using var directory = new TempDirectory();
+        using var directory = new TemporaryDirectory();
 
         var result = await TrainingFixtures.Run(start, data, TrainingFixtures.Settings(directory.Path, threads));
 
@@ -26,7 +26,7 @@ public sealed class ActorTrainerTests
     {
         var data = TrainingFixtures.SyntheticData();
         var start = TrainingState.Start(TrainingFixtures.SmallConfig(rounds: 6), data.Train);
-        using var directory = new TempDirectory();
+        using var directory = new TemporaryDirectory();
         var reports = new List<RoundProgress>();
 
         await TrainingFixtures.Run(start, data, TrainingFixtures.Settings(directory.Path), reports.Add);
@@ -40,7 +40,7 @@ public sealed class ActorTrainerTests
     [Fact]
     public async Task A_stopped_run_resumes_to_the_same_bits_as_an_uninterrupted_run()
     {
-        using var directory = new TempDirectory();
+        using var directory = new TemporaryDirectory();
 
         await TrainingFixtures.AssertStoppedRunResumesBitIdentical(directory, store: null);
     }
@@ -50,7 +50,7 @@ public sealed class ActorTrainerTests
     {
         var data = TrainingFixtures.SyntheticData();
         var start = TrainingState.Start(TrainingFixtures.SmallConfig(rounds: 8), data.Train);
-        using var directory = new TempDirectory();
+        using var directory = new TemporaryDirectory();
         var settings = TrainingFixtures.Settings(directory.Path);
         using var stop = new CancellationTokenSource();
         await TrainingFixtures.Run(start, data, settings, p => { if (p.Metrics.Round == 3) stop.Cancel(); }, stop.Token);
@@ -74,7 +74,7 @@ public sealed class ActorTrainerTests
         var reference = new ReferenceTrainer(data.Train);
         var afterThree = start;
         for (var r = 0; r < 3; r++) afterThree = reference.RunRound(afterThree).Next;
-        using var directory = new TempDirectory();
+        using var directory = new TemporaryDirectory();
 
         var result = await TrainingFixtures.Run(start, data, TrainingFixtures.Settings(directory.Path));
 
@@ -92,7 +92,7 @@ public sealed class ActorTrainerTests
         var data = TrainingFixtures.SyntheticData();
         var config = TrainingFixtures.SmallConfig() with { LearningRate = learningRate };
         var start = TrainingState.Start(config, data.Train);
-        using var directory = new TempDirectory();
+        using var directory = new TemporaryDirectory();
 
         var result = await TrainingFixtures.Run(start, data, TrainingFixtures.Settings(directory.Path));
 
@@ -107,7 +107,7 @@ public sealed class ActorTrainerTests
     {
         var data = TrainingFixtures.SyntheticData();
         var config = TrainingFixtures.SmallConfig(rounds: 1) with { Gradient = GradientKind.Exact, Optimizer = OptimizerKind.Adam };
-        using var directory = new TempDirectory();
+        using var directory = new TemporaryDirectory();
 
         await TrainingFixtures.Run(TrainingState.Start(config, data.Train), data, TrainingFixtures.Settings(directory.Path));
 
@@ -121,7 +121,7 @@ public sealed class ActorTrainerTests
         var config = TrainingFixtures.SmallConfig();
         var parameters = new ModelParameters(config.K, 5);
         var start = new TrainingState(config, 0, parameters, new OptimizerState(parameters.Length), new byte[config.Chains]);
-        using var directory = new TempDirectory();
+        using var directory = new TemporaryDirectory();
 
         var error = await Assert.ThrowsAsync<ArgumentException>(() => TrainingFixtures.Run(start, data, TrainingFixtures.Settings(directory.Path)));
 

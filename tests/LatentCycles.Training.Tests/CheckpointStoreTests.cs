@@ -8,7 +8,7 @@ public sealed class CheckpointStoreTests
     [Fact]
     public async Task A_store_that_is_not_SQLite_is_refused_and_left_byte_identical()
     {
-        using var directory = new TempDirectory();
+        using var directory = new TemporaryDirectory();
         var store = Path.Combine(directory.Path, RunDirectory.StoreFileName);
         File.WriteAllText(store, "these are not the checkpoints you are looking for\n" + new string('x', 5000));
 
@@ -18,7 +18,7 @@ public sealed class CheckpointStoreTests
     [Fact]
     public async Task An_SQLite_database_without_our_tables_is_refused_and_left_byte_identical()
     {
-        using var directory = new TempDirectory();
+        using var directory = new TemporaryDirectory();
         var store = Path.Combine(directory.Path, RunDirectory.StoreFileName);
         using (var connection = new SqliteConnection($"Data Source={store};Pooling=False"))
         {
@@ -35,12 +35,12 @@ public sealed class CheckpointStoreTests
     public async Task A_store_holding_a_run_of_another_configuration_is_refused_and_left_byte_identical()
     {
         var data = TrainingFixtures.SyntheticData();
-        using var directory = new TempDirectory();
+        using var directory = new TemporaryDirectory();
         await TrainingFixtures.Run(TrainingState.Start(TrainingFixtures.SmallConfig(rounds: 2), data.Train), data,
             TrainingFixtures.Settings(directory.Path));
         var store = Path.Combine(directory.Path, RunDirectory.StoreFileName);
         SqliteConnection.ClearAllPools();
-        var hash = TrainingFixtures.FileHash(store);
+        var hash = Files.Hash(store);
         var other = TrainingState.Start(TrainingFixtures.SmallConfig(rounds: 2) with { Seed = 6 }, data.Train);
 
         var error = await Assert.ThrowsAsync<RunStoreException>(() => TrainingFixtures.Run(other, data, TrainingFixtures.Settings(directory.Path)));
@@ -48,13 +48,13 @@ public sealed class CheckpointStoreTests
         Assert.Contains("another configuration", error.Message);
         Assert.Contains("Seed 5 there, 6 here", error.Message);
         Assert.DoesNotContain('\n', error.Message);
-        Assert.Equal(hash, TrainingFixtures.FileHash(store));
+        Assert.Equal(hash, Files.Hash(store));
     }
 
     [Fact]
     public void Loading_from_a_directory_without_a_store_is_refused_without_creating_one()
     {
-        using var directory = new TempDirectory();
+        using var directory = new TemporaryDirectory();
 
         var error = Assert.Throws<RunStoreException>(() => CheckpointStore.LoadLatest(directory.Path));
 
@@ -64,7 +64,7 @@ public sealed class CheckpointStoreTests
 
     private static async Task AssertRefusedAndUntouched(string runDirectory, string store, string expectedMessage)
     {
-        var hash = TrainingFixtures.FileHash(store);
+        var hash = Files.Hash(store);
         var data = TrainingFixtures.SyntheticData();
         var start = TrainingState.Start(TrainingFixtures.SmallConfig(), data.Train);
 
@@ -74,6 +74,6 @@ public sealed class CheckpointStoreTests
         Assert.Contains(expectedMessage, runError.Message);
         Assert.Contains(expectedMessage, loadError.Message);
         Assert.DoesNotContain('\n', runError.Message);
-        Assert.Equal(hash, TrainingFixtures.FileHash(store));
+        Assert.Equal(hash, Files.Hash(store));
     }
 }

@@ -1,17 +1,19 @@
 using Akka.Actor;
-using Akka.TestKit.Xunit2;
 using LatentCycles.Core.Training;
 using LatentCycles.Training.Actors;
+using LatentCycles.Training.Hosting;
 using LatentCycles.Training.Protocol;
 
 namespace LatentCycles.Training.Tests;
 
-public sealed class CoordinatorTests : TestKit
+public sealed class CoordinatorTests : HostedTestKit
 {
-    private static readonly string StoreDirectory = Path.Combine(Path.GetTempPath(), "latentcycles-coordinator-tests");
+    private readonly TemporaryDirectory _directory;
 
-    public CoordinatorTests() : base(TrainingHocon.ForSingleHost(StoreLocation.Sqlite(Path.Combine(StoreDirectory, $"{Guid.NewGuid():N}.db")), threads: 1)) =>
-        System.IO.Directory.CreateDirectory(StoreDirectory);
+    public CoordinatorTests() : this(new TemporaryDirectory()) { }
+
+    private CoordinatorTests(TemporaryDirectory directory)
+        : base(new ActorSystemOptions { Store = StoreLocation.Sqlite(directory.Combine(RunDirectory.StoreFileName)) }) => _directory = directory;
 
     [Fact]
     public async Task A_round_without_statistics_fails_the_run_with_a_timeout_instead_of_hanging()
@@ -20,7 +22,7 @@ public sealed class CoordinatorTests : TestKit
         var start = TrainingState.Start(TrainingFixtures.SmallConfig(), data.Train);
         var silentNode = CreateTestProbe();
         var completion = new TaskCompletionSource<RunResult>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var setup = new CoordinatorSetup("timeout-test", start, data, TrainingFixtures.Settings(StoreDirectory),
+        var setup = new CoordinatorSetup("timeout-test", start, data, TrainingFixtures.Settings(_directory.Path),
             [new NodeShare<IActorRef>(silentNode.Ref, 1)], MinRemoteNodes: 0, InCluster: false,
             RoundTimeout: TimeSpan.FromMilliseconds(300), CheckpointTimeout: TimeSpan.FromSeconds(30),
             (_, _) => throw new InvalidOperationException("no evaluation expected"), _ => { }, _ => { }, completion);
@@ -36,7 +38,6 @@ public sealed class CoordinatorTests : TestKit
     protected override void Dispose(bool disposing)
     {
         base.Dispose(disposing);
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        if (disposing && System.IO.Directory.Exists(StoreDirectory)) System.IO.Directory.Delete(StoreDirectory, recursive: true);
+        if (disposing) _directory.Dispose();
     }
 }

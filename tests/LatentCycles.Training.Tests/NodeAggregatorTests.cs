@@ -1,12 +1,12 @@
-using Akka.TestKit.Xunit2;
 using LatentCycles.Core.Chains;
 using LatentCycles.Core.Training;
 using LatentCycles.Training.Actors;
+using LatentCycles.Training.Hosting;
 using LatentCycles.Training.Protocol;
 
 namespace LatentCycles.Training.Tests;
 
-public sealed class NodeAggregatorTests() : TestKit(TrainingHocon.Base)
+public sealed class NodeAggregatorTests() : HostedTestKit(new ActorSystemOptions())
 {
     [Fact]
     public void Blocks_handed_over_in_any_order_sum_to_the_statistics_of_one_thread_over_two_rounds()

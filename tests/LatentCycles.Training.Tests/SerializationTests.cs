@@ -1,14 +1,14 @@
 using Akka.Actor;
-using Akka.TestKit.Xunit2;
 using LatentCycles.Core.Chains;
 using LatentCycles.Core.Model;
 using LatentCycles.Core.Training;
+using LatentCycles.Training.Hosting;
 using LatentCycles.Training.Protocol;
 using LatentCycles.Training.Serialization;
 
 namespace LatentCycles.Training.Tests;
 
-public sealed class SerializationTests() : TestKit(TrainingHocon.Base)
+public sealed class SerializationTests() : HostedTestKit(new ActorSystemOptions())
 {
     private static readonly TrainingConfig Config = TrainingFixtures.SmallConfig();
 

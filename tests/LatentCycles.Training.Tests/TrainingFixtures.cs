@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using LatentCycles.Core.Data;
 using LatentCycles.Core.Model;
 using LatentCycles.Core.Random;
@@ -67,12 +66,12 @@ internal static class TrainingFixtures
     /// Runs <see cref="SmallConfig"/> once uninterrupted, once stopped after round 4 and resumed (checkpoints in
     /// <paramref name="store"/>, or run.db), and asserts both end bit-identical. Returns the resumed run's settings.
     /// </summary>
-    public static async Task<RunSettings> AssertStoppedRunResumesBitIdentical(TempDirectory directory, string? store)
+    public static async Task<RunSettings> AssertStoppedRunResumesBitIdentical(TemporaryDirectory directory, string? store)
     {
         var data = SyntheticData();
         var start = TrainingState.Start(SmallConfig(), data.Train);
-        var uninterrupted = await Run(start, data, Settings(directory.Sub("whole")));
-        var settings = Settings(directory.Sub("resumed"), threads: 3) with { Store = store };
+        var uninterrupted = await Run(start, data, Settings(directory.Combine("whole")));
+        var settings = Settings(directory.Combine("resumed"), threads: 3) with { Store = store };
         using var stop = new CancellationTokenSource();
 
         var stopped = await Run(start, data, settings, p => { if (p.Metrics.Round == 4) stop.Cancel(); }, stop.Token);
@@ -104,29 +103,5 @@ internal static class TrainingFixtures
         for (var j = 0; j < expected.Length; j++)
             if (BitConverter.DoubleToInt64Bits(expected[j]) != BitConverter.DoubleToInt64Bits(actual[j]))
                 Assert.Fail($"element {j}: expected {expected[j]:R}, got {actual[j]:R}");
-    }
-
-    public static string FileHash(string path) => Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(path)));
-}
-
-/// <summary>A fresh directory under the system temp directory, deleted afterwards.</summary>
-internal sealed class TempDirectory : IDisposable
-{
-    public TempDirectory() => Directory.CreateDirectory(Path);
-
-    public string Path { get; } = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "latentcycles-tests-" + Guid.NewGuid().ToString("N"));
-
-    public string Sub(string name) => System.IO.Path.Combine(Path, name);
-
-    public void Dispose()
-    {
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        try
-        {
-            Directory.Delete(Path, recursive: true);
-        }
-        catch (IOException)
-        {
-        }
     }
 }

@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
-using System.Runtime.InteropServices;
 using LatentCycles.Cli.Reporting;
 using LatentCycles.Core.Baselines;
 using LatentCycles.Core.Data;
@@ -153,46 +152,28 @@ internal static class ExperimentCommand
 
         FitCeilings(directory, plan.Select(c => c.Seed).Distinct().ToList(), plan[0].K, split, output);
 
-        using var stop = new CancellationTokenSource();
-        ConsoleCancelEventHandler onCancelKey = (_, e) =>
-        {
-            e.Cancel = true;
-            stop.Cancel();
-        };
-        Console.CancelKeyPress += onCancelKey;
-        using var onTerminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
-        {
-            context.Cancel = true;
-            stop.Cancel();
-        });
+        using var stop = new StopSignals();
         var diverged = new List<string>();
-        try
+        var progress = new BatchProgress(output, runs.Sum(r => r.Config.Rounds), runs.Sum(r => Math.Min(r.RoundsDone, r.Config.Rounds)));
+        for (var j = 0; j < runs.Count; j++)
         {
-            var progress = new BatchProgress(output, runs.Sum(r => r.Config.Rounds), runs.Sum(r => Math.Min(r.RoundsDone, r.Config.Rounds)));
-            for (var j = 0; j < runs.Count; j++)
+            var planned = runs[j];
+            if (planned.RoundsDone >= planned.Config.Rounds) continue;
+            var label = $"[{j + 1}/{runs.Count}] {RunNaming.DirectoryName(planned.Config)}";
+            var result = Train(planned, split, dataReference, settingsFor(planned.Directory), label, progress, stop.Token);
+            if (result.Outcome == RunOutcome.Stopped)
             {
-                var planned = runs[j];
-                if (planned.RoundsDone >= planned.Config.Rounds) continue;
-                var label = $"[{j + 1}/{runs.Count}] {RunNaming.DirectoryName(planned.Config)}";
-                var result = Train(planned, split, dataReference, settingsFor(planned.Directory), label, progress, stop.Token);
-                if (result.Outcome == RunOutcome.Stopped)
-                {
-                    error.WriteLine($"stopped during {label} at round {result.State.Round}; run the same command again to continue");
-                    return (TrainingSession.StoppedExitCode, null);
-                }
-                if (result.Outcome == RunOutcome.Diverged)
-                {
-                    diverged.Add(planned.Directory);
-                    error.WriteLine($"error: {label} diverged: {result.Message} (kept at round {result.State.Round})");
-                }
-                output.WriteLine($"{label} {result.Outcome.ToString().ToLowerInvariant()} after {result.WallSeconds:F0} s; evaluating");
-                var stored = ReportFiles.ReadRunReport(planned.Directory);
-                ReportFiles.WriteRunReport(planned.Directory, new StoredRunReport(stored?.WallSeconds ?? 0, loader.Evaluate(result.State, dataReference)));
+                error.WriteLine($"stopped during {label} at round {result.State.Round}; run the same command again to continue");
+                return (TrainingSession.StoppedExitCode, null);
             }
-        }
-        finally
-        {
-            Console.CancelKeyPress -= onCancelKey;
+            if (result.Outcome == RunOutcome.Diverged)
+            {
+                diverged.Add(planned.Directory);
+                error.WriteLine($"error: {label} diverged: {result.Message} (kept at round {result.State.Round})");
+            }
+            output.WriteLine($"{label} {result.Outcome.ToString().ToLowerInvariant()} after {result.WallSeconds:F0} s; evaluating");
+            var stored = ReportFiles.ReadRunReport(planned.Directory);
+            ReportFiles.WriteRunReport(planned.Directory, new StoredRunReport(stored?.WallSeconds ?? 0, loader.Evaluate(result.State, dataReference)));
         }
 
         var report = loader.LoadExperiment(directory, ReportCommand.ExperimentTitle,

@@ -14,24 +14,26 @@ internal static class NodeCommand
     {
         var cluster = ClusterOptions.Create();
         var threads = new Option<int>("--threads") { Description = "Chain worker threads", DefaultValueFactory = _ => Environment.ProcessorCount };
+        var log = new Option<string?>("--log") { Description = "File for Akka's log (default latentcycles-node-<pid>.log in the temporary directory)" };
         var json = CommandConventions.JsonOption();
         cluster.Seeds.Required = true;
         var command = new Command("node", "Join a cluster as a worker (see docs/CLUSTER.md)")
         {
-            cluster.Seeds, cluster.Port, cluster.Hostname, cluster.DataPort, threads, json,
+            cluster.Seeds, cluster.Port, cluster.Hostname, cluster.DataPort, threads, log, json,
         };
         command.SetAction(parseResult =>
         {
             var settings = cluster.ReadWorker(parseResult);
             var threadCount = parseResult.GetValue(threads);
             if (threadCount < 1) throw new CliException($"--threads must be at least 1, got {threadCount}");
+            var logFile = parseResult.GetValue(log) ?? Path.Combine(Path.GetTempPath(), $"latentcycles-node-{Environment.ProcessId}.log");
             var output = parseResult.InvocationConfiguration.Output;
             var gate = new object();
             using (var stop = new StopSignals())
             {
                 try
                 {
-                    WorkerNode.RunAsync(settings, threadCount, notice =>
+                    WorkerNode.RunAsync(settings, threadCount, logFile, notice =>
                     {
                         lock (gate) output.WriteLine(notice);
                     }, stop.Token).GetAwaiter().GetResult();

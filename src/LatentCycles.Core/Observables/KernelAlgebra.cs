@@ -2,7 +2,11 @@ using MathNet.Numerics.LinearAlgebra.Double;
 
 namespace LatentCycles.Core.Observables;
 
-/// <summary>Small K×K linear algebra on the latent kernel needed by the exact gradient (MODEL.md §3).</summary>
+/// <summary>
+/// Small K×K linear algebra on the latent kernel needed by the exact gradient (MODEL.md §3). The inverse is MathNet's
+/// pivoted LU (managed provider, so the same bits on every machine) rather than hand-written elimination; π alone is
+/// solved by hand (<see cref="StationaryDistribution"/>), because GTH elimination has no counterpart in the library.
+/// </summary>
 public static class KernelAlgebra
 {
     /// <summary>

@@ -1,5 +1,6 @@
 using Akka.Actor;
 using LatentCycles.Core.Chains;
+using LatentCycles.Training.Hosting;
 using LatentCycles.Training.Protocol;
 
 namespace LatentCycles.Training.Actors;
@@ -18,7 +19,7 @@ public sealed class ChainWorker : ReceiveActor
         Receive<RunBlock>(Run);
     }
 
-    public static Props Props() => Akka.Actor.Props.Create(() => new ChainWorker()).WithDispatcher(TrainingHocon.ChainDispatcher);
+    public static Props Props() => Akka.Actor.Props.Create(() => new ChainWorker()).WithDispatcher(ActorSystemHost.ChainDispatcher);
 
     private void Run(RunBlock work)
     {

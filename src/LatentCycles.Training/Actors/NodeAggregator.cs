@@ -1,6 +1,7 @@
 using Akka.Actor;
 using LatentCycles.Core.Chains;
 using LatentCycles.Core.Training;
+using LatentCycles.Training.Hosting;
 using LatentCycles.Training.Protocol;
 
 namespace LatentCycles.Training.Actors;
@@ -61,7 +62,7 @@ public sealed class NodeAggregator : ReceiveActor, IWithUnboundedStash, IWithTim
     protected override void PreStart()
     {
         if (_coordinator is null) return;
-        var interval = Context.System.Settings.Config.GetTimeSpan("latentcycles.registration-interval", TimeSpan.FromSeconds(2));
+        var interval = Context.System.Settings.Config.GetTimeSpan(TrainingTimeouts.RegistrationIntervalPath, TrainingTimeouts.RegistrationInterval);
         Self.Tell(RegistrationDue.Instance);
         Timers.StartPeriodicTimer(RegistrationDue.Instance, RegistrationDue.Instance, interval);
     }

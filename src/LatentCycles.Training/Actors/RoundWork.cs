@@ -8,7 +8,7 @@ namespace LatentCycles.Training.Actors;
 internal sealed record NodeShare<TNode>(TNode Node, int Threads);
 
 /// <summary>
-/// The blocks of one round and who runs them (ARCHITECTURE.md, "Node loss", "Node join"), free of actors so it can be
+/// The blocks of one round and who runs them (docs/ARCHITECTURE.md, "Node loss", "Node join"), free of actors so it can be
 /// tested on its own. Blocks are handed out from the round-start states; a reply is accepted when none of its blocks
 /// has been counted yet, whoever sent it, because every block's result is the same bits wherever it runs (random
 /// streams keyed by chain and round, integer statistics). A lost node's missing blocks go back to the pool for the next

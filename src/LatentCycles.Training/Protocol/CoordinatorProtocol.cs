@@ -27,7 +27,7 @@ public sealed record StopRequested
 
 /// <summary>
 /// Node aggregator → coordinator (the sender is the aggregator): take me into the rounds, I run <paramref name="Threads"/>
-/// chain workers. Sent again every few seconds (cluster-config: latentcycles.registration-interval), so a coordinator
+/// chain workers. Sent again every few seconds (<see cref="Hosting.TrainingTimeouts.RegistrationInterval"/>), so a coordinator
 /// that started, moved or restarted later learns every node, and one that dropped a node takes it back; repeats are no-ops.
 /// </summary>
 /// <param name="DataPort">Where the node's data plane listens (docs/CLUSTER.md, "Data plane"), on the host of its

@@ -79,6 +79,9 @@ internal sealed class ClusterProcess : IDisposable
         return _process.ExitCode;
     }
 
+    /// <summary>SIGTERM: the program's request to stop cleanly.</summary>
+    public void Terminate() => ProcessSignal.Terminate(_process);
+
     /// <summary>SIGKILL: the process gets no chance to leave the cluster or checkpoint.</summary>
     public void Kill()
     {

@@ -2,7 +2,7 @@ namespace LatentCycles.Cli.Tests.Cluster;
 
 /// <summary>
 /// Issue 4 end to end on loopback: a coordinator process and worker processes give the parameters of a single-process
-/// run bit for bit, whoever joins, dies or restarts (ARCHITECTURE.md, "Node loss", "Node join", "Checkpoints").
+/// run bit for bit, whoever joins, dies or restarts (docs/ARCHITECTURE.md, "Node loss", "Node join", "Checkpoints").
 /// </summary>
 [Collection(ClusterRunCollection.Name)]
 public sealed class ClusterTrainingTests(ClusterRunFixture reference) : IDisposable

@@ -66,7 +66,7 @@ public sealed class ExperimentCommandTests(TinyExperimentFixture experiment)
     public void Running_the_experiment_again_skips_the_finished_runs_and_leaves_their_files_unchanged()
     {
         var runs = Path.Combine(experiment.Directory, "runs");
-        var before = TinyExperimentFixture.RunDirectories.ToDictionary(d => d, d => TemporaryDirectory.FileHashes(Path.Combine(runs, d)));
+        var before = TinyExperimentFixture.RunDirectories.ToDictionary(d => d, d => Files.Hashes(Path.Combine(runs, d)));
 
         var again = CliRunner.InProcess(["experiment", "--out", experiment.Directory, .. experiment.Settings]);
 
@@ -74,7 +74,7 @@ public sealed class ExperimentCommandTests(TinyExperimentFixture experiment)
         Assert.Contains("6 already finished", again.Stdout);
         Assert.DoesNotContain("starting", again.Stdout);
         Assert.DoesNotContain("evaluating", again.Stdout);
-        foreach (var (name, hashes) in before) Assert.Equal(hashes, TemporaryDirectory.FileHashes(Path.Combine(runs, name)));
+        foreach (var (name, hashes) in before) Assert.Equal(hashes, Files.Hashes(Path.Combine(runs, name)));
     }
 
     [Fact]

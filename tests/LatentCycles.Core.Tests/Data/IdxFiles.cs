@@ -6,15 +6,11 @@ namespace LatentCycles.Core.Tests.Data;
 /// <summary>A temporary directory in which tests write tiny IDX files; deleted on dispose.</summary>
 internal sealed class IdxFiles : IDisposable
 {
-    public IdxFiles()
-    {
-        Directory = Path.Combine(Path.GetTempPath(), "latentcycles-idx-" + Guid.NewGuid().ToString("N"));
-        System.IO.Directory.CreateDirectory(Directory);
-    }
+    private readonly TemporaryDirectory _directory = new();
 
-    public string Directory { get; }
+    public string Directory => _directory.Path;
 
-    public string PathOf(string name) => Path.Combine(Directory, name);
+    public string PathOf(string name) => _directory.Combine(name);
 
     /// <summary>An IDX file: magic 0x0000 08 dims, big-endian sizes, then the bytes as given.</summary>
     public static byte[] Idx(int[] sizes, byte[] body, byte dimensionsOverride = 0)
@@ -62,5 +58,5 @@ internal sealed class IdxFiles : IDisposable
         Write("t10k-labels-idx1-ubyte" + suffix, Labels(test), gzip);
     }
 
-    public void Dispose() => System.IO.Directory.Delete(Directory, recursive: true);
+    public void Dispose() => _directory.Dispose();
 }

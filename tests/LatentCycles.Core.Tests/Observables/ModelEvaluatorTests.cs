@@ -8,27 +8,10 @@ namespace LatentCycles.Core.Tests.Observables;
 
 public class ModelEvaluatorTests
 {
-    private static ModelParameters RandomParameters(int k, int n, ulong seed, double scale = 1.0)
-    {
-        var rng = new CounterRandom(seed, StreamPurpose.Initialization, 0, 0, 0);
-        var p = new ModelParameters(k, n);
-        foreach (var a in new[] { p.W, p.B, p.L })
-            for (var j = 0; j < a.Length; j++) a[j] = scale * rng.NextGaussian();
-        return p;
-    }
-
-    private static BinaryImages RandomImages(int count, int n, ulong seed)
-    {
-        var rng = new CounterRandom(seed, StreamPurpose.Minibatch, 0, 0, 0);
-        var pixels = new byte[count * n];
-        for (var j = 0; j < pixels.Length; j++) pixels[j] = (byte)(rng.NextUInt() & 1);
-        return new BinaryImages(pixels, count, 1, n, null);
-    }
-
     [Fact]
     public void Monte_Carlo_kernel_is_within_four_standard_errors_of_exact_enumeration()
     {
-        var parameters = RandomParameters(k: 3, n: 8, seed: 1);
+        var parameters = RandomModels.Parameters(k: 3, n: 8, seed: 1, scale: 1.0);
         var exact = new ExactModel(parameters).Kernel;
         var estimate = ModelEvaluator.EstimateKernel(parameters, seed: 42);
         var errors = estimate.StandardErrors();
@@ -44,8 +27,8 @@ public class ModelEvaluatorTests
     [Fact]
     public void Likelihood_estimate_is_within_four_standard_errors_of_the_exact_likelihood()
     {
-        var parameters = RandomParameters(k: 3, n: 8, seed: 2, scale: 1.5);
-        var data = RandomImages(50, 8, seed: 3);
+        var parameters = RandomModels.Parameters(k: 3, n: 8, seed: 2, scale: 1.5);
+        var data = RandomModels.Images(50, 8, seed: 3, _ => 0.5);
         var exactPi = StationaryDistribution.Solve(new ExactModel(parameters).Kernel);
         var exact = MixtureLikelihood.MeanLogLikelihood(data, exactPi.Select(x => Math.Log(x)).ToArray(), parameters.L);
 
@@ -59,7 +42,7 @@ public class ModelEvaluatorTests
     [Fact]
     public void Kernel_estimate_is_bit_identical_for_the_same_seed_and_round()
     {
-        var parameters = RandomParameters(k: 4, n: 10, seed: 4);
+        var parameters = RandomModels.Parameters(k: 4, n: 10, seed: 4, scale: 1.0);
         var first = ModelEvaluator.EstimateKernel(parameters, seed: 9, round: 3, drawsPerState: 400, batches: 8);
         var again = ModelEvaluator.EstimateKernel(parameters, seed: 9, round: 3, drawsPerState: 400, batches: 8);
         var otherRound = ModelEvaluator.EstimateKernel(parameters, seed: 9, round: 4, drawsPerState: 400, batches: 8);
@@ -73,7 +56,7 @@ public class ModelEvaluatorTests
     public void Tied_parameters_give_the_RBM_stationary_distribution_and_no_entropy_production()
     {
         const int k = 3, n = 6;
-        var free = RandomParameters(k, n, seed: 5);
+        var free = RandomModels.Parameters(k, n, seed: 5, scale: 1.0);
         var tied = ModelParameters.Tied(k, n, free.L, free.B);
         var kernel = new ExactModel(tied).Kernel;
         var obs = NonequilibriumObservables.Compute(kernel);
@@ -102,7 +85,7 @@ public class ModelEvaluatorTests
             for (var i = 0; i < n; i++) p.L[i * k + z] = i == (z + 1) % k ? 30 : -30;
             p.W[z * n + z] = 1000;
         }
-        var data = RandomImages(20, n, seed: 6);
+        var data = RandomModels.Images(20, n, seed: 6, _ => 0.5);
 
         var evaluation = ModelEvaluator.Evaluate(p, data, new EvaluationOptions(Seed: 1, DrawsPerState: 200));
 
@@ -117,9 +100,9 @@ public class ModelEvaluatorTests
     public void Degenerate_stationary_distribution_still_gives_a_finite_likelihood()
     {
         // Every x is encoded to state 0, so π = (1, 0, 0) and log π has −∞ entries.
-        var p = RandomParameters(k: 3, n: 5, seed: 8);
+        var p = RandomModels.Parameters(k: 3, n: 5, seed: 8, scale: 1.0);
         p.B[1] = p.B[2] = -2000;
-        var evaluation = ModelEvaluator.Evaluate(p, RandomImages(10, 5, seed: 9), new EvaluationOptions(Seed: 2, DrawsPerState: 100));
+        var evaluation = ModelEvaluator.Evaluate(p, RandomModels.Images(10, 5, seed: 9, _ => 0.5), new EvaluationOptions(Seed: 2, DrawsPerState: 100));
 
         Assert.Equal([1.0, 0, 0], evaluation.Observables.StationaryDistribution);
         Assert.True(double.IsFinite(evaluation.Likelihood.MeanNats));
@@ -130,8 +113,8 @@ public class ModelEvaluatorTests
     [Fact]
     public void Precomputed_kernel_gives_the_same_evaluation_as_a_fresh_estimate_with_its_seed()
     {
-        var parameters = RandomParameters(k: 3, n: 6, seed: 10);
-        var data = RandomImages(30, 6, seed: 11);
+        var parameters = RandomModels.Parameters(k: 3, n: 6, seed: 10, scale: 1.0);
+        var data = RandomModels.Images(30, 6, seed: 11, _ => 0.5);
         var options = new EvaluationOptions(Seed: 12, Round: 5, DrawsPerState: 300, Batches: 5);
         var kernel = ModelEvaluator.EstimateKernel(parameters, seed: 12, round: 5, drawsPerState: 300, batches: 5);
 
@@ -146,7 +129,7 @@ public class ModelEvaluatorTests
     public void Images_of_the_wrong_size_are_rejected()
     {
         var e = Assert.Throws<ArgumentException>(() =>
-            ModelEvaluator.Evaluate(RandomParameters(3, 6, seed: 1), RandomImages(5, 7, seed: 1), new EvaluationOptions(Seed: 1, DrawsPerState: 20)));
+            ModelEvaluator.Evaluate(RandomModels.Parameters(3, 6, seed: 1, scale: 1.0), RandomModels.Images(5, 7, seed: 1, _ => 0.5), new EvaluationOptions(Seed: 1, DrawsPerState: 20)));
         Assert.Contains("pixels", e.Message);
     }
 }

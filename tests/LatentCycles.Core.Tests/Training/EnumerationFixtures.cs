@@ -8,16 +8,6 @@ namespace LatentCycles.Core.Tests.Training;
 /// <summary>Small models and data sets for tests by exact enumeration (MODEL.md §9).</summary>
 internal static class EnumerationFixtures
 {
-    public static ModelParameters RandomParameters(int k, int n, ulong seed, double scale)
-    {
-        var p = new ModelParameters(k, n);
-        var rng = new CounterRandom(seed, StreamPurpose.Initialization, 99, 0, 0);
-        for (var j = 0; j < p.W.Length; j++) p.W[j] = scale * rng.NextGaussian();
-        for (var j = 0; j < p.B.Length; j++) p.B[j] = 0.5 * scale * rng.NextGaussian();
-        for (var j = 0; j < p.L.Length; j++) p.L[j] = scale * rng.NextGaussian();
-        return p;
-    }
-
     /// <summary>
     /// A model built to cycle: state z emits pixels of group z (N/K pixels each), and the encoder reads group z as
     /// state z+1, so M(z → z+1) dominates and the chain runs round 0 → 1 → … → 0.
@@ -35,15 +25,7 @@ internal static class EnumerationFixtures
     }
 
     /// <summary>A data set of <paramref name="count"/> random binary vectors, pixel i on with probability 0.2 + 0.6 i/N.</summary>
-    public static BinaryImages RandomData(int count, int n, ulong seed)
-    {
-        var rng = new CounterRandom(seed, StreamPurpose.Baseline, 7, 0, 0);
-        var pixels = new byte[count * n];
-        for (var j = 0; j < count; j++)
-            for (var i = 0; i < n; i++)
-                pixels[j * n + i] = rng.NextDouble() < 0.2 + 0.6 * i / n ? (byte)1 : (byte)0;
-        return new BinaryImages(pixels, count, 1, n, null);
-    }
+    public static BinaryImages RandomData(int count, int n, ulong seed) => RandomModels.Images(count, n, seed, i => 0.2 + 0.6 * i / n);
 
     /// <summary>Central finite-difference gradient of f with respect to every flattened parameter (W, b, L).</summary>
     public static double[] FiniteDifferenceGradient(ModelParameters p, Func<ModelParameters, double> f, double h = 1e-5)

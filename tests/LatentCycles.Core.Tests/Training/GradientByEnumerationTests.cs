@@ -64,13 +64,13 @@ public class GradientByEnumerationTests
     [Fact]
     public void Exact_form_chain_estimator_matches_finite_difference_gradient_for_W_b_and_L_with_every_baseline()
     {
-        AssertEveryBaselineMatches(RandomParameters(K, N, 11, 1.0), RandomData(40, N, 12), GradientKind.Exact, 400, 10, 13, "exact form");
+        AssertEveryBaselineMatches(RandomModels.Parameters(K, N, 11, 1.0), RandomData(40, N, 12), GradientKind.Exact, 400, 10, 13, "exact form");
     }
 
     [Fact]
     public void Two_step_form_differs_from_exact_gradient_when_the_kernel_mixes_slowly()
     {
-        var p = RandomParameters(K, N, 11, 1.0);
+        var p = RandomModels.Parameters(K, N, 11, 1.0);
         var data = RandomData(40, N, 12);
         var exact = new ExactModel(p);
         var rho = exact.Responsibilities(data);
@@ -83,7 +83,7 @@ public class GradientByEnumerationTests
     public void Two_step_form_equals_exact_form_when_every_kernel_row_is_pi()
     {
         // W = 0 makes p(z|x) = softmax(b) whatever x, so M = 1π and the fundamental matrix is the identity.
-        var p = RandomParameters(K, N, 21, 1.0);
+        var p = RandomModels.Parameters(K, N, 21, 1.0);
         Array.Clear(p.W);
         var data = RandomData(40, N, 22);
         var exact = new ExactModel(p);
@@ -97,7 +97,7 @@ public class GradientByEnumerationTests
     [Fact]
     public void Rbm_pcd_estimator_matches_finite_difference_gradient_of_the_exact_rbm_likelihood()
     {
-        var random = RandomParameters(K, N, 31, 0.8);
+        var random = RandomModels.Parameters(K, N, 31, 0.8);
         var tied = ModelParameters.Tied(K, N, random.L, random.B);
         var data = RandomData(40, N, 32);
         double RbmLogLikelihood(double[] l, double[] c) =>
@@ -130,7 +130,7 @@ public class GradientByEnumerationTests
     [Fact]
     public void Data_phase_log_likelihood_with_exact_pi_equals_the_exact_likelihood()
     {
-        var p = RandomParameters(K, N, 41, 1.0);
+        var p = RandomModels.Parameters(K, N, 41, 1.0);
         var data = RandomData(25, N, 42);
         var exact = new ExactModel(p);
         var dataPhase = GradientEstimator.ComputeDataPhase(p, data, exact.Stationary);

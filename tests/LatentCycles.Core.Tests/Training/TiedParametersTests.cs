@@ -12,7 +12,7 @@ public class TiedParametersTests
 
     private static ModelParameters TiedModel(ulong seed)
     {
-        var p = RandomParameters(K, N, seed, 1.0);
+        var p = RandomModels.Parameters(K, N, seed, 1.0);
         return ModelParameters.Tied(K, N, p.L, p.B);
     }
 
@@ -28,7 +28,7 @@ public class TiedParametersTests
     [Fact]
     public void Untied_parameters_break_detailed_balance()
     {
-        var exact = new ExactModel(RandomParameters(K, N, 1, 1.0));
+        var exact = new ExactModel(RandomModels.Parameters(K, N, 1, 1.0));
         var worst = 0.0;
         for (var a = 0; a < K; a++)
             for (var b = 0; b < K; b++)

@@ -4,22 +4,21 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Akka.Actor;
 using Akka.Configuration;
-using Akka.TestKit.Xunit2;
-
 using LatentCycles.Core.Training;
 using LatentCycles.Training.Actors;
 using LatentCycles.Training.DataPlane;
+using LatentCycles.Training.Hosting;
 using LatentCycles.Training.Protocol;
 using LatentCycles.Training.Serialization;
 
 namespace LatentCycles.Training.Tests.Cluster;
 
 /// <summary>docs/CLUSTER.md, "Data plane": the rounds' bulk bytes on a TCP (or TLS) stream per node, beside the remoting.</summary>
-public sealed class DataPlaneTests() : TestKit(TrainingHocon.Base)
+public sealed class DataPlaneTests() : HostedTestKit(new ActorSystemOptions())
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
     private readonly List<string> _notices = [];
-    private readonly TempDirectory _directory = new();
+    private readonly TemporaryDirectory _directory = new();
 
     [Theory]
     [InlineData(false)]

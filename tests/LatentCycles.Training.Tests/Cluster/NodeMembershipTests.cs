@@ -1,20 +1,20 @@
 using Akka.Actor;
-using Akka.TestKit.Xunit2;
 using LatentCycles.Core.Training;
 using LatentCycles.Training.Actors;
+using LatentCycles.Training.Hosting;
 using LatentCycles.Training.Protocol;
 
 namespace LatentCycles.Training.Tests.Cluster;
 
-/// <summary>ARCHITECTURE.md, "Node loss" and "Node join", at actor level: membership changes never change the result.</summary>
-public sealed class NodeMembershipTests : TestKit
+/// <summary>docs/ARCHITECTURE.md, "Node loss" and "Node join", at actor level: membership changes never change the result.</summary>
+public sealed class NodeMembershipTests : HostedTestKit
 {
-    private readonly TempDirectory _directory;
+    private readonly TemporaryDirectory _directory;
 
-    public NodeMembershipTests() : this(new TempDirectory()) { }
+    public NodeMembershipTests() : this(new TemporaryDirectory()) { }
 
-    private NodeMembershipTests(TempDirectory directory)
-        : base(TrainingHocon.ForSingleHost(StoreLocation.Sqlite(Path.Combine(directory.Path, RunDirectory.StoreFileName)), threads: 1)) => _directory = directory;
+    private NodeMembershipTests(TemporaryDirectory directory)
+        : base(new ActorSystemOptions { Store = StoreLocation.Sqlite(Path.Combine(directory.Path, RunDirectory.StoreFileName)) }) => _directory = directory;
 
     [Fact]
     public async Task A_node_stopped_mid_run_loses_its_blocks_to_the_other_and_the_result_is_bit_identical()

@@ -6,7 +6,7 @@ namespace LatentCycles.Training.Tests.Cluster;
 /// <summary>
 /// The checkpoint/resume test of <see cref="ActorTrainerTests"/> on PostgreSQL, the store a cluster shares. Runs against
 /// the database named by LATENTCYCLES_TEST_POSTGRES (.ci/postgres.sh starts one and sets it), each test in a schema of
-/// its own that is dropped afterwards; without the variable the test returns at once, as its name says.
+/// its own that is dropped afterwards; without the variable the tests are reported as skipped.
 /// </summary>
 public sealed class PostgresStoreTests : IDisposable
 {
@@ -14,26 +14,26 @@ public sealed class PostgresStoreTests : IDisposable
 
     private readonly string? _server = Environment.GetEnvironmentVariable(Variable);
     private readonly string _schema = "latentcycles_test_" + Guid.NewGuid().ToString("N");
-    private readonly TempDirectory _directory = new();
+    private readonly TemporaryDirectory _directory = new();
 
-    [Fact]
-    public async Task A_stopped_run_resumes_from_PostgreSQL_to_the_same_bits_unless_LATENTCYCLES_TEST_POSTGRES_is_unset()
+    [SkippableFact]
+    public async Task A_stopped_run_resumes_from_PostgreSQL_to_the_same_bits()
     {
-        if (string.IsNullOrEmpty(_server)) return;
+        SkipWithoutServer();
         var store = CreateSchema();
 
         var settings = await TrainingFixtures.AssertStoppedRunResumesBitIdentical(_directory, store);
 
-        var whole = CheckpointStore.LoadLatest(_directory.Sub("whole"));
+        var whole = CheckpointStore.LoadLatest(_directory.Combine("whole"));
         TrainingFixtures.AssertBitIdentical(whole, CheckpointStore.LoadLatest(settings.RunDirectory, store));
         Assert.Equal(3, CheckpointStore.Load(settings.RunDirectory, 4, store).Round);
         Assert.False(File.Exists(Path.Combine(settings.RunDirectory, RunDirectory.StoreFileName)));
     }
 
-    [Fact]
-    public void A_fresh_PostgreSQL_database_is_an_empty_store_and_is_left_without_tables_unless_LATENTCYCLES_TEST_POSTGRES_is_unset()
+    [SkippableFact]
+    public void A_fresh_PostgreSQL_database_is_an_empty_store_and_is_left_without_tables()
     {
-        if (string.IsNullOrEmpty(_server)) return;
+        SkipWithoutServer();
         var store = StoreLocation.Parse(CreateSchema());
 
         Assert.Null(CheckpointStore.LatestOrNull(store));
@@ -49,6 +49,8 @@ public sealed class PostgresStoreTests : IDisposable
         if (!string.IsNullOrEmpty(_server)) Scalar($"DROP SCHEMA IF EXISTS {_schema} CASCADE");
         _directory.Dispose();
     }
+
+    private void SkipWithoutServer() => Skip.If(string.IsNullOrEmpty(_server), $"{Variable} names no PostgreSQL server (.ci/postgres.sh starts one)");
 
     /// <summary>Creates this test's schema; returns a connection string whose search path puts the tables there.</summary>
     private string CreateSchema()

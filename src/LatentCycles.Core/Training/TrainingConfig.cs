@@ -40,7 +40,9 @@ public sealed record TrainingConfig
     public double LearningRate { get; init; } = 0.003;
     public OptimizerKind Optimizer { get; init; } = OptimizerKind.RmsProp;
     public GradientKind Gradient { get; init; } = GradientKind.TwoStep;
-    public BaselineKind Baseline { get; init; } = BaselineKind.StationaryMean;
+
+    /// <summary>The default has the lowest measured gradient variance (MODEL.md §3, "Baselines").</summary>
+    public BaselineKind Baseline { get; init; } = BaselineKind.OptimalPerBlock;
 
     /// <summary>Standard deviation of the Gaussian noise added to the initial W and L (MODEL.md §3, "Initialization").</summary>
     public double InitNoise { get; init; } = 0.01;

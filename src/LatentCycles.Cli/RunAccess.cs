@@ -85,6 +85,19 @@ internal static class RunAccess
         }
     }
 
+    /// <summary>A run's metrics.csv (possibly still being written).</summary>
+    public static IReadOnlyList<MetricsRow> ReadMetrics(string path)
+    {
+        try
+        {
+            return MetricsCsv.Read(path);
+        }
+        catch (Exception e) when (e is MetricsFormatException or IOException or UnauthorizedAccessException)
+        {
+            throw new CliException(e.Message);
+        }
+    }
+
     /// <summary>SHA-256 of the parameters W, b, L as doubles in memory order (little-endian on every platform .NET runs on): equal hashes mean bit-identical parameters.</summary>
     public static string ParametersSha256(ModelParameters parameters)
     {

@@ -4,6 +4,7 @@ using LatentCycles.Cli.Commands;
 using LatentCycles.Cli.Dashboard;
 using LatentCycles.Cli.Reporting;
 using LatentCycles.Core.Data;
+using LatentCycles.Core.Evaluation;
 using LatentCycles.Core.Training;
 using LatentCycles.Training;
 using Spectre.Console;
@@ -42,7 +43,7 @@ internal static class TrainingSession
             server = DashboardServer.StartAsync(feed, dashboard.Host, dashboard.Port).GetAwaiter().GetResult();
             output.WriteLine($"dashboard at {server.Address}");
         }
-        Func<Action<RoundProgress>, CancellationToken, Task<RunResult>> train = cluster is null
+        Func<Action<MetricsRow>, CancellationToken, Task<RunResult>> train = cluster is null
             ? (onProgress, token) => TrainingRunner.RunAsync(start, data, settings, onProgress, token)
             : (onProgress, token) => TrainingRunner.RunClusterAsync(start, data, settings, cluster, onProgress, notice =>
             {
@@ -55,7 +56,7 @@ internal static class TrainingSession
             feed.CheckpointSaved(start.Round);
             train = (onProgress, token) => runTrain(progress =>
             {
-                var point = DashboardRounds.From(progress, tracker.Elapsed);
+                var point = DashboardRounds.From(progress);
                 feed.RoundCompleted(point);
                 if (point.Round % settings.CheckpointEvery == 0) feed.CheckpointSaved(point.Round);
                 onProgress(progress);
@@ -103,11 +104,11 @@ internal static class TrainingSession
     private static IEnumerable<RoundPoint> RecordedRounds(string runDirectory, int round)
     {
         var path = Path.Combine(runDirectory, RunDirectory.MetricsFileName);
-        return File.Exists(path) ? DashboardRounds.From(MetricsFile.Read(path)).Where(p => p.Round <= round) : [];
+        return File.Exists(path) ? RunAccess.ReadMetrics(path).Where(row => row.Round <= round).Select(DashboardRounds.From) : [];
     }
 
     private static RunResult RunWithProgressLine(IAnsiConsole console, TrainingState start,
-        Func<Action<RoundProgress>, CancellationToken, Task<RunResult>> train, ProgressTracker tracker, CancellationToken stop)
+        Func<Action<MetricsRow>, CancellationToken, Task<RunResult>> train, ProgressTracker tracker, CancellationToken stop)
     {
         var width = TerminalWidth.Of(console, Environment.GetEnvironmentVariable);
         var unicode = console.Profile.Capabilities.Unicode;
@@ -117,12 +118,12 @@ internal static class TrainingSession
             .Start(context => train(progress =>
             {
                 tracker.Record(progress);
-                context.UpdateTarget(new Text(tracker.Fit(progress.Metrics.Round + 1, width, unicode)));
+                context.UpdateTarget(new Text(tracker.Fit(progress.Round, width, unicode)));
             }, stop).GetAwaiter().GetResult());
     }
 
     private static RunResult RunWithProgressLines(TextWriter output, TrainingState start,
-        Func<Action<RoundProgress>, CancellationToken, Task<RunResult>> train, ProgressTracker tracker, CancellationToken stop)
+        Func<Action<MetricsRow>, CancellationToken, Task<RunResult>> train, ProgressTracker tracker, CancellationToken stop)
     {
         var total = start.Config.Rounds;
         var every = Math.Max(1, (total - start.Round) / PlainProgressLines);
@@ -130,9 +131,8 @@ internal static class TrainingSession
         return train(progress =>
         {
             tracker.Record(progress);
-            var round = progress.Metrics.Round + 1;
-            if (round % every != 0 && round != total && progress.TestLogLikelihood is null) return;
-            lock (gate) output.WriteLine(tracker.Plain(round));
+            if (progress.Round % every != 0 && progress.Round != total && progress.TestLogLikelihood is null) return;
+            lock (gate) output.WriteLine(tracker.Plain(progress.Round));
         }, stop).GetAwaiter().GetResult();
     }
 
@@ -183,8 +183,8 @@ internal static class TrainingSession
         private readonly TrainingState _start;
         private readonly bool _showNodes;
         private readonly RoundClock _rounds;
-        private RoundProgress? _latest;
-        private LikelihoodFigure? _test, _train;
+        private MetricsRow? _latest;
+        private LikelihoodEstimate? _test, _train;
         private TimeSpan? _remaining;
         private int _roundsRun;
 
@@ -195,9 +195,7 @@ internal static class TrainingSession
             _rounds = new RoundClock(start.Round, start.Config.Rounds, () => _clock.Elapsed);
         }
 
-        public TimeSpan Elapsed => _clock.Elapsed;
-
-        public void Record(RoundProgress progress)
+        public void Record(MetricsRow progress)
         {
             lock (_gate)
             {
@@ -205,7 +203,7 @@ internal static class TrainingSession
                 _roundsRun++;
                 if (progress.TestLogLikelihood is { } test) _test = test;
                 if (progress.TrainLogLikelihood is { } train) _train = train;
-                _remaining = _rounds.Record(progress.Metrics.Round + 1);
+                _remaining = _rounds.Record(progress.Round);
             }
         }
 
@@ -217,7 +215,7 @@ internal static class TrainingSession
         {
             lock (_gate)
                 return new ProgressFields(round, _start.Config.Rounds, _clock.Elapsed, _remaining, _latest?.ChainStepsPerSecond ?? 0,
-                    _test?.MeanNats, _test?.StandardErrorNats, _latest?.Metrics.EntropyProduction, _showNodes ? _latest?.Nodes : null);
+                    _test?.MeanNats, _test?.StandardErrorNats, _latest?.EntropyProduction, _showNodes ? _latest?.Nodes : null);
         }
 
         public TrainingSummary Summary(RunResult result, string runDirectory, RoundProfile? profile)
@@ -226,7 +224,7 @@ internal static class TrainingSession
             {
                 var config = result.State.Config;
                 var steps = (double)_roundsRun * config.Chains * config.Sweeps;
-                var metrics = _latest?.Metrics;
+                var metrics = _latest;
                 return new TrainingSummary(
                     result.Outcome.ToString().ToLowerInvariant(),
                     result.State.Round,

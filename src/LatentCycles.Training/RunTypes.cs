@@ -39,15 +39,6 @@ public sealed record RunSettings
     public StoreLocation StoreLocation => StoreLocation.For(RunDirectory, Store);
 }
 
-/// <summary>A mean log-likelihood in nats with its Monte Carlo standard error.</summary>
-public sealed record LikelihoodFigure(double MeanNats, double StandardErrorNats);
-
-/// <summary>What the trainer reports after each round; the likelihoods only on evaluation rounds; how many nodes ran the blocks.</summary>
-public sealed record RoundProgress(RoundMetrics Metrics, double RoundsPerSecond, double ChainStepsPerSecond,
-    LikelihoodFigure? TestLogLikelihood, LikelihoodFigure? TrainLogLikelihood, int Nodes);
-
-public enum RunOutcome { Finished, Stopped, Diverged }
-
 /// <summary>How a run ended, its state (for Diverged: the last good checkpoint's) and its wall-clock time.</summary>
 public sealed record RunResult(RunOutcome Outcome, TrainingState State, string? Message, double WallSeconds);
 

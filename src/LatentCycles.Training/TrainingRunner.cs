@@ -26,11 +26,11 @@ public static class TrainingRunner
     /// <exception cref="RunLockedException">another process writes to the run directory.</exception>
     /// <exception cref="TimeoutException">a round's statistics or a checkpoint write did not arrive in time.</exception>
     public static Task<RunResult> RunAsync(TrainingState start, DataSplit data, RunSettings settings,
-        Action<RoundProgress> onProgress, CancellationToken stop) =>
-        RunAsync(start, data, settings, null, onProgress, _ => { }, stop, EvaluateLikelihoods);
+        Action<MetricsRow> onProgress, CancellationToken stop) =>
+        RunAsync(start, data, settings, null, onProgress, _ => { }, stop);
 
     /// <summary>
-    /// As <see cref="RunAsync(TrainingState, DataSplit, RunSettings, Action{RoundProgress}, CancellationToken)"/>, as the
+    /// As <see cref="RunAsync(TrainingState, DataSplit, RunSettings, Action{MetricsRow}, CancellationToken)"/>, as the
     /// coordinator process of a cluster: the seed node at <paramref name="cluster"/>'s hostname and port, running the
     /// coordinator as a cluster singleton and, with settings.Threads &gt; 0, a node aggregator of its own. The blocks go
     /// to every registered node; the result is bit-identical to a single-process run. <paramref name="onNotice"/> hears
@@ -38,15 +38,11 @@ public static class TrainingRunner
     /// </summary>
     /// <exception cref="ArgumentException">a setting is invalid, or the configuration's statistics cannot fit a remoting frame.</exception>
     public static Task<RunResult> RunClusterAsync(TrainingState start, DataSplit data, RunSettings settings, ClusterSettings cluster,
-        Action<RoundProgress> onProgress, Action<string> onNotice, CancellationToken stop) =>
-        RunAsync(start, data, settings, cluster, onProgress, onNotice, stop, EvaluateLikelihoods);
-
-    internal static Task<RunResult> RunAsync(TrainingState start, DataSplit data, RunSettings settings,
-        Action<RoundProgress> onProgress, CancellationToken stop, LikelihoodEvaluator evaluate) =>
-        RunAsync(start, data, settings, null, onProgress, _ => { }, stop, evaluate);
+        Action<MetricsRow> onProgress, Action<string> onNotice, CancellationToken stop) =>
+        RunAsync(start, data, settings, cluster, onProgress, onNotice, stop);
 
     private static async Task<RunResult> RunAsync(TrainingState start, DataSplit data, RunSettings settings, ClusterSettings? cluster,
-        Action<RoundProgress> onProgress, Action<string> onNotice, CancellationToken stop, LikelihoodEvaluator evaluate)
+        Action<MetricsRow> onProgress, Action<string> onNotice, CancellationToken stop)
     {
         settings.Validate(minimumThreads: cluster is null ? 1 : 0);
         cluster?.Validate();
@@ -77,6 +73,7 @@ public static class TrainingRunner
             var completion = new TaskCompletionSource<RunResult>(TaskCreationOptions.RunContinuationsAsynchronously);
             var roundTimeout = hocon.GetTimeSpan("latentcycles.round-timeout");
             var checkpointTimeout = hocon.GetTimeSpan("latentcycles.checkpoint-timeout");
+            StateEvaluator evaluate = state => EvaluateLikelihoods(state, data);
             IActorRef coordinator;
             if (cluster is null)
             {
@@ -132,15 +129,13 @@ public static class TrainingRunner
     /// Test and train mean log-likelihood from one fresh-sample kernel estimate (MODEL.md §2), drawn from the Evaluation
     /// streams of (seed, round), so it is reproducible and independent of the training chains.
     /// </summary>
-    internal static (LikelihoodFigure Train, LikelihoodFigure Test) EvaluateLikelihoods(TrainingState state, DataSplit data)
+    internal static (LikelihoodEstimate Train, LikelihoodEstimate Test) EvaluateLikelihoods(TrainingState state, DataSplit data)
     {
         var options = new EvaluationOptions(state.Config.Seed, (uint)state.Round);
         var test = ModelEvaluator.Evaluate(state.Parameters, data.Test, options);
         var train = ModelEvaluator.Evaluate(state.Parameters, data.Train, options with { Kernel = test.Kernel });
-        return (Figure(train.Likelihood), Figure(test.Likelihood));
+        return (train.Likelihood, test.Likelihood);
     }
-
-    private static LikelihoodFigure Figure(LikelihoodEstimate estimate) => new(estimate.MeanNats, estimate.StandardErrorNats);
 
     /// <summary>The settings in which two configurations differ, e.g. "Seed 5 there, 6 here".</summary>
     private static string Differences(TrainingConfig stored, TrainingConfig given) =>

@@ -27,12 +27,12 @@ public sealed class ActorTrainerTests
         var data = TrainingFixtures.SyntheticData();
         var start = TrainingState.Start(TrainingFixtures.SmallConfig(rounds: 6), data.Train);
         using var directory = new TempDirectory();
-        var reports = new List<RoundProgress>();
+        var reports = new List<MetricsRow>();
 
         await TrainingFixtures.Run(start, data, TrainingFixtures.Settings(directory.Path), reports.Add);
 
-        Assert.Equal([0, 1, 2, 3, 4, 5], reports.Select(r => r.Metrics.Round));
-        Assert.Equal([3, 5], reports.Where(r => r.TestLogLikelihood is not null).Select(r => r.Metrics.Round));
+        Assert.Equal([1, 2, 3, 4, 5, 6], reports.Select(r => r.Round));
+        Assert.Equal([4, 6], reports.Where(r => r.TestLogLikelihood is not null).Select(r => r.Round));
         Assert.All(reports.Where(r => r.TrainLogLikelihood is not null), r => Assert.True(r.TrainLogLikelihood!.MeanNats < 0));
         Assert.All(reports, r => Assert.True(r.ChainStepsPerSecond > 0));
     }
@@ -53,17 +53,17 @@ public sealed class ActorTrainerTests
         using var directory = new TempDirectory();
         var settings = TrainingFixtures.Settings(directory.Path);
         using var stop = new CancellationTokenSource();
-        await TrainingFixtures.Run(start, data, settings, p => { if (p.Metrics.Round == 3) stop.Cancel(); }, stop.Token);
+        await TrainingFixtures.Run(start, data, settings, row => { if (row.Round == 4) stop.Cancel(); }, stop.Token);
         var metricsPath = Path.Combine(directory.Path, RunDirectory.MetricsFileName);
         // What a run killed after its checkpoint would leave behind: rows the resumed run recomputes.
-        File.AppendAllText(metricsPath, "5,-1,,,,,,0.5,0.1,1000,1\n6,-1,,,,,,0.5,0.1,1000,1\n");
+        File.AppendAllText(metricsPath, "6,-1,,,,,,0.5,0.1,1000,1,2.5,\n7,-1,,,,,,0.5,0.1,1000,1,3,\n");
 
         await TrainingFixtures.Run(start, data, settings);
 
         var lines = File.ReadAllLines(metricsPath);
         Assert.Equal(MetricsCsv.Header, lines[0]);
-        Assert.Equal(Enumerable.Range(0, 8).Select(r => r.ToString()), lines.Skip(1).Select(l => l.Split(',')[0]));
-        Assert.All(lines.Skip(1), l => Assert.Equal(11, l.Split(',').Length));
+        Assert.Equal(Enumerable.Range(1, 8), MetricsCsv.Read(metricsPath).Select(row => row.Round));
+        Assert.All(lines.Skip(1), l => Assert.Equal(13, l.Split(',').Length));
     }
 
     [Fact]

@@ -23,14 +23,14 @@ public sealed class CoordinatorTests : TestKit
         var setup = new CoordinatorSetup("timeout-test", start, data, TrainingFixtures.Settings(StoreDirectory),
             [new NodeShare<IActorRef>(silentNode.Ref, 1)], MinRemoteNodes: 0, InCluster: false,
             RoundTimeout: TimeSpan.FromMilliseconds(300), CheckpointTimeout: TimeSpan.FromSeconds(30),
-            (_, _) => throw new InvalidOperationException("no evaluation expected"), _ => { }, _ => { }, completion);
+            _ => throw new InvalidOperationException("no evaluation expected"), _ => { }, _ => { }, completion);
 
         Sys.ActorOf(Coordinator.Props(setup));
 
         var round = silentNode.ExpectMsg<RoundStarted>(TimeSpan.FromSeconds(20));
         var error = await Assert.ThrowsAsync<TimeoutException>(() => completion.Task.WaitAsync(TimeSpan.FromSeconds(20)));
         Assert.Equal(0, round.Round);
-        Assert.Contains("round 0 got no statistics", error.Message);
+        Assert.Contains("round 1 got no statistics", error.Message);
     }
 
     protected override void Dispose(bool disposing)

@@ -5,6 +5,7 @@ using LatentCycles.Core.Model;
 using LatentCycles.Core.Training;
 using LatentCycles.Training.Protocol;
 using LatentCycles.Training.Serialization;
+using LatentCycles.Core.Evaluation;
 
 namespace LatentCycles.Training.Tests;
 
@@ -70,9 +71,9 @@ public sealed class SerializationTests() : TestKit(TrainingHocon.Base)
         var state = TrainingState.Start(Config, TrainingFixtures.SyntheticData().Train);
         var history = new[]
         {
-            new MetricsRow(new RoundMetrics(0, -20.5, null, 0.25, 0.01), null, null, 12345.5, 1),
-            new MetricsRow(new RoundMetrics(1, -19.25, 1e-3, 0.5, double.Epsilon), new LikelihoodFigure(-18, 0.5),
-                new LikelihoodFigure(-18.5, 0.625), 2e5, 3),
+            new MetricsRow(1, -20.5, null, 0.25, 0.01, ChainStepsPerSecond: 12345.5, Nodes: 1, ElapsedSeconds: 0.5,
+                Timestamp: new DateTimeOffset(2026, 11, 30, 10, 0, 0, 125, TimeSpan.Zero)),
+            new MetricsRow(2, -19.25, 1e-3, 0.5, double.Epsilon, new LikelihoodEstimate(-18, 0.5), new LikelihoodEstimate(-18.5, 0.625), 2e5, 3),
         };
 
         var copy = RoundTrip(new Checkpoint(state, history));

@@ -60,7 +60,7 @@ internal static class TrainingFixtures
     };
 
     public static Task<RunResult> Run(TrainingState start, DataSplit data, RunSettings settings,
-        Action<RoundProgress>? onProgress = null, CancellationToken stop = default) =>
+        Action<MetricsRow>? onProgress = null, CancellationToken stop = default) =>
         TrainingRunner.RunAsync(start, data, settings, onProgress ?? (_ => { }), stop).WaitAsync(TimeSpan.FromMinutes(1));
 
     /// <summary>
@@ -75,7 +75,7 @@ internal static class TrainingFixtures
         var settings = Settings(directory.Sub("resumed"), threads: 3) with { Store = store };
         using var stop = new CancellationTokenSource();
 
-        var stopped = await Run(start, data, settings, p => { if (p.Metrics.Round == 4) stop.Cancel(); }, stop.Token);
+        var stopped = await Run(start, data, settings, row => { if (row.Round == 5) stop.Cancel(); }, stop.Token);
         var resumed = await Run(start, data, settings);
 
         Assert.Equal(RunOutcome.Stopped, stopped.Outcome);

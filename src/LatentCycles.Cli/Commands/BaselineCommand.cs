@@ -87,7 +87,7 @@ internal static class BaselineCommand
         var trainer = new ReferenceTrainer(split.Train);
         var state = trainer.RunToEnd(TrainingState.Start(config, split.Train), m =>
         {
-            if ((m.Round + 1) % 100 == 0) output.WriteLine($"  round {m.Round + 1}/{config.Rounds}: minibatch log-likelihood {m.MinibatchLogLikelihood:F2} nats");
+            if (m.Round % 100 == 0) output.WriteLine($"  round {m.Round}/{config.Rounds}: minibatch log-likelihood {m.MinibatchLogLikelihood:F2} nats");
         });
         var options = new EvaluationOptions(config.Seed);
         var train = ModelEvaluator.Evaluate(state.Parameters, split.Train, options);

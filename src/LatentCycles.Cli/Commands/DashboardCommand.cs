@@ -30,12 +30,12 @@ internal static class DashboardCommand
             var path = parseResult.GetValue(directory)!;
             var (config, dataReference) = RunAccess.ReadConfig(path);
             var state = RunAccess.LoadState(path, round: null, parseResult.GetValue(store));
-            var metrics = MetricsFile.Read(Path.Combine(path, RunDirectory.MetricsFileName));
+            var metrics = RunAccess.ReadMetrics(Path.Combine(path, RunDirectory.MetricsFileName));
             var settings = DashboardOptions.Validated(parseResult.GetValue(host)!, parseResult.GetValue(port), "--host", "--port");
 
             var feed = new RunFeed(new RunHeader(Path.GetFullPath(path), DashboardRounds.Describe(config, dataReference), config.Rounds,
                 0, state.IsFinished ? "finished" : "not running"), config.Seed);
-            feed.Load(DashboardRounds.From(metrics));
+            feed.Load(metrics.Select(DashboardRounds.From));
             feed.ShowModel(state.Round, state.Parameters);
             var output = parseResult.InvocationConfiguration.Output;
             using var stop = new StopSignals();

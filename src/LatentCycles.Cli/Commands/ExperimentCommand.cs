@@ -240,7 +240,7 @@ internal static class ExperimentCommand
             RunDirectory.WriteConfig(planned.Directory, planned.Config, dataReference);
         progress.StartRun(label, planned.RoundsDone, planned.Config.Rounds);
         var result = TrainingRunner.RunAsync(TrainingState.Start(planned.Config, split.Train), split, settings,
-            p => progress.Record(p.Metrics.Round + 1, p.TestLogLikelihood), stop).GetAwaiter().GetResult();
+            row => progress.Record(row.Round, row.TestLogLikelihood), stop).GetAwaiter().GetResult();
         var stored = ReportFiles.ReadRunReport(planned.Directory);
         ReportFiles.WriteRunReport(planned.Directory, new StoredRunReport((stored?.WallSeconds ?? 0) + result.WallSeconds, stored?.Evaluation));
         return result;
@@ -269,7 +269,7 @@ internal static class ExperimentCommand
             }
         }
 
-        public void Record(int roundsCompleted, LikelihoodFigure? test)
+        public void Record(int roundsCompleted, LikelihoodEstimate? test)
         {
             lock (_gate)
             {

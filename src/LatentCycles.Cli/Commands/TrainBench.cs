@@ -43,8 +43,8 @@ internal static class TrainBench
             long start = 0, end = 0;
             var result = TrainingRunner.RunAsync(TrainingState.Start(config, data.Train), data, settings, progress =>
             {
-                if (progress.Metrics.Round == firstMeasured - 1) start = Stopwatch.GetTimestamp();
-                if (progress.Metrics.Round == lastMeasured) end = Stopwatch.GetTimestamp();
+                if (progress.Round == firstMeasured) start = Stopwatch.GetTimestamp();
+                if (progress.Round == lastMeasured + 1) end = Stopwatch.GetTimestamp();
             }, CancellationToken.None).GetAwaiter().GetResult();
             if (result.Outcome != RunOutcome.Finished) throw new CliException($"the benchmark's training run {result.Outcome.ToString().ToLowerInvariant()}: {result.Message}");
             var seconds = (end - start) / (double)Stopwatch.Frequency;

@@ -1,5 +1,6 @@
 using LatentCycles.Core.Data;
 using LatentCycles.Core.Observables;
+using LatentCycles.Core.Training;
 
 namespace LatentCycles.Cli.Reporting;
 
@@ -28,7 +29,7 @@ public sealed record RunEvaluation(
 /// <param name="Metrics">metrics.csv, one record per round.</param>
 /// <param name="Final">The end-of-run evaluation; null when the run has no checkpoint to evaluate.</param>
 /// <param name="WallSeconds">Wall-clock seconds of training; null when unknown.</param>
-public sealed record RunRecord(string Model, ulong Seed, IReadOnlyList<RoundRecord> Metrics, RunEvaluation? Final, double? WallSeconds)
+public sealed record RunRecord(string Model, ulong Seed, IReadOnlyList<MetricsRow> Metrics, RunEvaluation? Final, double? WallSeconds)
 {
     public string Label => $"{Model}, seed {Seed}";
 }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using LatentCycles.Core.Data;
+using LatentCycles.Core.Training;
 using ScottPlot;
 
 namespace LatentCycles.Cli.Reporting;
@@ -135,7 +136,7 @@ public static class ReportFigures
         Math.Max(1, report.Runs.Max(r => r.Metrics.Count) / 100);
 
     /// <summary>Trailing running mean over up to <paramref name="window"/> points of the (round, value) pairs that have a value.</summary>
-    internal static (double[] X, double[] Y) RunningMean(IReadOnlyList<RoundRecord> rows, Func<RoundRecord, double?> value, int window)
+    internal static (double[] X, double[] Y) RunningMean(IReadOnlyList<MetricsRow> rows, Func<MetricsRow, double?> value, int window)
     {
         var points = rows.Where(r => value(r) is not null).Select(r => (X: (double)r.Round, Y: value(r)!.Value)).ToList();
         var xs = new double[points.Count];
@@ -166,7 +167,7 @@ public static class ReportFigures
 
             var tests = run.Metrics.Where(r => r.TestLogLikelihood is not null).ToList();
             if (tests.Count == 0) continue;
-            var dots = plot.Add.ScatterPoints(tests.Select(r => (double)r.Round).ToArray(), tests.Select(r => r.TestLogLikelihood!.Value).ToArray(), colour);
+            var dots = plot.Add.ScatterPoints(tests.Select(r => (double)r.Round).ToArray(), tests.Select(r => r.TestLogLikelihood!.MeanNats).ToArray(), colour);
             dots.MarkerSize = 8;
         }
         if (ModelSummary.Ceiling(report) is { } ceiling) StyleCeiling(plot.Add.HorizontalLine(ceiling.Mean));
@@ -195,7 +196,7 @@ public static class ReportFigures
         {
             var (_, ys) = RunningMean(run.Metrics, r => r.MinibatchLogLikelihood, window);
             values.AddRange(ys.Skip(ys.Length / 10));
-            values.AddRange(run.Metrics.Where(r => r.TestLogLikelihood is not null).Select(r => r.TestLogLikelihood!.Value).Skip(1));
+            values.AddRange(run.Metrics.Where(r => r.TestLogLikelihood is not null).Select(r => r.TestLogLikelihood!.MeanNats).Skip(1));
         }
         values.AddRange(report.Ceilings.Select(c => c.TestLogLikelihood));
         if (values.Count == 0) return;
@@ -204,7 +205,7 @@ public static class ReportFigures
         plot.Axes.SetLimitsY(low - pad, high + pad);
     }
 
-    private static byte[] ByRound(ExperimentReport report, int window, Func<RoundRecord, double?> value, string title, string yLabel)
+    private static byte[] ByRound(ExperimentReport report, int window, Func<MetricsRow, double?> value, string title, string yLabel)
     {
         var plot = NewPlot(title, "training round", yLabel);
         foreach (var run in report.Runs)

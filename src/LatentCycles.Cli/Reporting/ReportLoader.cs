@@ -73,8 +73,8 @@ internal sealed class ReportLoader(TextWriter log)
     public RunRecord LoadRun(string runDirectory, bool store, string? checkpoints = null)
     {
         var (config, dataReference) = RunAccess.ReadConfig(runDirectory);
-        var metricsPath = Path.Combine(runDirectory, MetricsFile.FileName);
-        var metrics = File.Exists(metricsPath) ? MetricsFile.Read(metricsPath) : [];
+        var metricsPath = Path.Combine(runDirectory, RunDirectory.MetricsFileName);
+        var metrics = File.Exists(metricsPath) ? RunAccess.ReadMetrics(metricsPath) : [];
         var stored = ReportFiles.ReadRunReport(runDirectory);
         if (checkpoints is null && !File.Exists(Path.Combine(runDirectory, RunDirectory.StoreFileName)))
             return new RunRecord(RunNaming.Describe(config), config.Seed, metrics, null, stored?.WallSeconds);

@@ -6,15 +6,8 @@ using LatentCycles.Core.Random;
 
 namespace LatentCycles.Core.Training;
 
-/// <summary>What one round measured, from the chains' kernel estimate and the data minibatch.</summary>
-/// <param name="Round">Index of the round (0-based).</param>
-/// <param name="MinibatchLogLikelihood">Mean log p(x) over the round's minibatch with the chains' π̂ (nats): a cheap, noisy train estimate.</param>
-/// <param name="EntropyProduction">σ of the chains' kernel estimate (nats per latent step); null when undefined.</param>
-/// <param name="SelfTransition">π-weighted mean of M(z,z).</param>
-/// <param name="LargestCurrent">max |J(z,z')|.</param>
-public sealed record RoundMetrics(int Round, double MinibatchLogLikelihood, double? EntropyProduction, double SelfTransition, double LargestCurrent);
-
 /// <summary>Raised when a round's gradient is not finite: the run must stop at its last good checkpoint.</summary>
+/// <param name="round">The round that failed, counted from 1.</param>
 public sealed class NonFiniteGradientException(int round)
     : Exception($"the gradient of round {round} is not finite (NaN or infinite); stopping at the last good checkpoint")
 {
@@ -22,8 +15,9 @@ public sealed class NonFiniteGradientException(int round)
 }
 
 /// <summary>
-/// The pure part of a round (STYLE.md: state is a plain value with pure transitions): from the merged block statistics
-/// and the chains' new states, the data phase, the gradient, the optimizer step and the round's metrics.
+/// The pure part of a round: from the merged block statistics and the chains' new states, the data phase, the gradient,
+/// the optimizer step and the round's row of metrics (what the chains and the minibatch measured; <see cref="RunStep"/>
+/// adds timing and evaluations).
 /// Every trainer (reference, actors, cluster) calls this, so they agree bit for bit.
 /// </summary>
 public static class RoundComputation
@@ -41,14 +35,14 @@ public static class RoundComputation
     public static LatentKernel KernelEstimate(ChainStatistics merged) => LatentKernel.FromRowWeights(merged.KernelRowSums(), merged.K);
 
     /// <param name="profile">Times the phases when given (<c>train --profile</c>); the result does not depend on it.</param>
-    public static (TrainingState Next, RoundMetrics Metrics) Apply(TrainingState state, ChainStatistics merged, byte[] newChainStates,
+    public static (TrainingState Next, MetricsRow Row) Apply(TrainingState state, ChainStatistics merged, byte[] newChainStates,
         BinaryImages train, RoundProfile? profile = null)
     {
         var lap = RoundProfile.Now;
         var config = state.Config;
         var parameters = state.Parameters;
         int k = parameters.K, n = parameters.N;
-        if (merged.HasNonFiniteProbabilities) throw new NonFiniteGradientException(state.Round);
+        if (merged.HasNonFiniteProbabilities) throw new NonFiniteGradientException(state.Round + 1);
         var kernel = KernelEstimate(merged);
         var pi = StationaryDistribution.Solve(kernel);
         lap = profile?.Lap(RoundPhase.Kernel, lap) ?? lap;
@@ -73,20 +67,20 @@ public static class RoundComputation
 
         var gradient = gradientBlocks.Flatten();
         foreach (var v in gradient)
-            if (!double.IsFinite(v)) throw new NonFiniteGradientException(state.Round);
+            if (!double.IsFinite(v)) throw new NonFiniteGradientException(state.Round + 1);
         lap = profile?.Lap(RoundPhase.Gradient, lap) ?? lap;
 
         var theta = parameters.Flatten();
         var optimizer = state.Optimizer.Step(config.Optimizer, config.LearningRate, theta, gradient);
         var next = ModelParameters.Unflatten(k, n, theta);
         if (config.Model == ModelKind.Rbm) next = ModelParameters.Tied(k, n, next.L, next.B);
-        if (!next.IsFinite()) throw new NonFiniteGradientException(state.Round);
+        if (!next.IsFinite()) throw new NonFiniteGradientException(state.Round + 1);
         lap = profile?.Lap(RoundPhase.Optimizer, lap) ?? lap;
 
         var observables = NonequilibriumObservables.Compute(kernel, pi);
-        var metrics = new RoundMetrics(state.Round, batchLogLikelihood, observables.EntropyProduction,
+        var row = new MetricsRow(state.Round + 1, batchLogLikelihood, observables.EntropyProduction,
             observables.MeanSelfTransition, observables.MaxAbsCurrent);
         profile?.Lap(RoundPhase.Observables, lap);
-        return (new TrainingState(config, state.Round + 1, next, optimizer, newChainStates), metrics);
+        return (new TrainingState(config, state.Round + 1, next, optimizer, newChainStates), row);
     }
 }

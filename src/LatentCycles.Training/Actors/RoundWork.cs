@@ -34,6 +34,10 @@ internal sealed class RoundWork<TNode> where TNode : notnull
         EndStates = (byte[])start.ChainStates.Clone();
     }
 
+    /// <summary>The state the round starts from.</summary>
+    public TrainingState Start => _start;
+
+    /// <summary>Rounds completed before this one.</summary>
     public int Round => _start.Round;
 
     /// <summary>The sum of the accepted replies' statistics.</summary>

@@ -2,11 +2,6 @@ using LatentCycles.Core.Training;
 
 namespace LatentCycles.Training.Protocol;
 
-/// <summary>One row of metrics.csv: what round <c>Metrics.Round</c> measured, and the likelihood figures of evaluation rounds.</summary>
-/// <param name="Nodes">How many nodes ran the round's blocks.</param>
-public sealed record MetricsRow(RoundMetrics Metrics, LikelihoodFigure? TrainLogLikelihood, LikelihoodFigure? TestLogLikelihood,
-    double ChainStepsPerSecond, int Nodes);
-
 /// <summary>
 /// The coordinator's snapshot: the training state after <c>State.Round</c> rounds and the metrics rows of those rounds,
 /// so a resumed run rewrites metrics.csv without the rows a killed run wrote after its last checkpoint.

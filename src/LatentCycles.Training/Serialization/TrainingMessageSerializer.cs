@@ -3,6 +3,7 @@ using System.Text;
 using Akka.Actor;
 using Akka.Serialization;
 using LatentCycles.Core.Chains;
+using LatentCycles.Core.Evaluation;
 using LatentCycles.Core.Model;
 using LatentCycles.Core.Training;
 using LatentCycles.Training.Protocol;
@@ -22,10 +23,13 @@ public sealed class TrainingMessageSerializer(ExtendedActorSystem system) : Seri
 
     private const string RoundStartedManifest = "RS";
     private const string NodeStatisticsManifest = "NS";
-    /// <summary>Checkpoints whose metrics rows carry the number of nodes per round.</summary>
-    internal const string CheckpointManifest = "C2";
+    /// <summary>Checkpoints whose metrics rows are numbered by rounds completed and carry elapsed time and timestamp.</summary>
+    internal const string CheckpointManifest = "C3";
 
-    /// <summary>Checkpoints written before clusters: their rows read back as run on one node.</summary>
+    /// <summary>Checkpoints whose rows are numbered from round 0 and carry the number of nodes per round.</summary>
+    private const string CheckpointWithNodesManifest = "C2";
+
+    /// <summary>Checkpoints written before clusters: their rows, numbered from round 0, read back as run on one node.</summary>
     private const string CheckpointWithoutNodesManifest = "CP";
 
     private const string CheckpointTakenManifest = "CT";
@@ -111,8 +115,9 @@ public sealed class TrainingMessageSerializer(ExtendedActorSystem system) : Seri
             {
                 RoundStartedManifest => new RoundStarted(r.ReadInt32(), TrainingStateCodec.DecodeConfig(ReadBytes(r)), ReadParameters(r), ReadBlocks(r)),
                 NodeStatisticsManifest => new NodeStatistics(r.ReadInt32(), ReadStatistics(r), ReadBlocks(r)),
-                CheckpointManifest => ReadCheckpoint(r, withNodes: true),
-                CheckpointWithoutNodesManifest => ReadCheckpoint(r, withNodes: false),
+                CheckpointManifest => ReadCheckpoint(r, ReadMetricsRow),
+                CheckpointWithNodesManifest => ReadCheckpoint(r, reader => ReadEarlierMetricsRow(reader, withNodes: true)),
+                CheckpointWithoutNodesManifest => ReadCheckpoint(r, reader => ReadEarlierMetricsRow(reader, withNodes: false)),
                 CheckpointTakenManifest => new CheckpointTaken(r.ReadInt32()),
                 RegisterNodeManifest => new RegisterNode(r.ReadInt32(), r.ReadInt32()),
                 NodeRegisteredManifest => NodeRegistered.Instance,
@@ -132,13 +137,13 @@ public sealed class TrainingMessageSerializer(ExtendedActorSystem system) : Seri
     }
 
     /// <summary>Whether snapshots with this manifest are LatentCycles checkpoints.</summary>
-    internal static bool IsCheckpointManifest(string manifest) => manifest is CheckpointManifest or CheckpointWithoutNodesManifest;
+    internal static bool IsCheckpointManifest(string manifest) => manifest is CheckpointManifest or CheckpointWithNodesManifest or CheckpointWithoutNodesManifest;
 
-    private static Checkpoint ReadCheckpoint(BinaryReader r, bool withNodes)
+    private static Checkpoint ReadCheckpoint(BinaryReader r, Func<BinaryReader, MetricsRow> readRow)
     {
         var state = TrainingStateCodec.Decode(ReadBytes(r));
         var rows = new MetricsRow[ReadCount(r)];
-        for (var j = 0; j < rows.Length; j++) rows[j] = ReadMetricsRow(r, withNodes);
+        for (var j = 0; j < rows.Length; j++) rows[j] = readRow(r);
         return new Checkpoint(state, rows);
     }
 
@@ -236,23 +241,26 @@ public sealed class TrainingMessageSerializer(ExtendedActorSystem system) : Seri
 
     private static void WriteMetricsRow(BinaryWriter w, MetricsRow row)
     {
-        var m = row.Metrics;
-        w.Write(m.Round);
-        w.Write(m.MinibatchLogLikelihood);
-        WriteOptional(w, m.EntropyProduction);
-        w.Write(m.SelfTransition);
-        w.Write(m.LargestCurrent);
+        w.Write(row.Round);
+        w.Write(row.MinibatchLogLikelihood);
+        WriteOptional(w, row.EntropyProduction);
+        w.Write(row.SelfTransition);
+        w.Write(row.LargestCurrent);
         WriteFigure(w, row.TrainLogLikelihood);
         WriteFigure(w, row.TestLogLikelihood);
-        w.Write(row.ChainStepsPerSecond);
-        w.Write(row.Nodes);
+        WriteOptional(w, row.ChainStepsPerSecond);
+        WriteOptional(w, row.Nodes);
+        WriteOptional(w, row.ElapsedSeconds);
+        WriteOptional(w, row.Timestamp?.UtcTicks);
     }
 
-    private static MetricsRow ReadMetricsRow(BinaryReader r, bool withNodes)
-    {
-        var metrics = new RoundMetrics(r.ReadInt32(), r.ReadDouble(), ReadOptional(r), r.ReadDouble(), r.ReadDouble());
-        return new MetricsRow(metrics, ReadFigure(r), ReadFigure(r), r.ReadDouble(), withNodes ? r.ReadInt32() : 1);
-    }
+    private static MetricsRow ReadMetricsRow(BinaryReader r) => new(r.ReadInt32(), r.ReadDouble(), ReadOptional(r), r.ReadDouble(), r.ReadDouble(),
+        ReadFigure(r), ReadFigure(r), ReadOptional(r), ReadOptionalInt(r), ReadOptional(r),
+        ReadOptionalLong(r) is { } ticks ? new DateTimeOffset(ticks, TimeSpan.Zero) : null);
+
+    /// <summary>A row of a "C2" or "CP" checkpoint: numbered from round 0, always with a speed, without times.</summary>
+    private static MetricsRow ReadEarlierMetricsRow(BinaryReader r, bool withNodes) => new(r.ReadInt32() + 1, r.ReadDouble(), ReadOptional(r),
+        r.ReadDouble(), r.ReadDouble(), ReadFigure(r), ReadFigure(r), r.ReadDouble(), withNodes ? r.ReadInt32() : 1);
 
     private static void WriteOptional(BinaryWriter w, double? value)
     {
@@ -260,9 +268,25 @@ public sealed class TrainingMessageSerializer(ExtendedActorSystem system) : Seri
         if (value.HasValue) w.Write(value.Value);
     }
 
+    private static void WriteOptional(BinaryWriter w, int? value)
+    {
+        w.Write(value.HasValue);
+        if (value.HasValue) w.Write(value.Value);
+    }
+
+    private static void WriteOptional(BinaryWriter w, long? value)
+    {
+        w.Write(value.HasValue);
+        if (value.HasValue) w.Write(value.Value);
+    }
+
     private static double? ReadOptional(BinaryReader r) => r.ReadBoolean() ? r.ReadDouble() : null;
 
-    private static void WriteFigure(BinaryWriter w, LikelihoodFigure? figure)
+    private static int? ReadOptionalInt(BinaryReader r) => r.ReadBoolean() ? r.ReadInt32() : null;
+
+    private static long? ReadOptionalLong(BinaryReader r) => r.ReadBoolean() ? r.ReadInt64() : null;
+
+    private static void WriteFigure(BinaryWriter w, LikelihoodEstimate? figure)
     {
         w.Write(figure is not null);
         if (figure is null) return;
@@ -270,7 +294,7 @@ public sealed class TrainingMessageSerializer(ExtendedActorSystem system) : Seri
         w.Write(figure.StandardErrorNats);
     }
 
-    private static LikelihoodFigure? ReadFigure(BinaryReader r) => r.ReadBoolean() ? new LikelihoodFigure(r.ReadDouble(), r.ReadDouble()) : null;
+    private static LikelihoodEstimate? ReadFigure(BinaryReader r) => r.ReadBoolean() ? new LikelihoodEstimate(r.ReadDouble(), r.ReadDouble()) : null;
 
     private static void WriteBytes(BinaryWriter w, byte[] bytes)
     {

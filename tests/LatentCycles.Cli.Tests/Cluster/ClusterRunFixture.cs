@@ -41,12 +41,7 @@ public sealed class ClusterRunFixture : IDisposable
     public static int[] NodesPerRound(string directory)
     {
         var path = Path.Combine(directory, RunDirectory.MetricsFileName);
-        if (!File.Exists(path)) return [];
-        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
-        using var reader = new StreamReader(stream);
-        var lines = reader.ReadToEnd().Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        var column = Array.IndexOf(lines[0].Split(','), "nodes");
-        return lines.Skip(1).Select(l => l.Split(',')).Where(c => c.Length > column).Select(c => int.Parse(c[column])).ToArray();
+        return File.Exists(path) ? MetricsCsv.Read(path).Select(row => row.Nodes ?? 0).ToArray() : [];
     }
 }
 

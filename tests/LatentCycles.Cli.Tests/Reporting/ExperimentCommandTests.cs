@@ -1,5 +1,6 @@
 using System.Text.Json;
 using LatentCycles.Cli.Reporting;
+using LatentCycles.Training;
 
 namespace LatentCycles.Cli.Tests.Reporting;
 
@@ -22,7 +23,7 @@ public sealed class ExperimentCommandTests(TinyExperimentFixture experiment)
             var run = Path.Combine(experiment.Directory, "runs", name);
             foreach (var file in new[] { "config.json", "metrics.csv", "run.db", ReportFiles.RunReportFileName })
                 Assert.True(File.Exists(Path.Combine(run, file)), $"{name}/{file} is missing");
-            Assert.Equal(6, MetricsFile.Read(Path.Combine(run, "metrics.csv")).Count);
+            Assert.Equal(6, MetricsCsv.Read(Path.Combine(run, "metrics.csv")).Count);
         }
         Assert.Equal([1UL, 2UL], ReportFiles.ReadCeilings(experiment.Directory).Select(c => c.Seed));
     }

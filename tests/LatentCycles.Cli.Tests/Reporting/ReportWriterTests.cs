@@ -1,4 +1,6 @@
 using LatentCycles.Cli.Reporting;
+using LatentCycles.Core.Evaluation;
+using LatentCycles.Core.Training;
 
 namespace LatentCycles.Cli.Tests.Reporting;
 
@@ -76,9 +78,9 @@ public class ReportWriterTests
     public void The_running_mean_skips_missing_values_and_averages_the_trailing_window()
     {
         var rows = new[] { 1.0, 3.0, 5.0, 7.0 }
-            .Select((v, round) => new RoundRecord(round, v, null, null, round == 1 ? null : v, null, null, 0, 0, null)).ToList();
+            .Select((v, round) => new MetricsRow(round, v, null, 0, 0, TestLogLikelihood: round == 1 ? null : new LikelihoodEstimate(v, 0))).ToList();
 
-        var (xs, ys) = ReportFigures.RunningMean(rows, r => r.TestLogLikelihood, window: 2);
+        var (xs, ys) = ReportFigures.RunningMean(rows, r => r.TestLogLikelihood?.MeanNats, window: 2);
 
         Assert.Equal([0.0, 2.0, 3.0], xs);
         Assert.Equal([1.0, 3.0, 6.0], ys);

@@ -1,6 +1,8 @@
 using LatentCycles.Cli.Reporting;
 using LatentCycles.Core.Data;
 using LatentCycles.Core.Observables;
+using LatentCycles.Core.Evaluation;
+using LatentCycles.Core.Training;
 
 namespace LatentCycles.Cli.Tests.Reporting;
 
@@ -22,15 +24,15 @@ internal static class SyntheticReport
             {
                 var equilibrium = RunNaming.IsEquilibrium(model);
                 var drift = 0.15 * (int)seed;
-                var rows = new List<RoundRecord>();
+                var rows = new List<MetricsRow>();
                 for (var round = 0; round < rounds; round++)
                 {
                     var progress = 1 - Math.Exp(-round / (rounds / 4.0));
                     var ll = -200 + (equilibrium ? 60 : 75 + 5 * drift) * progress + random.NextDouble() * 2;
                     double? test = round % 20 == 19 ? ll - 3 : null;
-                    rows.Add(new RoundRecord(round, ll, null, null, test, test is null ? null : 0.2,
-                        equilibrium ? 0.002 * random.NextDouble() : (0.3 + drift) * progress,
-                        0.9 - (equilibrium ? 0.1 : 0.35) * progress, equilibrium ? 0.001 : 0.05 * progress, 4e5));
+                    rows.Add(new MetricsRow(round + 1, ll, equilibrium ? 0.002 * random.NextDouble() : (0.3 + drift) * progress,
+                        0.9 - (equilibrium ? 0.1 : 0.35) * progress, equilibrium ? 0.001 : 0.05 * progress,
+                        TestLogLikelihood: test is { } t ? new LikelihoodEstimate(t, 0.2) : null, ChainStepsPerSecond: 4e5));
                 }
                 var kernel = equilibrium ? ReversibleKernel(k) : CyclicKernel(k, 0.1 + drift / 2);
                 var final = new RunEvaluation(rounds, rows[^1].MinibatchLogLikelihood - 3, 0.15, kernel,

@@ -3,6 +3,7 @@ using Akka.TestKit.Xunit2;
 using LatentCycles.Core.Training;
 using LatentCycles.Training.Actors;
 using LatentCycles.Training.Protocol;
+using LatentCycles.Core.Evaluation;
 
 namespace LatentCycles.Training.Tests.Cluster;
 
@@ -24,12 +25,12 @@ public sealed class NodeMembershipTests : TestKit
         var expected = new ReferenceTrainer(data.Train).RunToEnd(start);
         var staying = Sys.ActorOf(NodeAggregator.Props(1), "staying");
         var leaving = Sys.ActorOf(NodeAggregator.Props(1), "leaving");
-        var rows = new List<RoundProgress>();
+        var rows = new List<MetricsRow>();
 
         var result = await Run(start, data, [staying, leaving], (progress, _) =>
         {
             rows.Add(progress);
-            if (progress.Metrics.Round == 2) Sys.Stop(leaving);
+            if (progress.Round == 3) Sys.Stop(leaving);
         });
 
         TrainingFixtures.AssertBitIdentical(expected, result.State);
@@ -45,12 +46,12 @@ public sealed class NodeMembershipTests : TestKit
         var expected = new ReferenceTrainer(data.Train).RunToEnd(start);
         var first = Sys.ActorOf(NodeAggregator.Props(1), "first");
         var joining = Sys.ActorOf(NodeAggregator.Props(2), "joining");
-        var rows = new List<RoundProgress>();
+        var rows = new List<MetricsRow>();
 
         var result = await Run(start, data, [first], (progress, coordinator) =>
         {
             rows.Add(progress);
-            if (progress.Metrics.Round == 2) coordinator.Tell(new RegisterNode(2), joining);
+            if (progress.Round == 3) coordinator.Tell(new RegisterNode(2), joining);
         });
 
         TrainingFixtures.AssertBitIdentical(expected, result.State);
@@ -58,14 +59,14 @@ public sealed class NodeMembershipTests : TestKit
         Assert.All(rows.Skip(3), r => Assert.Equal(2, r.Nodes));
     }
 
-    private async Task<RunResult> Run(TrainingState start, Core.Data.DataSplit data, IActorRef[] nodes, Action<RoundProgress, IActorRef> onProgress)
+    private async Task<RunResult> Run(TrainingState start, Core.Data.DataSplit data, IActorRef[] nodes, Action<MetricsRow, IActorRef> onProgress)
     {
         var completion = new TaskCompletionSource<RunResult>(TaskCreationOptions.RunContinuationsAsynchronously);
         IActorRef coordinator = ActorRefs.Nobody;
         var setup = new CoordinatorSetup("membership-test", start, data, TrainingFixtures.Settings(_directory.Path),
             nodes.Select(n => new NodeShare<IActorRef>(n, 1)).ToArray(), MinRemoteNodes: 0, InCluster: false,
             RoundTimeout: TimeSpan.FromSeconds(30), CheckpointTimeout: TimeSpan.FromSeconds(30),
-            (_, _) => (new LikelihoodFigure(-1, 0), new LikelihoodFigure(-1, 0)), p => onProgress(p, coordinator), _ => { }, completion);
+            _ => (new LikelihoodEstimate(-1, 0), new LikelihoodEstimate(-1, 0)), p => onProgress(p, coordinator), _ => { }, completion);
         coordinator = Sys.ActorOf(Coordinator.Props(setup), "coordinator");
         return await completion.Task.WaitAsync(TimeSpan.FromMinutes(1));
     }

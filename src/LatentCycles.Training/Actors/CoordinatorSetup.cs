@@ -1,0 +1,27 @@
+using Akka.Actor;
+using LatentCycles.Core.Data;
+using LatentCycles.Core.Training;
+using LatentCycles.Training.Protocol;
+
+namespace LatentCycles.Training.Actors;
+
+/// <summary>Everything a coordinator needs for one run.</summary>
+/// <param name="Nodes">Node aggregators known from the start (one host: the local one); others register with <see cref="RegisterNode"/>.</param>
+/// <param name="MinRemoteNodes">Node aggregators of other processes that must have registered before the first round.</param>
+/// <param name="InCluster">Watch cluster membership: an unreachable or removed member loses its blocks at once, and a
+/// round with no node left waits for one to register instead of failing.</param>
+/// <param name="OnNotice">Human-readable news: nodes joining and lost, waiting for workers.</param>
+internal sealed record CoordinatorSetup(
+    string PersistenceId,
+    TrainingState Start,
+    DataSplit Data,
+    RunSettings Settings,
+    IReadOnlyList<NodeShare<IActorRef>> Nodes,
+    int MinRemoteNodes,
+    bool InCluster,
+    TimeSpan RoundTimeout,
+    TimeSpan CheckpointTimeout,
+    StateEvaluator Evaluate,
+    Action<MetricsRow> OnProgress,
+    Action<string> OnNotice,
+    TaskCompletionSource<RunResult> Completion);

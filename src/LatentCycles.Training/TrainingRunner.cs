@@ -25,9 +25,10 @@ public static class TrainingRunner
     /// <exception cref="RunStoreException">the store is not a LatentCycles store, or holds a run of another configuration (the file is left untouched).</exception>
     /// <exception cref="RunLockedException">another process writes to the run directory.</exception>
     /// <exception cref="TimeoutException">a round's statistics or a checkpoint write did not arrive in time.</exception>
+    /// <param name="onCheckpoint">Hears of each stored checkpoint's state (the dashboard draws its model).</param>
     public static Task<RunResult> RunAsync(TrainingState start, DataSplit data, RunSettings settings,
-        Action<MetricsRow> onProgress, CancellationToken stop) =>
-        RunAsync(start, data, settings, null, onProgress, _ => { }, stop);
+        Action<MetricsRow> onProgress, CancellationToken stop, Action<TrainingState>? onCheckpoint = null) =>
+        RunAsync(start, data, settings, null, onProgress, _ => { }, stop, onCheckpoint);
 
     /// <summary>
     /// As <see cref="RunAsync(TrainingState, DataSplit, RunSettings, Action{MetricsRow}, CancellationToken)"/>, as the
@@ -38,11 +39,11 @@ public static class TrainingRunner
     /// </summary>
     /// <exception cref="ArgumentException">a setting is invalid, or the configuration's statistics cannot fit a remoting frame.</exception>
     public static Task<RunResult> RunClusterAsync(TrainingState start, DataSplit data, RunSettings settings, ClusterSettings cluster,
-        Action<MetricsRow> onProgress, Action<string> onNotice, CancellationToken stop) =>
-        RunAsync(start, data, settings, cluster, onProgress, onNotice, stop);
+        Action<MetricsRow> onProgress, Action<string> onNotice, CancellationToken stop, Action<TrainingState>? onCheckpoint = null) =>
+        RunAsync(start, data, settings, cluster, onProgress, onNotice, stop, onCheckpoint);
 
     private static async Task<RunResult> RunAsync(TrainingState start, DataSplit data, RunSettings settings, ClusterSettings? cluster,
-        Action<MetricsRow> onProgress, Action<string> onNotice, CancellationToken stop)
+        Action<MetricsRow> onProgress, Action<string> onNotice, CancellationToken stop, Action<TrainingState>? onCheckpoint)
     {
         settings.Validate(minimumThreads: cluster is null ? 1 : 0);
         cluster?.Validate();
@@ -62,7 +63,8 @@ public static class TrainingRunner
         Directory.CreateDirectory(settings.RunDirectory);
         using var writer = RunLock.Acquire(settings.RunDirectory);
         var stored = CheckpointStore.ReadCheckpoints(store, missingIsEmpty: true).LastOrDefault();
-        if (stored is not null && stored.State.Config != start.Config)
+        // A start with more rounds than the store's run extends it (resume --rounds).
+        if (stored is not null && !TrainingState.Extends(start.Config, stored.State.Config))
             throw new RunStoreException($"{store} holds a run of another configuration ({Differences(stored.State.Config, start.Config)})");
         if (!File.Exists(Path.Combine(settings.RunDirectory, RunDirectory.ConfigFileName)))
             RunDirectory.WriteConfig(settings.RunDirectory, start.Config, data.Name);
@@ -79,7 +81,7 @@ public static class TrainingRunner
             {
                 var aggregator = system.ActorOf(NodeAggregator.Props(settings.Threads, profile: settings.Profile), "node");
                 var setup = new CoordinatorSetup(PersistenceId, start, data, settings, [new NodeShare<IActorRef>(aggregator, settings.Threads)],
-                    MinRemoteNodes: 0, InCluster: false, roundTimeout, checkpointTimeout, evaluate, onProgress, onNotice, completion);
+                    MinRemoteNodes: 0, InCluster: false, roundTimeout, checkpointTimeout, evaluate, onProgress, onNotice, completion, onCheckpoint);
                 coordinator = system.ActorOf(Coordinator.Props(setup), "coordinator");
             }
             else
@@ -87,7 +89,7 @@ public static class TrainingRunner
                 var membership = Akka.Cluster.Cluster.Get(system);
                 membership.Join(membership.SelfAddress);
                 var setup = new CoordinatorSetup(PersistenceId, start, data, settings, [], cluster.MinWorkers, InCluster: true,
-                    roundTimeout, checkpointTimeout, evaluate, onProgress, onNotice, completion);
+                    roundTimeout, checkpointTimeout, evaluate, onProgress, onNotice, completion, onCheckpoint);
                 system.ActorOf(ClusterSingletonManager.Props(Coordinator.Props(setup), PoisonPill.Instance,
                     ClusterSingletonManagerSettings.Create(system)), "coordinator");
                 coordinator = system.ActorOf(ClusterSingletonProxy.Props("/user/coordinator", ClusterSingletonProxySettings.Create(system)),

@@ -7,18 +7,26 @@ namespace LatentCycles.Cli;
 /// <summary>The per-phase table of <c>--profile</c> (train, resume, bench --train) and its JSON form.</summary>
 internal static class ProfileReport
 {
-    /// <summary>One line per phase with its mean milliseconds per round and share of the round, then the round's total.</summary>
+    /// <summary>
+    /// One line per phase with its mean milliseconds per round, share of the round and fewest milliseconds in one round,
+    /// then the round's total.
+    /// </summary>
     public static void Write(TextWriter output, RoundProfile profile)
     {
         var round = profile.MeanRoundMilliseconds;
-        output.WriteLine($"round phases, mean over {profile.Rounds} rounds:");
-        output.WriteLine($"{"phase",-14} {"ms/round",10} {"share",7}");
+        output.WriteLine($"round phases over {profile.Rounds} rounds:");
+        output.WriteLine($"{"phase",-14} {"mean ms",10} {"share",7} {"fewest ms",10}");
         var phases = profile.MeanMilliseconds();
-        foreach (var (phase, ms) in phases)
-            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{Name(phase),-14} {ms,10:F3} {Share(ms, round),7:P1}"));
+        var fewest = profile.FewestMilliseconds();
+        for (var j = 0; j < phases.Count; j++)
+        {
+            var (phase, ms) = phases[j];
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{Name(phase),-14} {ms,10:F3} {Share(ms, round),7:P1} {fewest[j].Milliseconds,10:F3}"));
+        }
         var unattributed = round - phases.Sum(p => p.Milliseconds);
         output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{"unattributed",-14} {unattributed,10:F3} {Share(unattributed, round),7:P1}"));
-        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{"round",-14} {round,10:F3}"));
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{"round",-14} {round,10:F3} {1,7:P1} {profile.ShortestRoundMilliseconds,10:F3}"));
     }
 
     /// <summary>Mean milliseconds per round by snake_case phase name, plus <c>round</c>: the whole round.</summary>

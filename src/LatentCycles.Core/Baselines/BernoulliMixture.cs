@@ -113,7 +113,7 @@ public static class BernoulliMixtureEm
         if (train.Count == 0) throw new ArgumentException("cannot fit a Bernoulli mixture to an empty image set", nameof(train));
         options.Validate();
 
-        var active = ActivePixels.Build(train);
+        var active = train.Active;
         RestartResult? best = null;
         var restartLogLikelihoods = new double[options.Restarts];
         for (var restart = 0; restart < options.Restarts; restart++)

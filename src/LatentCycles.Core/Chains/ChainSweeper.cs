@@ -89,6 +89,22 @@ public sealed class ChainSweeper
         statistics.Transitions += (long)states.Length * sweeps;
     }
 
+    /// <summary>
+    /// p(·|x) for one draw x ~ q(·|z) from the stream's next ⌈N/4⌉ blocks (it is not advanced), in a buffer that the
+    /// next call overwrites: the draws of a fresh-sample kernel estimate (MODEL.md §2), with the sweep's vector code.
+    /// </summary>
+    internal ReadOnlySpan<double> DrawEncoderProbabilities(PreparedParameters prepared, int z, CounterRandom stream)
+    {
+        var activeCount = _path switch
+        {
+            SweepPath.SixteenLane => SampleVisibleSixteenLane(prepared, z, in stream, out _),
+            SweepPath.EightLane => SampleVisibleEightLane(prepared, z, in stream, out _),
+            _ => SampleVisibleScalar(prepared, z, ref stream, out _),
+        };
+        EncoderProbabilities(prepared, activeCount);
+        return _probabilities.AsSpan(0, _k);
+    }
+
     /// <summary>One transition z_{t-1} → x_t → z_t, with its statistics. Returns z_t.</summary>
     private int Step(PreparedParameters prepared, ref CounterRandom stream, int zPrev, ChainStatistics statistics)
     {
@@ -106,8 +122,8 @@ public sealed class ChainSweeper
     }
 
     /// <summary>
-    /// Draws x ~ q(·|z) into the ascending list of active pixels and returns its length; <paramref name="zWord"/>
-    /// is the first word of the block after the pixel blocks. Eight Philox blocks (32 pixels) per batch: the
+    /// Draws x ~ q(·|z) from the stream's blocks from its position on into the ascending list of active pixels and
+    /// returns its length; <paramref name="zWord"/> is the first word of the block after the pixel blocks. Eight Philox blocks (32 pixels) per batch: the
     /// words are compared with the interleaved thresholds, packed to bytes, put back into pixel order by a byte
     /// shuffle (a 4×4 transpose per 16 pixels) and read out as one 32-bit mask.
     /// </summary>
@@ -122,7 +138,7 @@ public sealed class ChainSweeper
         var counter1 = Vector256.Create(stream.Counter1);
         var counter2 = Vector256.Create(stream.Counter2);
         var counter3 = Vector256.Create(stream.Counter3);
-        var blockIndex = Vector256.Create(0u, 1, 2, 3, 4, 5, 6, 7);
+        var blockIndex = Vector256.Create(stream.Index) + Vector256.Create(0u, 1, 2, 3, 4, 5, 6, 7);
         var lastWord0 = Vector256<uint>.Zero;
         var count = 0;
         var batch = 0;
@@ -168,7 +184,7 @@ public sealed class ChainSweeper
         var counter1 = Vector512.Create(stream.Counter1);
         var counter2 = Vector512.Create(stream.Counter2);
         var counter3 = Vector512.Create(stream.Counter3);
-        var blockIndex = Vector512.Create(0u, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+        var blockIndex = Vector512.Create(stream.Index) + Vector512.Create(0u, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
         var lastWord0 = Vector512<uint>.Zero;
         var count = 0;
         var batch = 0;
@@ -201,7 +217,7 @@ public sealed class ChainSweeper
         }
         const int narrowPixels = PreparedParameters.PixelsPerBatch;
         var narrowBatch = 2 * batches;
-        var c0 = Vector256.Create((uint)(16 * batches)) + Vector256.Create(0u, 1, 2, 3, 4, 5, 6, 7);
+        var c0 = Vector256.Create(stream.Index + (uint)(16 * batches)) + Vector256.Create(0u, 1, 2, 3, 4, 5, 6, 7);
         Vector256<uint> c1 = Vector256.Create(stream.Counter1), c2 = Vector256.Create(stream.Counter2), c3 = Vector256.Create(stream.Counter3);
         Philox4x32.Block8(key0, key1, ref c0, ref c1, ref c2, ref c3);
         ref var narrowThresholds = ref MemoryMarshal.GetArrayDataReference(prepared.InterleavedThresholds);

@@ -8,6 +8,7 @@ public sealed class BinaryImages
 {
     private readonly byte[] _pixels;
     private readonly int[]? _labels;
+    private ActivePixels? _active;
 
     public BinaryImages(byte[] pixels, int count, int rows, int columns, int[]? labels)
     {
@@ -34,6 +35,9 @@ public sealed class BinaryImages
 
     /// <summary>Image i as N bytes, each 0 or 1.</summary>
     public ReadOnlySpan<byte> Image(int i) => new(_pixels, i * PixelCount, PixelCount);
+
+    /// <summary>The active pixels of every image, built on first use (any thread) and kept.</summary>
+    internal ActivePixels Active => LazyInitializer.EnsureInitialized(ref _active, () => ActivePixels.Build(this));
 
     public int Label(int i) => _labels is null ? throw new InvalidOperationException("this data set has no labels") : _labels[i];
 

@@ -14,7 +14,14 @@ public static class MixtureLikelihood
     /// Per-component log-densities log q(x|z) for every image: returns a Count×K array,
     /// <c>[j*K + z]</c> = Σ_i x_i log σ(L_iz) + (1 − x_i) log(1 − σ(L_iz)). <paramref name="logitsNK"/> is N×K.
     /// </summary>
-    public static double[] ComponentLogDensities(BinaryImages data, ReadOnlySpan<double> logitsNK, int k)
+    public static double[] ComponentLogDensities(BinaryImages data, ReadOnlySpan<double> logitsNK, int k) =>
+        ComponentLogDensities(data, null, logitsNK, k);
+
+    /// <summary>
+    /// As <see cref="ComponentLogDensities(BinaryImages, ReadOnlySpan{double}, int)"/> for the images of
+    /// <paramref name="data"/> at <paramref name="images"/> (all of them, in order, when null): row j is image images[j].
+    /// </summary>
+    public static double[] ComponentLogDensities(BinaryImages data, IReadOnlyList<int>? images, ReadOnlySpan<double> logitsNK, int k)
     {
         var n = data.PixelCount;
         if (logitsNK.Length != n * k) throw new ArgumentException("logits do not match the images");
@@ -23,18 +30,15 @@ public static class MixtureLikelihood
         for (var i = 0; i < n; i++)
             for (var z = 0; z < k; z++)
                 baseLog[z] -= Logistic.Softplus(logitsNK[i * k + z]);
-        var result = new double[data.Count * k];
-        for (var j = 0; j < data.Count; j++)
+        var active = data.Active;
+        var count = images?.Count ?? data.Count;
+        var result = new double[count * k];
+        for (var j = 0; j < count; j++)
         {
             var row = result.AsSpan(j * k, k);
             baseLog.CopyTo(row);
-            var image = data.Image(j);
-            for (var i = 0; i < n; i++)
-            {
-                if (image[i] == 0) continue;
-                var l = logitsNK.Slice(i * k, k);
-                for (var z = 0; z < k; z++) row[z] += l[z];
-            }
+            foreach (var i in active.ForImage(images?[j] ?? j))
+                ShortVectors.AddInPlace(row, logitsNK.Slice(i * k, k));
         }
         return result;
     }

@@ -1,5 +1,3 @@
-using System.Numerics.Tensors;
-using System.Runtime.CompilerServices;
 using LatentCycles.Core.Chains;
 using LatentCycles.Core.Data;
 using LatentCycles.Core.Model;
@@ -82,7 +80,7 @@ public static class ModelEvaluator
         {
             int z = unit / batches, b = unit % batches;
             var rng = new CounterRandom(seed, StreamPurpose.Evaluation, (uint)unit, round, 0);
-            rowSums[unit] = SumEncoderProbabilities(prepared, z, BatchDraws(drawsPerState, batches, b), ref rng);
+            rowSums[unit] = SumEncoderProbabilities(prepared, z, BatchDraws(drawsPerState, batches, b), rng);
         });
 
         var total = new double[k * k];
@@ -164,37 +162,19 @@ public static class ModelEvaluator
     private static int BatchDraws(int drawsPerState, int batches, int batch) =>
         drawsPerState / batches + (batch < drawsPerState % batches ? 1 : 0);
 
-    /// <summary>Σ over <paramref name="draws"/> draws x ~ q(·|z) of p(·|x), K entries.</summary>
-    /// <remarks>Runs once per (z, batch) with a long loop, so it is compiled fully optimized at once.</remarks>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static double[] SumEncoderProbabilities(PreparedParameters prepared, int z, int draws, ref CounterRandom rng)
+    /// <summary>
+    /// Σ over <paramref name="draws"/> draws x ~ q(·|z) of p(·|x), K entries; draw d takes blocks d·⌈N/4⌉ … of the stream
+    /// and is computed by the chain sweep's vector code (the same bits as drawing the words one block at a time).
+    /// </summary>
+    private static double[] SumEncoderProbabilities(PreparedParameters prepared, int z, int draws, CounterRandom rng)
     {
-        int k = prepared.K, n = prepared.N;
-        var threshold = prepared.DecoderThreshold.AsSpan(z * n, n);
-        var encoderRows = prepared.EncoderRows;
-        var bias = prepared.Parameters.B;
-        var active = new int[n];
-        var logits = new double[k];
-        var probabilities = new double[k];
-        var sum = new double[k];
+        var blocksPerDraw = (uint)((prepared.N + 3) / 4);
+        var sweeper = new ChainSweeper(prepared.K, prepared.N);
+        var sum = new double[prepared.K];
         for (var d = 0; d < draws; d++)
         {
-            var activeCount = 0;
-            for (var i = 0; i < n; i += 4)
-            {
-                rng.NextBlock(out var w0, out var w1, out var w2, out var w3);
-                ReadOnlySpan<uint> words = [w0, w1, w2, w3];
-                for (var j = 0; j < 4 && i + j < n; j++)
-                {
-                    active[activeCount] = i + j;
-                    activeCount += words[j] < threshold[i + j] ? 1 : 0;
-                }
-            }
-            bias.CopyTo(logits, 0);
-            foreach (var i in active.AsSpan(0, activeCount))
-                TensorPrimitives.Add(logits, encoderRows.AsSpan(i * k, k), logits);
-            Logistic.Softmax(logits, probabilities);
-            for (var j = 0; j < k; j++) sum[j] += probabilities[j];
+            var p = sweeper.DrawEncoderProbabilities(prepared, z, rng.At((uint)d * blocksPerDraw));
+            for (var j = 0; j < p.Length; j++) sum[j] += p[j];
         }
         return sum;
     }

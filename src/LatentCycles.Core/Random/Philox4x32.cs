@@ -236,6 +236,18 @@ public struct CounterRandom
         _available = 0;
     }
 
+    /// <summary>The same stream positioned at block <paramref name="index"/>.</summary>
+    internal CounterRandom At(uint index)
+    {
+        var copy = this;
+        copy._index = index;
+        copy._available = 0;
+        return copy;
+    }
+
+    /// <summary>The index of the next block <see cref="NextBlock"/> returns.</summary>
+    internal uint Index => _index;
+
     /// <summary>The key words and the fixed counter words 1…3 of this stream; block index b is counter word 0.</summary>
     internal uint Key0 => _key0;
     internal uint Key1 => _key1;

@@ -32,17 +32,27 @@ public static class GradientEstimator
     /// Data phase: r(z|x) = π(z)q(x|z)/p(x) for each minibatch image, ρ = mean r and
     /// ∂ℒ/∂L_iz = E_D r(z|x)(x_i − σ(L_iz)). W and b get no data term.
     /// </summary>
-    public static DataPhase ComputeDataPhase(ModelParameters parameters, BinaryImages batch, ReadOnlySpan<double> pi)
+    public static DataPhase ComputeDataPhase(ModelParameters parameters, BinaryImages batch, ReadOnlySpan<double> pi) =>
+        ComputeDataPhase(parameters, batch, null, pi);
+
+    /// <summary>
+    /// <see cref="ComputeDataPhase(ModelParameters, BinaryImages, ReadOnlySpan{double})"/> on the minibatch of the images
+    /// of <paramref name="data"/> at <paramref name="images"/> (all, in order, when null), without copying them: sums run
+    /// over each image's active pixels, in the same order as over all pixels, so the bits are the same.
+    /// </summary>
+    public static DataPhase ComputeDataPhase(ModelParameters parameters, BinaryImages data, IReadOnlyList<int>? images, ReadOnlySpan<double> pi)
     {
         int k = parameters.K, n = parameters.N;
         Span<double> logPi = stackalloc double[k];
         for (var z = 0; z < k; z++) logPi[z] = pi[z] > 0 ? Math.Log(pi[z]) : double.NegativeInfinity;
-        var comp = MixtureLikelihood.ComponentLogDensities(batch, parameters.L, k);
+        var comp = MixtureLikelihood.ComponentLogDensities(data, images, parameters.L, k);
+        var active = data.Active;
+        var count = images?.Count ?? data.Count;
         var responsibilitySum = new double[k];
         var weightedPixels = new double[n * k];
         Span<double> r = stackalloc double[k];
         var llSum = 0.0;
-        for (var j = 0; j < batch.Count; j++)
+        for (var j = 0; j < count; j++)
         {
             for (var z = 0; z < k; z++) r[z] = logPi[z] + comp[j * k + z];
             var logP = Logistic.LogSumExp(r);
@@ -52,15 +62,9 @@ public static class GradientEstimator
                 r[z] = Math.Exp(r[z] - logP);
                 responsibilitySum[z] += r[z];
             }
-            var image = batch.Image(j);
-            for (var i = 0; i < n; i++)
-            {
-                if (image[i] == 0) continue;
-                var row = weightedPixels.AsSpan(i * k, k);
-                for (var z = 0; z < k; z++) row[z] += r[z];
-            }
+            foreach (var i in active.ForImage(images?[j] ?? j)) ShortVectors.AddInPlace(weightedPixels.AsSpan(i * k, k), r);
         }
-        var inv = 1.0 / batch.Count;
+        var inv = 1.0 / count;
         var gradL = new double[n * k];
         for (var i = 0; i < n; i++)
             for (var z = 0; z < k; z++)

@@ -46,20 +46,20 @@ public static class RoundComputation
         var kernel = KernelEstimate(merged);
         var pi = StationaryDistribution.Solve(kernel);
         lap = profile?.Lap(RoundPhase.Kernel, lap) ?? lap;
-        var batch = train.Select(MinibatchIndices(config, state.Round, train.Count));
+        var minibatch = MinibatchIndices(config, state.Round, train.Count);
 
         ModelParameters gradientBlocks;
         double batchLogLikelihood;
         if (config.Model == ModelKind.Rbm)
         {
-            batchLogLikelihood = GradientEstimator.ComputeDataPhase(parameters, batch, pi).MeanLogLikelihood;
+            batchLogLikelihood = GradientEstimator.ComputeDataPhase(parameters, train, minibatch, pi).MeanLogLikelihood;
             lap = profile?.Lap(RoundPhase.DataPhase, lap) ?? lap;
-            var (gradB, gradL) = GradientEstimator.RbmGradient(parameters, batch, merged);
+            var (gradB, gradL) = GradientEstimator.RbmGradient(parameters, train.Select(minibatch), merged);
             gradientBlocks = new ModelParameters(k, n, new double[k * n], gradB, gradL);
         }
         else
         {
-            var data = GradientEstimator.ComputeDataPhase(parameters, batch, pi);
+            var data = GradientEstimator.ComputeDataPhase(parameters, train, minibatch, pi);
             lap = profile?.Lap(RoundPhase.DataPhase, lap) ?? lap;
             batchLogLikelihood = data.MeanLogLikelihood;
             gradientBlocks = GradientEstimator.NeqGradient(parameters, merged, kernel, pi, data, config.Gradient, config.Baseline);

@@ -41,8 +41,13 @@ public enum RoundPhase
 /// </summary>
 public sealed class RoundProfile
 {
-    private readonly long[] _ticks = new long[Enum.GetValues<RoundPhase>().Length];
+    private static readonly int PhaseCount = Enum.GetValues<RoundPhase>().Length;
+    private readonly long[] _ticks = new long[PhaseCount];
+    private readonly long[] _roundTicks = new long[PhaseCount];
+    private readonly long[] _fewestTicks = Enumerable.Repeat(long.MaxValue, PhaseCount).ToArray();
     private long _rounds;
+    private long _roundStart;
+    private long _shortestRound = long.MaxValue;
     private long _firstRoundStart;
     private long _lastRoundEnd;
 
@@ -53,17 +58,24 @@ public sealed class RoundProfile
     {
         var now = Stopwatch.GetTimestamp();
         Interlocked.Add(ref _ticks[(int)phase], now - since);
+        Interlocked.Add(ref _roundTicks[(int)phase], now - since);
         return now;
     }
 
     /// <summary>A round starts (its blocks are about to be dispatched).</summary>
-    public void RoundStarted(long now) => Interlocked.CompareExchange(ref _firstRoundStart, now, 0);
+    public void RoundStarted(long now)
+    {
+        Interlocked.CompareExchange(ref _firstRoundStart, now, 0);
+        Interlocked.Exchange(ref _roundStart, now);
+    }
 
     /// <summary>A round is complete with everything after it (metrics, checkpoint).</summary>
     public void RoundEnded(long now)
     {
         Interlocked.Increment(ref _rounds);
         Interlocked.Exchange(ref _lastRoundEnd, now);
+        _shortestRound = Math.Min(_shortestRound, now - Interlocked.Read(ref _roundStart));
+        for (var p = 0; p < PhaseCount; p++) _fewestTicks[p] = Math.Min(_fewestTicks[p], Interlocked.Exchange(ref _roundTicks[p], 0));
     }
 
     public long Rounds => Interlocked.Read(ref _rounds);
@@ -76,6 +88,18 @@ public sealed class RoundProfile
             .Select(p => (p, Interlocked.Read(ref _ticks[(int)p]) * 1000.0 / Stopwatch.Frequency / rounds))
             .ToList();
     }
+
+    /// <summary>
+    /// The fewest milliseconds each phase took in any one round, in phase order: on a machine shared with other work,
+    /// what the phase costs when nothing else gets in its way (a phase that some rounds skip, like evaluation, shows 0).
+    /// </summary>
+    public IReadOnlyList<(RoundPhase Phase, double Milliseconds)> FewestMilliseconds() =>
+        Enum.GetValues<RoundPhase>()
+            .Select(p => (p, Rounds == 0 ? 0 : _fewestTicks[(int)p] * 1000.0 / Stopwatch.Frequency))
+            .ToList();
+
+    /// <summary>The shortest round in milliseconds, from its start to its end.</summary>
+    public double ShortestRoundMilliseconds => Rounds == 0 ? 0 : _shortestRound * 1000.0 / Stopwatch.Frequency;
 
     /// <summary>Mean wall milliseconds per round, from the first round's start to the last round's end.</summary>
     public double MeanRoundMilliseconds =>

@@ -5,14 +5,14 @@ namespace LatentCycles.Training;
 
 /// <summary>
 /// Drops the remoting's and the cluster's warnings while a worker waits for, or loses, its coordinator (refused
-/// associations, gated addresses, seed-node join retries): expected there, they would repeat every few seconds with
-/// addresses and exception text. The worker says instead, in one line per retry, that it is still waiting
-/// (<see cref="WorkerNode"/>).
+/// associations, gated addresses, seed-node join retries; the disassociation, unreachability and downing that follow a
+/// coordinator's death): expected there, they would repeat every few seconds with addresses and stack traces. The
+/// worker says instead, in one line each, that it is still waiting or joins again (<see cref="WorkerNode"/>).
 /// </summary>
 internal static partial class JoinNoiseFilter
 {
     public static LogFilterSetup Setup { get; } = new LogFilterBuilder().ExcludeMessageRegex(Noise()).Build();
 
-    [GeneratedRegex(@"AssociationError|Tried to associate with unreachable remote address|Couldn't join seed nodes after|Association with remote system .* has failed|Association to \[.*\] having UID \[.*\] has been gated", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"AssociationError|Tried to associate with unreachable remote address|Couldn't join seed nodes after|Association with remote system .* has failed|Association to \[.*\] having UID \[.*\] has been gated|Disassociated|Marking node\(s\) as UNREACHABLE|SBR took decision|Coordinated shutdown phase \[cluster-shutdown\] timed out", RegexOptions.CultureInvariant)]
     private static partial Regex Noise();
 }

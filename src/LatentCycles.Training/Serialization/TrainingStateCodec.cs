@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using System.Text;
 using LatentCycles.Core.Model;
 using LatentCycles.Core.Training;
@@ -152,10 +153,12 @@ public static class TrainingStateCodec
         if (found != magic) throw new CheckpointFormatException($"not a LatentCycles {what} (wrong magic)");
     }
 
+    /// <summary>Length, then the doubles little-endian; on little-endian machines as one block (a round's parameters go out this way).</summary>
     public static void WriteArray(BinaryWriter w, double[] a)
     {
         w.Write(a.Length);
-        foreach (var v in a) w.Write(v);
+        if (BitConverter.IsLittleEndian) w.Write(MemoryMarshal.AsBytes(a.AsSpan()));
+        else foreach (var v in a) w.Write(v);
     }
 
     public static double[] ReadArray(BinaryReader r, int expectedLength)
@@ -163,7 +166,8 @@ public static class TrainingStateCodec
         var length = r.ReadInt32();
         if (length != expectedLength) throw new CheckpointFormatException($"array of {length} values where {expectedLength} were expected");
         var a = new double[length];
-        for (var j = 0; j < length; j++) a[j] = r.ReadDouble();
+        if (BitConverter.IsLittleEndian) r.BaseStream.ReadExactly(MemoryMarshal.AsBytes(a.AsSpan()));
+        else for (var j = 0; j < length; j++) a[j] = r.ReadDouble();
         return a;
     }
 }

@@ -1,3 +1,6 @@
+using System.Buffers.Binary;
+using System.Numerics;
+using System.Runtime.Intrinsics.X86;
 
 namespace LatentCycles.Training.Serialization;
 
@@ -15,9 +18,31 @@ internal static class Varint
     public static int Encode(ReadOnlySpan<long> values, Span<byte> target)
     {
         var at = 0;
-        foreach (var value in values)
+        var j = 0;
+        while (j < values.Length)
         {
-            var u = (ulong)value;
+            // Most statistics are zero or small: eight one-byte values at once is most of a round's encoding.
+            if (j + 8 <= values.Length)
+            {
+                var group = values.Slice(j, 8);
+                if (((ulong)(group[0] | group[1] | group[2] | group[3] | group[4] | group[5] | group[6] | group[7])) < 0x80)
+                {
+                    for (var m = 0; m < 8; m++) target[at + m] = (byte)group[m];
+                    at += 8;
+                    j += 8;
+                    continue;
+                }
+            }
+            var u = (ulong)values[j++];
+            if (Bmi2.X64.IsSupported && u < 1UL << 56 && at + 8 <= target.Length)
+            {
+                // One value of up to eight bytes at once: its 7-bit groups spread over the bytes, high bits on all but the last.
+                var length = Math.Max(1, (64 - BitOperations.LeadingZeroCount(u) + 6) / 7);
+                var continuation = 0x8080808080808080UL & ((1UL << (8 * (length - 1))) - 1);
+                BinaryPrimitives.WriteUInt64LittleEndian(target[at..], Bmi2.X64.ParallelBitDeposit(u, 0x7F7F7F7F7F7F7F7FUL) | continuation);
+                at += length;
+                continue;
+            }
             while (u >= 0x80)
             {
                 target[at++] = (byte)(u | 0x80);
@@ -35,6 +60,26 @@ internal static class Varint
         var at = 0;
         for (var j = 0; j < values.Length; j++)
         {
+            if (j + 8 <= values.Length && at + 8 <= source.Length)
+            {
+                var word = BinaryPrimitives.ReadUInt64LittleEndian(source[at..]);
+                if ((word & 0x8080808080808080UL) == 0)
+                {
+                    for (var m = 0; m < 8; m++) values[j + m] = (long)((word >> (8 * m)) & 0xFF);
+                    at += 8;
+                    j += 7;
+                    continue;
+                }
+                var ends = ~word & 0x8080808080808080UL;
+                if (Bmi2.X64.IsSupported && ends != 0)
+                {
+                    var length = BitOperations.TrailingZeroCount(ends) / 8 + 1;
+                    var mask = length == 8 ? 0x7F7F7F7F7F7F7F7FUL : 0x7F7F7F7F7F7F7F7FUL & ((1UL << (8 * length)) - 1);
+                    values[j] = (long)Bmi2.X64.ParallelBitExtract(word, mask);
+                    at += length;
+                    continue;
+                }
+            }
             ulong u = 0;
             for (var shift = 0; ; shift += 7)
             {

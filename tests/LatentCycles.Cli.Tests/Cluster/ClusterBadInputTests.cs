@@ -61,6 +61,28 @@ public sealed class ClusterBadInputTests : IDisposable
     }
 
     [Fact]
+    public void A_worker_data_port_out_of_range_is_refused_in_one_line()
+    {
+        var result = CliRunner.InProcess("node", "--seed", "127.0.0.1:4053", "--data-port", "70000");
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Equal(["error: --data-port must be between 0 and 65535, got 70000"], result.StderrLines);
+    }
+
+    [Fact]
+    public void A_worker_data_port_in_use_is_refused_in_one_line()
+    {
+        using var occupant = new TcpListener(IPAddress.Loopback, 0);
+        occupant.Start();
+        var port = ((IPEndPoint)occupant.LocalEndpoint).Port;
+
+        var result = CliRunner.InProcess("node", "--seed", "127.0.0.1:4053", "--data-port", $"{port}");
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.StartsWith($"error: the data plane cannot listen on 127.0.0.1:{port}: ", Assert.Single(result.StderrLines));
+    }
+
+    [Fact]
     public void A_worker_needs_a_seed()
     {
         var result = CliRunner.InProcess("node", "--threads", "1");

@@ -1,11 +1,10 @@
-using LatentCycles.Core.Data;
-
-namespace LatentCycles.Core.Baselines;
+namespace LatentCycles.Core.Data;
 
 /// <summary>
 /// The indices of the pixels equal to 1 in each image, in compressed-row form: image j's active pixels are
 /// <c>Indices[Offsets[j] .. Offsets[j+1])</c>. Binarized digits are about 13 % ones, so sums over images
-/// that only need the ones skip most of the work.
+/// that only need the ones skip most of the work (and the branch on every pixel). Built once per image set
+/// (<see cref="BinaryImages.Active"/>).
 /// </summary>
 internal sealed class ActivePixels
 {

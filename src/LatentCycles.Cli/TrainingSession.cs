@@ -43,23 +43,24 @@ internal static class TrainingSession
             server = DashboardServer.StartAsync(feed, dashboard.Host, dashboard.Port).GetAwaiter().GetResult();
             output.WriteLine($"dashboard at {server.Address}");
         }
+        Action<TrainingState>? onCheckpoint = feed is null ? null : state =>
+        {
+            feed.CheckpointSaved(state.Round);
+            feed.ModelChanged(state.Round, state.Parameters);
+        };
         Func<Action<MetricsRow>, CancellationToken, Task<RunResult>> train = cluster is null
-            ? (onProgress, token) => TrainingRunner.RunAsync(start, data, settings, onProgress, token)
+            ? (onProgress, token) => TrainingRunner.RunAsync(start, data, settings, onProgress, token, onCheckpoint)
             : (onProgress, token) => TrainingRunner.RunClusterAsync(start, data, settings, cluster, onProgress, notice =>
             {
                 lock (errorGate) error.WriteLine(notice);
-            }, token);
+            }, token, onCheckpoint);
         if (feed is not null)
         {
             var runTrain = train;
-            // The coordinator checkpoints the start state and every CheckpointEvery-th round right after reporting it.
-            feed.CheckpointSaved(start.Round);
-            train = (onProgress, token) => runTrain(progress =>
+            train = (onProgress, token) => runTrain(row =>
             {
-                var point = DashboardRounds.From(progress);
-                feed.RoundCompleted(point);
-                if (point.Round % settings.CheckpointEvery == 0) feed.CheckpointSaved(point.Round);
-                onProgress(progress);
+                feed.RoundCompleted(DashboardRounds.From(row));
+                onProgress(row);
             }, token);
         }
 

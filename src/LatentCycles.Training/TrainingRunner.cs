@@ -27,9 +27,10 @@ public static class TrainingRunner
     /// <exception cref="RunStoreException">the store is not a LatentCycles store, or holds a run of another configuration (the file is left untouched).</exception>
     /// <exception cref="RunLockedException">another process writes to the run directory.</exception>
     /// <exception cref="TimeoutException">a round's statistics or a checkpoint write did not arrive in time.</exception>
+    /// <param name="onCheckpoint">Hears of each stored checkpoint's state (the dashboard draws its model).</param>
     public static Task<RunResult> RunAsync(TrainingState start, DataSplit data, RunSettings settings,
-        Action<MetricsRow> onProgress, CancellationToken stop) =>
-        RunAsync(start, data, settings, null, onProgress, _ => { }, stop);
+        Action<MetricsRow> onProgress, CancellationToken stop, Action<TrainingState>? onCheckpoint = null) =>
+        RunAsync(start, data, settings, null, onProgress, _ => { }, stop, onCheckpoint);
 
     /// <summary>
     /// As <see cref="RunAsync(TrainingState, DataSplit, RunSettings, Action{MetricsRow}, CancellationToken)"/>, as the
@@ -40,11 +41,11 @@ public static class TrainingRunner
     /// </summary>
     /// <exception cref="ArgumentException">a setting is invalid, or the configuration's statistics cannot fit a remoting frame.</exception>
     public static Task<RunResult> RunClusterAsync(TrainingState start, DataSplit data, RunSettings settings, ClusterSettings cluster,
-        Action<MetricsRow> onProgress, Action<string> onNotice, CancellationToken stop) =>
-        RunAsync(start, data, settings, cluster, onProgress, onNotice, stop);
+        Action<MetricsRow> onProgress, Action<string> onNotice, CancellationToken stop, Action<TrainingState>? onCheckpoint = null) =>
+        RunAsync(start, data, settings, cluster, onProgress, onNotice, stop, onCheckpoint);
 
     private static async Task<RunResult> RunAsync(TrainingState start, DataSplit data, RunSettings settings, ClusterSettings? cluster,
-        Action<MetricsRow> onProgress, Action<string> onNotice, CancellationToken stop)
+        Action<MetricsRow> onProgress, Action<string> onNotice, CancellationToken stop, Action<TrainingState>? onCheckpoint)
     {
         settings.Validate(minimumThreads: cluster is null ? 1 : 0);
         cluster?.Validate();
@@ -62,7 +63,8 @@ public static class TrainingRunner
         Directory.CreateDirectory(settings.RunDirectory);
         using var writer = RunLock.Acquire(settings.RunDirectory);
         var stored = CheckpointStore.ReadCheckpoints(store, missingIsEmpty: true).LastOrDefault();
-        if (stored is not null && stored.State.Config != start.Config)
+        // A start with more rounds than the store's run extends it (resume --rounds).
+        if (stored is not null && !TrainingState.Extends(start.Config, stored.State.Config))
             throw new RunStoreException($"{store} holds a run of another configuration ({Differences(stored.State.Config, start.Config)})");
         if (!File.Exists(Path.Combine(settings.RunDirectory, RunDirectory.ConfigFileName)))
             RunDirectory.WriteConfig(settings.RunDirectory, start.Config, data.Name);
@@ -72,7 +74,7 @@ public static class TrainingRunner
         CoordinatorSetup Setup(ActorSystem system, IReadOnlyList<NodeShare<IActorRef>> nodes) => new(PersistenceId, start, data, settings, nodes,
             MinRemoteNodes: cluster?.MinWorkers ?? 0, InCluster: cluster is not null,
             system.Settings.Config.GetTimeSpan(TrainingTimeouts.RoundTimeoutPath), system.Settings.Config.GetTimeSpan(TrainingTimeouts.CheckpointTimeoutPath),
-            evaluate, onProgress, onNotice, completion);
+            evaluate, onProgress, onNotice, completion, onCheckpoint);
         var options = new ActorSystemOptions
         {
             Threads = settings.Threads,

@@ -23,10 +23,15 @@ internal static class ResumeCommand
         {
             Description = "Exit 0 without doing anything when the run is already finished (for supervisors that restart on failure)",
         };
-        var json = CommandConventions.JsonOption();
-        var command = new Command("resume", "Continue an interrupted run from its latest checkpoint")
+        var rounds = new Option<int?>("--rounds")
         {
-            finishedOk,
+            Description = "Extend the run to N rounds in all (at least its own); the result equals a run of N rounds from the start",
+            HelpName = "N",
+        };
+        var json = CommandConventions.JsonOption();
+        var command = new Command("resume", "Continue an interrupted run from its latest checkpoint, or extend a run with --rounds")
+        {
+            rounds, finishedOk,
             directory, run.CheckpointEvery, run.EvaluateEvery, run.Threads, run.Store, run.Profile,
             cluster.Cluster, cluster.Port, cluster.Hostname, cluster.MinWorkers, dashboard.Port, dashboard.Host, json,
         };
@@ -37,7 +42,8 @@ internal static class ResumeCommand
             var dashboardSettings = dashboard.Read(parseResult);
             var settings = run.Read(parseResult, path, clusterSettings is not null);
             RunAccess.RefuseBusy(path);
-            var (config, dataReference) = RunAccess.ReadConfig(path);
+            var (recorded, dataReference) = RunAccess.ReadConfig(path);
+            var config = Extended(recorded, parseResult.GetValue(rounds));
             if (Latest(path, config, settings) is { IsFinished: true } finished) return Finished(parseResult, finishedOk, path, finished);
             var split = DataSetLoader.Load(dataReference);
             using var writer = RunLock.Acquire(path);
@@ -45,6 +51,7 @@ internal static class ResumeCommand
             var latest = Latest(path, config, settings);
             if (latest is { IsFinished: true }) return Finished(parseResult, finishedOk, path, latest);
             var state = latest ?? TrainingState.Start(config, split.Train);
+            if (config != recorded) RunDirectory.WriteConfig(path, config, dataReference);
 
             var console = parseResult.InvocationConfiguration;
             console.Output.WriteLine(latest is null
@@ -62,9 +69,19 @@ internal static class ResumeCommand
     private static TrainingState? Latest(string path, TrainingConfig config, RunSettings settings)
     {
         var latest = RunAccess.LatestInStore(settings.StoreLocation);
-        if (latest is not null && latest.Config != config)
-            throw new CliException($"{path}: the checkpoints and {RunDirectory.ConfigFileName} describe different runs");
-        return latest;
+        if (latest is null || latest.Config == config) return latest;
+        // The checkpoints of a run being extended have the rounds it had when they were written.
+        if (TrainingState.Extends(config, latest.Config)) return latest.WithRounds(config.Rounds);
+        throw new CliException($"{path}: the checkpoints and {RunDirectory.ConfigFileName} describe different runs");
+    }
+
+    /// <summary>The run's configuration, with <c>--rounds</c> its extension to that many rounds.</summary>
+    private static TrainingConfig Extended(TrainingConfig recorded, int? rounds)
+    {
+        if (rounds is not { } n) return recorded;
+        if (n < recorded.Rounds)
+            throw new CliException($"--rounds must be at least the run's {recorded.Rounds} rounds (a run is extended, never cut short), got {n}");
+        return recorded with { Rounds = n };
     }
 
     /// <summary>A finished run is refused, or with --finished-ok left alone with exit 0.</summary>

@@ -107,15 +107,6 @@ internal sealed class RunFeed : IRunWatcher
     /// <summary>Computes the picture of the model right away (a finished run's dashboard, before serving).</summary>
     public void ShowModel(int round, ModelParameters parameters) => Publish(ModelView.Compute(parameters, _seed, round));
 
-    /// <summary>Waits for the picture of the model in progress, so the last one is in place before the run's end is told.</summary>
-    public Task ModelDrawn
-    {
-        get
-        {
-            lock (_gate) return _modelWork;
-        }
-    }
-
     public void CheckpointSaved(int round)
     {
         lock (_gate) _checkpointAt = DateTimeOffset.UtcNow;

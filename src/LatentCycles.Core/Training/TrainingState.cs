@@ -38,6 +38,16 @@ public sealed class TrainingState
     public bool IsFinished => Round >= Config.Rounds;
 
     /// <summary>
+    /// The same state in a run of <paramref name="rounds"/> rounds: how a run is extended. Nothing a round computes
+    /// depends on the number of rounds, so the extended run goes on exactly as a run planned that long from the start.
+    /// </summary>
+    public TrainingState WithRounds(int rounds) => new(Config with { Rounds = rounds }, Round, Parameters, Optimizer, ChainStates);
+
+    /// <summary>True when <paramref name="longer"/> is this run's configuration with the same or more rounds.</summary>
+    public static bool Extends(TrainingConfig longer, TrainingConfig stored) =>
+        longer.Rounds >= stored.Rounds && (stored with { Rounds = longer.Rounds }) == longer;
+
+    /// <summary>
     /// The state before round 0: parameters initialized from the training data (MODEL.md §3, "Initialization"), chains started
     /// in uniformly drawn latent states. For the RBM the parameters are tied (W = Lᵀ, b = c).
     /// </summary>

@@ -33,7 +33,7 @@ internal sealed class Coordinator : ReceivePersistentActor, IWithTimers
         _profile = setup.Settings.Profile;
         _step = new RunStep(new RunPolicy(setup.Settings.CheckpointEvery, setup.Settings.EvaluateEvery), setup.Data.Train, _profile);
         _run = RunState.New(setup.Start);
-        Recover<SnapshotOffer>(offer => _run = offer.Snapshot is Checkpoint c ? RunState.Resumed(c.State, c.History) : _run);
+        Recover<SnapshotOffer>(offer => _run = offer.Snapshot is Checkpoint c ? RunState.Resumed(Extended(c.State), c.History) : _run);
         Recover<CheckpointTaken>(_ => { });
         Recover<RecoveryCompleted>(_ => Self.Tell(Begin.Instance));
         Command<Begin>(_ => Guard(BeginRun));
@@ -49,7 +49,9 @@ internal sealed class Coordinator : ReceivePersistentActor, IWithTimers
         {
             Timers.Cancel(CheckpointTimer);
             _profile?.Lap(RoundPhase.Checkpoint, _checkpointStarted);
-            if (_run.CheckpointInFlight is { } saved) Step(new RunInput.CheckpointSaved(saved.Round));
+            if (_run.CheckpointInFlight is not { } saved) return;
+            _setup.OnCheckpoint?.Invoke(saved);
+            Step(new RunInput.CheckpointSaved(saved.Round));
         }));
         Command<SaveSnapshotFailure>(f => Fail(new RunStoreException($"writing the checkpoint of round {CheckpointRound} failed: {f.Cause.Message}", f.Cause)));
         Command<RoundDispatch.RoundTimedOut>(t => Guard(() => _dispatch.OnTimedOut(t)));
@@ -98,6 +100,12 @@ internal sealed class Coordinator : ReceivePersistentActor, IWithTimers
         Carry(_step.Begin(_run), inputs);
         Drain(inputs);
     }
+
+    /// <summary>A stored state of this run with fewer rounds than the start's: the run is being extended to the start's rounds.</summary>
+    private TrainingState Extended(TrainingState stored) =>
+        stored.Config != _setup.Start.Config && TrainingState.Extends(_setup.Start.Config, stored.Config)
+            ? stored.WithRounds(_setup.Start.Config.Rounds)
+            : stored;
 
     private void Step(RunInput input) => Drain(new Queue<RunInput>([input]));
 

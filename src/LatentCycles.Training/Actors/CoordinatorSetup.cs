@@ -11,6 +11,7 @@ namespace LatentCycles.Training.Actors;
 /// <param name="InCluster">Watch cluster membership: an unreachable or removed member loses its blocks at once, and a
 /// round with no node left waits for one to register instead of failing.</param>
 /// <param name="OnNotice">Human-readable news: nodes joining and lost, waiting for workers.</param>
+/// <param name="OnCheckpoint">The state of each checkpoint once it is stored.</param>
 internal sealed record CoordinatorSetup(
     string PersistenceId,
     TrainingState Start,
@@ -24,4 +25,5 @@ internal sealed record CoordinatorSetup(
     StateEvaluator Evaluate,
     Action<MetricsRow> OnProgress,
     Action<string> OnNotice,
-    TaskCompletionSource<RunResult> Completion);
+    TaskCompletionSource<RunResult> Completion,
+    Action<TrainingState>? OnCheckpoint = null);

@@ -86,6 +86,14 @@ internal sealed class ClusterProcess : IDisposable
         _process.WaitForExit();
     }
 
+    /// <summary>SIGTERM, as a supervisor or <c>docker stop</c> sends it: the process should stop cleanly.</summary>
+    public void Terminate()
+    {
+        using var kill = Process.Start("kill", ["-TERM", $"{_process.Id}"]);
+        kill.WaitForExit();
+        Assert.Equal(0, kill.ExitCode);
+    }
+
     public void Dispose()
     {
         if (!_process.HasExited) Kill();

@@ -85,6 +85,24 @@ public sealed class ClusterTrainingTests(ClusterRunFixture reference) : IDisposa
         Assert.Equal(reference.SingleProcessHash, ClusterRunFixture.ParametersHash(run));
     }
 
+    [Fact]
+    public void A_coordinator_sent_SIGTERM_stops_like_one_host_with_a_stop_checkpoint_and_resumes_to_the_same_result()
+    {
+        var run = _temporary.Combine("cluster");
+        var first = Coordinator(["train", "--out", run, "--min-workers", "1", .. ClusterRunFixture.Settings]);
+        Worker("worker-1");
+        first.WaitForOutput("round 12/", Timeout);
+
+        first.Terminate();
+
+        Assert.True(first.WaitForExit(Timeout) == TrainingSession.StoppedExitCode, first.Output);
+        var stoppedAt = CliRunner.LatestCheckpointRound(run);
+        Assert.Contains($"stopped at round {stoppedAt} of", first.Output);
+        var resumed = Coordinator(["resume", run, "--min-workers", "1", "--checkpoint-every", "4", "--evaluate-every", "0"]);
+        Assert.True(resumed.WaitForExit(Timeout) == 0, resumed.Output);
+        Assert.Equal(reference.SingleProcessHash, ClusterRunFixture.ParametersHash(run));
+    }
+
     private ClusterProcess Coordinator(string[] args) =>
         Track(ClusterProcess.Start("coordinator", [.. args, "--cluster", "--port", $"{_port}", "--threads", "0"]));
 

@@ -26,7 +26,8 @@ public static class WorkerNode
             var system = ActorSystem.Create(ClusterSettings.SystemName, TrainingHocon.ForWorker(threads, cluster.Hostname, cluster.Port));
             var membership = Cluster.Get(system);
             onNotice($"node {membership.SelfAddress} joining {string.Join(", ", cluster.Seeds)} with {threads} chain threads");
-            membership.JoinSeedNodes(cluster.SeedAddresses);
+            // The seeds' scheme is this node's own: akka.tcp, or akka.ssl.tcp when the remoting runs TLS (cluster-config/tls.conf).
+            membership.JoinSeedNodes(cluster.SeedAddresses.Select(seed => new Address(membership.SelfAddress.Protocol, seed.System, seed.Host, seed.Port)));
             var proxy = system.ActorOf(ClusterSingletonProxy.Props("/user/coordinator", ClusterSingletonProxySettings.Create(system)), "coordinator-proxy");
             await using var dataPlane = WorkerDataPlane.Listen(cluster.Hostname, cluster.DataPort, system.Settings.Config, onNotice);
             dataPlane.Serve(system.ActorOf(NodeAggregator.Props(threads, proxy, onNotice, dataPlane.Port), "node"));

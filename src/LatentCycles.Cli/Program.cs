@@ -57,7 +57,7 @@ public static class Program
         }
         catch (Exception e)
         {
-            error.WriteLine($"error: {e.GetType().Name}: {OneLine(e.Message)}");
+            error.WriteLine($"error: unexpected failure: {OneLine(e.Message)}");
             return 1;
         }
     }

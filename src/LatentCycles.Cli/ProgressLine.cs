@@ -104,28 +104,26 @@ internal static class ProgressLine
 
 /// <summary>
 /// Estimates the time a run has left from its own measured rounds: the first rounds of a session (JIT compilation,
-/// nodes joining, the first checkpoint) are a warm-up left out, and the rate after them includes evaluation rounds.
+/// nodes joining, the first checkpoint) are a warm-up left out, and of the rounds after it the newer half sets the pace,
+/// so the estimate follows a run that speeds up or slows down; evaluation rounds are part of the pace.
 /// </summary>
 /// <param name="now">Time since the session started.</param>
 internal sealed class RoundClock(int startRound, int totalRounds, Func<TimeSpan> now, int warmUpRounds = RoundClock.DefaultWarmUpRounds)
 {
     public const int DefaultWarmUpRounds = 5;
 
-    private (int Round, TimeSpan At)? _warmedUp;
-
-    public TimeSpan Elapsed => now();
+    private readonly List<(int Round, TimeSpan At)> _measured = [];
 
     /// <summary>Notes that <paramref name="round"/> rounds are complete; returns the time left, or null during the warm-up.</summary>
     public TimeSpan? Record(int round)
     {
-        var at = now();
-        if (_warmedUp is not { } mark)
-        {
-            if (round - startRound >= warmUpRounds) _warmedUp = (round, at);
-            return null;
-        }
-        if (round <= mark.Round) return null;
-        var perRound = (at - mark.At) / (round - mark.Round);
-        return perRound * Math.Max(0, totalRounds - round);
+        if (round - startRound < warmUpRounds) return null;
+        _measured.Add((round, now()));
+        if (_measured.Count < 2) return null;
+        var (fromRound, fromAt) = _measured[(_measured.Count - 1) / 2];
+        var (lastRound, lastAt) = _measured[^1];
+        if (lastRound <= fromRound) return null;
+        var perRound = (lastAt - fromAt) / (lastRound - fromRound);
+        return perRound * Math.Max(0, totalRounds - lastRound);
     }
 }

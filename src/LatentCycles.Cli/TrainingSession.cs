@@ -92,8 +92,9 @@ internal static class TrainingSession
                 break;
         }
 
-        var summary = tracker.Summary(result, settings.RunDirectory);
+        var summary = tracker.Summary(result, settings.RunDirectory, settings.Profile);
         console.Write(SummaryTable(summary));
+        if (settings.Profile is { } profile) ProfileReport.Write(output, profile);
         if (json) CommandConventions.WriteJsonLine(output, summary);
         return result.Outcome == RunOutcome.Stopped ? StoppedExitCode : 0;
     }
@@ -168,7 +169,8 @@ internal static class TrainingSession
         double? ChainsLargestCurrent,
         double WallSeconds,
         double ChainStepsPerSecond,
-        string RunDirectory);
+        string RunDirectory,
+        IReadOnlyDictionary<string, double>? ProfileMsPerRound);
 
     /// <summary>
     /// Collects what the progress line and the summary need from the runner's progress callbacks (called from the
@@ -218,7 +220,7 @@ internal static class TrainingSession
                     _test?.MeanNats, _test?.StandardErrorNats, _latest?.Metrics.EntropyProduction, _showNodes ? _latest?.Nodes : null);
         }
 
-        public TrainingSummary Summary(RunResult result, string runDirectory)
+        public TrainingSummary Summary(RunResult result, string runDirectory, RoundProfile? profile)
         {
             lock (_gate)
             {
@@ -232,7 +234,8 @@ internal static class TrainingSession
                     metrics?.EntropyProduction, metrics?.SelfTransition, metrics?.LargestCurrent,
                     result.WallSeconds,
                     result.WallSeconds > 0 ? steps / result.WallSeconds : 0,
-                    Path.GetFullPath(runDirectory));
+                    Path.GetFullPath(runDirectory),
+                    profile is null ? null : ProfileReport.MillisecondsByPhase(profile));
             }
         }
     }

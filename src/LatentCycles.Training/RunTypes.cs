@@ -17,6 +17,9 @@ public sealed record RunSettings
     /// <summary>Rounds between fresh-sample log-likelihood estimates; 0 = only at the end.</summary>
     public int EvaluateEvery { get; init; } = 50;
 
+    /// <summary>Times the phases of every round when given (<c>--profile</c>); the results do not depend on it.</summary>
+    public RoundProfile? Profile { get; init; }
+
     /// <summary>The checkpoint store as <c>--store</c> gives it (see <see cref="StoreLocation.Parse"/>); null → RunDirectory/run.db.</summary>
     public string? Store { get; init; }
 

@@ -80,7 +80,7 @@ public static class TrainingRunner
             IActorRef coordinator;
             if (cluster is null)
             {
-                var aggregator = system.ActorOf(NodeAggregator.Props(settings.Threads), "node");
+                var aggregator = system.ActorOf(NodeAggregator.Props(settings.Threads, profile: settings.Profile), "node");
                 var setup = new CoordinatorSetup(PersistenceId, start, data, settings, [new NodeShare<IActorRef>(aggregator, settings.Threads)],
                     MinRemoteNodes: 0, InCluster: false, roundTimeout, checkpointTimeout, evaluate, onProgress, onNotice, completion);
                 coordinator = system.ActorOf(Coordinator.Props(setup), "coordinator");
@@ -95,8 +95,8 @@ public static class TrainingRunner
                     ClusterSingletonManagerSettings.Create(system)), "coordinator");
                 coordinator = system.ActorOf(ClusterSingletonProxy.Props("/user/coordinator", ClusterSingletonProxySettings.Create(system)),
                     "coordinator-proxy");
-                if (settings.Threads > 0) system.ActorOf(NodeAggregator.Props(settings.Threads, coordinator), "node");
-                onNotice($"coordinator at {membership.SelfAddress}; workers join with: latentcycles node --seed {cluster.Hostname}:{membership.SelfAddress.Port}");
+                if (settings.Threads > 0) system.ActorOf(NodeAggregator.Props(settings.Threads, coordinator, profile: settings.Profile), "node");
+                onNotice($"coordinator at {membership.SelfAddress}; workers join with: latentcycles node --seed {membership.SelfAddress.Host}:{membership.SelfAddress.Port}");
             }
             await using var onStop = stop.Register(() => coordinator.Tell(Protocol.StopRequested.Instance));
             var result = await completion.Task.ConfigureAwait(false);

@@ -23,13 +23,19 @@ public static class WorkerNode
         await using var onStop = stop.Register(() => stopped.TrySetResult());
         while (!stop.IsCancellationRequested)
         {
-            var system = ActorSystem.Create(ClusterSettings.SystemName, TrainingHocon.ForWorker(threads, cluster.Hostname, cluster.Port));
+            var hocon = TrainingHocon.ForWorker(threads, cluster.Hostname, cluster.Port);
+            await using var dataPlane = WorkerDataPlane.Listen(cluster.Hostname, cluster.DataPort, hocon, onNotice);
+            var system = ActorSystem.Create(ClusterSettings.SystemName, BootstrapSetup.Create().WithConfig(hocon).And(JoinNoiseFilter.Setup));
             var membership = Cluster.Get(system);
-            onNotice($"node {membership.SelfAddress} joining {string.Join(", ", cluster.Seeds)} with {threads} chain threads");
+            var seeds = string.Join(", ", cluster.Seeds);
+            onNotice($"node {membership.SelfAddress} joining {seeds} with {threads} chain threads");
             // The seeds' scheme is this node's own: akka.tcp, or akka.ssl.tcp when the remoting runs TLS (cluster-config/tls.conf).
             membership.JoinSeedNodes(cluster.SeedAddresses.Select(seed => new Address(membership.SelfAddress.Protocol, seed.System, seed.Host, seed.Port)));
+            // One line per join attempt instead of the remoting's warnings (JoinNoiseFilter).
+            var retry = hocon.GetTimeSpan("akka.cluster.seed-node-timeout", TimeSpan.FromSeconds(5));
+            await using var waiting = new Timer(_ => onNotice($"no coordinator at {seeds} yet; trying again"), null, retry, retry);
+            membership.RegisterOnMemberUp(() => waiting.Dispose());
             var proxy = system.ActorOf(ClusterSingletonProxy.Props("/user/coordinator", ClusterSingletonProxySettings.Create(system)), "coordinator-proxy");
-            await using var dataPlane = WorkerDataPlane.Listen(cluster.Hostname, cluster.DataPort, system.Settings.Config, onNotice);
             dataPlane.Serve(system.ActorOf(NodeAggregator.Props(threads, proxy, onNotice, dataPlane.Port), "node"));
             system.ActorOf(Props.Create(() => new CoordinatorLossWatch()), "coordinator-watch");
 

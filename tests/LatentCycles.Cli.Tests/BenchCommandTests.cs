@@ -29,10 +29,32 @@ public class BenchCommandTests
         Assert.True(byThreads.GetProperty("2").GetDouble() > 0);
     }
 
+    [Fact]
+    public void Bench_train_reports_the_trainer_throughput_its_ratio_to_the_kernel_and_the_round_phases()
+    {
+        var (exitCode, output, error) = Run("bench", "--train", "--profile", "--k", "3", "--chains", "300", "--threads", "1",
+            "--rounds", "10", "--seconds", "0.05", "--json");
+
+        Assert.Equal(0, exitCode);
+        Assert.Equal("", error);
+        using var json = JsonDocument.Parse(output.TrimEnd().Split('\n')[^1]);
+        var root = json.RootElement;
+        Assert.Equal(10, root.GetProperty("train_rounds").GetInt32());
+        var train = root.GetProperty("train_steps_per_second").GetProperty("1").GetDouble();
+        var kernel = root.GetProperty("steps_per_second_by_threads").GetProperty("1").GetDouble();
+        Assert.True(train > 0);
+        Assert.Equal(train / kernel, root.GetProperty("train_over_kernel").GetProperty("1").GetDouble(), tolerance: 1e-3);
+        var phases = root.GetProperty("profile_ms_per_round_by_threads").GetProperty("1");
+        Assert.True(phases.GetProperty("sweeps").GetDouble() > 0);
+        Assert.True(phases.GetProperty("data_phase").GetDouble() > 0);
+        Assert.True(phases.GetProperty("round").GetDouble() >= phases.GetProperty("sweeps").GetDouble());
+    }
+
     [Theory]
     [InlineData("--k", "1")]
     [InlineData("--threads", "1,zero")]
     [InlineData("--seconds", "-1")]
+    [InlineData("--profile", "true")]
     public void Bench_with_a_bad_value_exits_with_code_2_and_one_error_line(string option, string value)
     {
         var (exitCode, output, error) = Run("bench", option, value, "--json");

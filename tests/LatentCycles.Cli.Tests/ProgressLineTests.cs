@@ -67,20 +67,30 @@ public sealed class ProgressLineTests
         Assert.Equal(expected, Format.WithError(mean, error));
 
     [Fact]
-    public void The_ETA_waits_for_the_warm_up_then_extrapolates_the_rounds_after_it()
+    public void The_ETA_waits_for_the_warm_up_then_extrapolates_the_newer_half_of_the_rounds_after_it()
     {
         var now = TimeSpan.Zero;
         var clock = new RoundClock(startRound: 100, totalRounds: 200, () => now, warmUpRounds: 5);
-        for (var round = 101; round <= 105; round++)
+        for (var round = 101; round <= 104; round++)
         {
             // Warm-up rounds are slow (JIT compilation, nodes joining): they must not enter the estimate.
             now += TimeSpan.FromSeconds(10);
             Assert.Null(clock.Record(round));
         }
+        now += TimeSpan.FromSeconds(10);
+        Assert.Null(clock.Record(105));
         for (var round = 106; round <= 110; round++)
         {
-            now += TimeSpan.FromSeconds(0.5);
-            Assert.Equal(TimeSpan.FromSeconds(0.5 * (200 - round)), clock.Record(round));
+            now += TimeSpan.FromSeconds(2);
+            Assert.Equal(TimeSpan.FromSeconds(2 * (200 - round)), clock.Record(round));
         }
+        // The run speeds up: once the faster rounds are the newer half, they alone set the pace.
+        for (var round = 111; round <= 120; round++)
+        {
+            now += TimeSpan.FromSeconds(0.5);
+            clock.Record(round);
+        }
+        now += TimeSpan.FromSeconds(0.5);
+        Assert.Equal(TimeSpan.FromSeconds(0.5 * (200 - 121)), clock.Record(121));
     }
 }

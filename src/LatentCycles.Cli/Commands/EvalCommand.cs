@@ -29,10 +29,14 @@ internal static class EvalCommand
             Description = $"Draws of x per latent state for the kernel estimate ({ModelEvaluator.DefaultBatches} to {MaxDrawsPerState})",
             DefaultValueFactory = _ => ModelEvaluator.DefaultDrawsPerState,
         };
+        var data = new Option<string?>("--data")
+        {
+            Description = "Score another data set: IDX images file or MNIST-layout directory [default: the run's own data]",
+        };
         var json = CommandConventions.JsonOption();
         var command = new Command("eval", "Evaluate a run's checkpoint: log-likelihoods, nonequilibrium observables, class statistics")
         {
-            directory, round, store, draws, json,
+            directory, round, store, draws, data, json,
         };
         command.SetAction(parseResult =>
         {
@@ -40,13 +44,14 @@ internal static class EvalCommand
             var drawsPerState = parseResult.GetValue(draws);
             if (drawsPerState is < ModelEvaluator.DefaultBatches or > MaxDrawsPerState)
                 throw new CliException($"--draws-per-state must be between {ModelEvaluator.DefaultBatches} and {MaxDrawsPerState}, got {drawsPerState}");
-            var (_, dataReference) = RunAccess.ReadConfig(path);
+            var (_, runData) = RunAccess.ReadConfig(path);
+            var dataReference = parseResult.GetValue(data) is { } other ? Path.GetFullPath(other) : runData;
             var state = RunAccess.LoadState(path, parseResult.GetValue(round), parseResult.GetValue(store));
             var split = DataSetLoader.Load(dataReference);
             if (split.Train.PixelCount != state.Parameters.N)
                 throw new CliException($"{path}: the model has N = {state.Parameters.N} pixels but the data {dataReference} has {split.Train.PixelCount}");
 
-            var result = Evaluate(state, split, drawsPerState, path);
+            var result = Evaluate(state, split, dataReference, drawsPerState, path);
             var output = parseResult.InvocationConfiguration.Output;
             Consoles.For(output, interactive: false).Write(ResultTable(result));
             if (parseResult.GetValue(json)) CommandConventions.WriteJsonLine(output, result);
@@ -73,9 +78,10 @@ internal static class EvalCommand
         double? ClassKlNats,
         int DrawsPerState,
         string ParametersSha256,
+        string Data,
         string RunDirectory);
 
-    private static EvaluationResult Evaluate(TrainingState state, DataSplit split, int drawsPerState, string path)
+    private static EvaluationResult Evaluate(TrainingState state, DataSplit split, string dataReference, int drawsPerState, string path)
     {
         var p = state.Parameters;
         var kernel = ModelEvaluator.EstimateKernel(p, state.Config.Seed, (uint)state.Round, drawsPerState);
@@ -93,6 +99,7 @@ internal static class EvalCommand
             ClassKlDivergence(p, split, state.Config.Seed),
             drawsPerState,
             RunAccess.ParametersSha256(p),
+            dataReference,
             Path.GetFullPath(path));
     }
 
@@ -126,6 +133,7 @@ internal static class EvalCommand
         table.AddRow("class-histogram KL (nats)", Format.Number(r.ClassKlNats, "n/a (no labels)"));
         table.AddRow("kernel draws per state", r.DrawsPerState.ToString(CultureInfo.InvariantCulture));
         table.AddRow("parameters SHA-256", r.ParametersSha256);
+        table.AddRow("data", Markup.Escape(r.Data));
         return table;
     }
 }

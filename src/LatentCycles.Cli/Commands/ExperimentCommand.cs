@@ -12,11 +12,13 @@ using LatentCycles.Training;
 namespace LatentCycles.Cli.Commands;
 
 /// <summary>
-/// <c>latentcycles experiment</c>: the paper's comparison on one data set, budget and set of seeds — the nonequilibrium
-/// model with the two-step and with the exact gradient, the RBM by PCD, and the Bernoulli-mixture EM ceiling (MODEL.md
-/// §3, §6, §7) — then the report (<see cref="ReportWriter"/>). Each run is an ordinary run directory
-/// <c>OUT/runs/&lt;model&gt;-seed&lt;S&gt;/</c>; running the command again with the same options resumes unfinished runs and
-/// skips finished ones. Exit codes: 0 done, 130 stopped (Ctrl-C/SIGTERM; rerun to continue), 3 some run diverged.
+/// <c>latentcycles experiment</c>: the paper's comparison on one or more data sets, one budget and set of seeds — the
+/// nonequilibrium model with the two-step and with the exact gradient, the RBM by PCD, and the Bernoulli-mixture EM ceiling
+/// (MODEL.md §3, §6, §7) — then the report (<see cref="ReportWriter"/>). Each run is an ordinary run directory
+/// <c>OUT/runs/&lt;model&gt;-seed&lt;S&gt;/</c>; with several data sets each has its own experiment directory
+/// <c>OUT/&lt;data set&gt;/</c> and OUT gets the report over all of them. Running the command again with the same options
+/// resumes unfinished runs and skips finished ones. Exit codes: 0 done, 130 stopped (Ctrl-C/SIGTERM; rerun to continue),
+/// 3 some run diverged.
 /// </summary>
 internal static class ExperimentCommand
 {
@@ -27,7 +29,10 @@ internal static class ExperimentCommand
         var defaults = new TrainingConfig();
         var seeds = new Option<int>("--seeds") { Description = "Number of seeds (1, 2, …) per model", DefaultValueFactory = _ => 3 };
         var rounds = new Option<int>("--rounds") { Description = "Rounds per run", DefaultValueFactory = _ => defaults.Rounds };
-        var data = new Option<string?>("--data") { Description = "IDX images file or MNIST-layout directory [default: the embedded MNIST-10k]" };
+        var data = new Option<string?>("--data")
+        {
+            Description = "Comma-separated data sets, each an IDX images file, an MNIST-layout directory or mnist10k [default: the embedded MNIST-10k]",
+        };
         var output = new Option<string?>("--out") { Description = "Experiment directory [default: experiments/<yyyyMMdd-HHmmss>]" };
         var k = new Option<int>("--k") { Description = "Number of latent states K", DefaultValueFactory = _ => defaults.K };
         var chains = new Option<int>("--chains") { Description = "Number of persistent chains per run", DefaultValueFactory = _ => defaults.Chains };
@@ -56,12 +61,65 @@ internal static class ExperimentCommand
             }
             var directory = parseResult.GetValue(output) ?? Path.Combine("experiments", DateTime.Now.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture));
             run.Read(parseResult, directory, cluster: false);
-            var dataPath = parseResult.GetValue(data);
-            var dataReference = dataPath is null ? RunAccess.EmbeddedDataName : Path.GetFullPath(dataPath);
+            var dataReferences = DataReferences(parseResult.GetValue(data));
             var console = parseResult.InvocationConfiguration;
-            return Run(directory, plan, dataReference, settingsFor: d => run.Read(parseResult, d, cluster: false), parseResult.GetValue(json), console.Output, console.Error);
+            var loader = new ReportLoader(console.Output);
+            foreach (var reference in dataReferences) loader.Data(reference);
+            RunSettings SettingsFor(string d) => run.Read(parseResult, d, cluster: false);
+            var printJson = parseResult.GetValue(json);
+            if (dataReferences.Count == 1)
+            {
+                var (exitCode, part) = Run(directory, plan, dataReferences[0], loader, SettingsFor, console.Output, console.Error);
+                if (part is not null) ReportCommand.Summarize(part.Report, part.Written, directory, printJson, console.Output);
+                return exitCode;
+            }
+            return RunSeveral(directory, plan, dataReferences, loader, SettingsFor, printJson, console.Output, console.Error);
         });
         return command;
+    }
+
+    /// <summary>The data sets of <c>--data</c>: full paths, or the embedded set's name.</summary>
+    private static List<string> DataReferences(string? text)
+    {
+        if (text is null) return [RunAccess.EmbeddedDataName];
+        var items = text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+        if (items.Length == 0) throw new CliException("--data needs at least one data set");
+        var references = items.Select(d => string.Equals(d, RunAccess.EmbeddedDataName, StringComparison.OrdinalIgnoreCase)
+            ? RunAccess.EmbeddedDataName
+            : Path.GetFullPath(d)).ToList();
+        var names = references.Select(DataSetDirectoryName).ToList();
+        var repeated = names.GroupBy(n => n, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1);
+        if (repeated is not null) throw new CliException($"--data names two data sets that would share the directory {repeated.Key}; give each once");
+        return references;
+    }
+
+    /// <summary>A data set's experiment directory within an experiment over several: the embedded set's name, or the last part of the path.</summary>
+    private static string DataSetDirectoryName(string reference) =>
+        reference == RunAccess.EmbeddedDataName ? reference : Path.GetFileName(Path.TrimEndingDirectorySeparator(reference));
+
+    /// <summary>One experiment per data set in OUT/&lt;data set&gt;/, then the report over all of them in OUT.</summary>
+    private static int RunSeveral(string directory, List<TrainingConfig> plan, List<string> dataReferences, ReportLoader loader,
+        Func<string, RunSettings> settingsFor, bool json, TextWriter output, TextWriter error)
+    {
+        var parts = new List<DataSetPart>();
+        var summaries = new List<object>();
+        var exitCode = 0;
+        foreach (var reference in dataReferences)
+        {
+            var name = DataSetDirectoryName(reference);
+            var subdirectory = Path.Combine(directory, name);
+            var (code, part) = Run(subdirectory, plan, reference, loader, settingsFor, output, error);
+            if (code == TrainingSession.StoppedExitCode) return code;
+            if (code != 0) exitCode = code;
+            if (part is null) continue;
+            ReportCommand.PrintModelTable(part.Report, part.Written, subdirectory, output);
+            parts.Add(new DataSetPart(loader.Data(reference).Name, name, part.Report, part.Figures));
+            summaries.Add(ReportCommand.SummaryJson(part.Report, part.Written, subdirectory));
+        }
+        var written = ReportWriter.WriteCombined(directory, ReportCommand.ExperimentTitle, parts, force: true);
+        output.WriteLine($"report over {parts.Count} data sets: {Path.GetFullPath(written[0])} and {ReportWriter.HtmlFileName}");
+        if (json) CommandConventions.WriteJsonLine(output, new { Directory = Path.GetFullPath(directory), DataSets = summaries });
+        return exitCode;
     }
 
     /// <summary>Per seed 1…S: the neq model with the two-step gradient, with the exact gradient, and the RBM.</summary>
@@ -80,11 +138,14 @@ internal static class ExperimentCommand
     /// <summary>A planned run and the rounds its store already holds.</summary>
     private sealed record PlannedRun(TrainingConfig Config, string Directory, int RoundsDone);
 
-    private static int Run(string directory, List<TrainingConfig> plan, string dataReference, Func<string, RunSettings> settingsFor,
-        bool json, TextWriter output, TextWriter error)
+    /// <summary>An experiment's report as written, with what its summary needs.</summary>
+    private sealed record WrittenExperiment(ExperimentReport Report, IReadOnlyList<string> Written, IReadOnlyList<Figure> Figures);
+
+    /// <summary>The experiment on one data set in <paramref name="directory"/>; the report is null when training stopped.</summary>
+    private static (int ExitCode, WrittenExperiment? Report) Run(string directory, List<TrainingConfig> plan, string dataReference,
+        ReportLoader loader, Func<string, RunSettings> settingsFor, TextWriter output, TextWriter error)
     {
         var runs = plan.Select(c => Inspect(Path.Combine(directory, ReportLoader.RunsDirectoryName, RunNaming.DirectoryName(c)), c, dataReference)).ToList();
-        var loader = new ReportLoader(output);
         var split = loader.Data(dataReference);
         Directory.CreateDirectory(directory);
         output.WriteLine($"experiment in {Path.GetFullPath(directory)}: {runs.Count} runs on {split.Name}, " +
@@ -117,7 +178,7 @@ internal static class ExperimentCommand
                 if (result.Outcome == RunOutcome.Stopped)
                 {
                     error.WriteLine($"stopped during {label} at round {result.State.Round}; run the same command again to continue");
-                    return TrainingSession.StoppedExitCode;
+                    return (TrainingSession.StoppedExitCode, null);
                 }
                 if (result.Outcome == RunOutcome.Diverged)
                 {
@@ -134,12 +195,11 @@ internal static class ExperimentCommand
             Console.CancelKeyPress -= onCancelKey;
         }
 
-        var report = loader.LoadExperiment(directory, "Nonequilibrium latent cycles against the RBM: likelihood training experiment",
+        var report = loader.LoadExperiment(directory, ReportCommand.ExperimentTitle,
             ReportLoader.Describe(plan[0], split, plan.Select(c => c.Seed).Distinct().ToList(), withRbm: plan.Any(c => c.Model == ModelKind.Rbm)));
         // The experiment's report is rebuilt whenever the experiment is continued: it is this command's own output.
         var written = ReportWriter.Write(directory, report, force: true);
-        ReportCommand.Summarize(report, written, directory, json, output);
-        return diverged.Count > 0 ? TrainingSession.DivergedExitCode : 0;
+        return (diverged.Count > 0 ? TrainingSession.DivergedExitCode : 0, new WrittenExperiment(report, written.Paths, written.Figures));
     }
 
     /// <summary>

@@ -25,32 +25,81 @@ internal static class ReportCommand
             RunAccess.RequireRunDirectory(path);
             var output = parseResult.InvocationConfiguration.Output;
             var loader = new ReportLoader(output);
-            ExperimentReport report;
+            var printJson = parseResult.GetValue(json);
+            var replace = parseResult.GetValue(force);
             var checkpoints = parseResult.GetValue(store);
             if (RunAccess.HoldsRun(path))
-                report = loader.LoadSingleRun(path, checkpoints);
+            {
+                var single = loader.LoadSingleRun(path, checkpoints);
+                Summarize(single, ReportWriter.Write(path, single, replace).Paths, path, printJson, output);
+            }
+            else if (checkpoints is not null)
+                throw new CliException($"--store names the checkpoints of one run; {path} is not a run directory");
+            else if (IsExperiment(path))
+            {
+                var (report, _) = LoadExperiment(loader, path);
+                Summarize(report, ReportWriter.Write(path, report, replace).Paths, path, printJson, output);
+            }
             else
             {
-                var first = Directory.Exists(Path.Combine(path, ReportLoader.RunsDirectoryName))
-                    ? Directory.GetDirectories(Path.Combine(path, ReportLoader.RunsDirectoryName)).FirstOrDefault(RunAccess.HoldsRun)
-                    : null;
-                if (checkpoints is not null) throw new CliException($"--store names the checkpoints of one run; {path} is not a run directory");
-                if (first is null) throw new CliException($"{path}: neither a run directory nor an experiment with {ReportLoader.RunsDirectoryName}/");
-                var (config, dataReference) = RunAccess.ReadConfig(first);
-                var configs = Directory.GetDirectories(Path.Combine(path, ReportLoader.RunsDirectoryName)).Where(RunAccess.HoldsRun)
-                    .Select(d => RunAccess.ReadConfig(d).Config).ToList();
-                var seeds = configs.Select(c => c.Seed).Distinct().Order().ToList();
-                report = loader.LoadExperiment(path, "Nonequilibrium latent cycles against the RBM: likelihood training experiment",
-                    ReportLoader.Describe(config, loader.Data(dataReference), seeds, withRbm: configs.Any(c => c.Model == ModelKind.Rbm)));
+                var experiments = Directory.GetDirectories(path).Where(IsExperiment).Order(StringComparer.Ordinal).ToList();
+                if (experiments.Count == 0)
+                    throw new CliException($"{path}: neither a run directory nor an experiment with {ReportLoader.RunsDirectoryName}/ (nor a directory of experiments)");
+                WriteSeveral(loader, path, experiments, replace, printJson, output);
             }
-            Summarize(report, ReportWriter.Write(path, report, parseResult.GetValue(force)), path, parseResult.GetValue(json), output);
             return 0;
         });
         return command;
     }
 
+    internal const string ExperimentTitle = "Nonequilibrium latent cycles against the RBM: likelihood training experiment";
+
+    /// <summary>True when <paramref name="directory"/> has a <c>runs/</c> subdirectory holding at least one run.</summary>
+    private static bool IsExperiment(string directory)
+    {
+        var runs = Path.Combine(directory, ReportLoader.RunsDirectoryName);
+        return Directory.Exists(runs) && Directory.GetDirectories(runs).Any(RunAccess.HoldsRun);
+    }
+
+    /// <summary>An experiment directory's report and the name of its data set.</summary>
+    private static (ExperimentReport Report, string DataName) LoadExperiment(ReportLoader loader, string directory)
+    {
+        var runDirectories = Directory.GetDirectories(Path.Combine(directory, ReportLoader.RunsDirectoryName)).Where(RunAccess.HoldsRun).ToList();
+        var (config, dataReference) = RunAccess.ReadConfig(runDirectories[0]);
+        var configs = runDirectories.Select(d => RunAccess.ReadConfig(d).Config).ToList();
+        var seeds = configs.Select(c => c.Seed).Distinct().Order().ToList();
+        var split = loader.Data(dataReference);
+        return (loader.LoadExperiment(directory, ExperimentTitle,
+            ReportLoader.Describe(config, split, seeds, withRbm: configs.Any(c => c.Model == ModelKind.Rbm))), split.Name);
+    }
+
+    /// <summary>An experiment over several data sets: each data set's report in its directory, and the report over all in <paramref name="directory"/>.</summary>
+    private static void WriteSeveral(ReportLoader loader, string directory, List<string> experiments, bool force, bool json, TextWriter output)
+    {
+        var parts = new List<DataSetPart>();
+        var summaries = new List<object>();
+        foreach (var experiment in experiments)
+        {
+            var (report, dataName) = LoadExperiment(loader, experiment);
+            var written = ReportWriter.Write(experiment, report, force);
+            PrintModelTable(report, written.Paths, experiment, output);
+            parts.Add(new DataSetPart(dataName, Path.GetFileName(experiment), report, written.Figures));
+            summaries.Add(SummaryJson(report, written.Paths, experiment));
+        }
+        var combined = ReportWriter.WriteCombined(directory, ExperimentTitle, parts, force);
+        output.WriteLine($"report over {parts.Count} data sets: {Path.GetFullPath(combined[0])} and {ReportWriter.HtmlFileName}");
+        if (json) CommandConventions.WriteJsonLine(output, new { Directory = Path.GetFullPath(directory), DataSets = summaries });
+    }
+
     /// <summary>Prints the model table and the files written; with <paramref name="json"/> also the summary as one JSON line.</summary>
     internal static void Summarize(ExperimentReport report, IReadOnlyList<string> written, string directory, bool json, TextWriter output)
+    {
+        PrintModelTable(report, written, directory, output);
+        if (json) CommandConventions.WriteJsonLine(output, SummaryJson(report, written, directory));
+    }
+
+    /// <summary>The model table and where the report went, as <see cref="Summarize"/> prints them.</summary>
+    internal static void PrintModelTable(ExperimentReport report, IReadOnlyList<string> written, string directory, TextWriter output)
     {
         var table = ReportWriter.ModelTable(report);
         var console = Consoles.For(output, interactive: false);
@@ -61,9 +110,13 @@ internal static class ReportCommand
         console.Write(grid);
         output.WriteLine($"report: {Path.GetFullPath(Path.Combine(directory, ReportWriter.MarkdownFileName))} and {ReportWriter.HtmlFileName}, " +
                          $"{written.Count(p => p.EndsWith(".png", StringComparison.Ordinal))} figures in {ReportWriter.FigureDirectory}/");
-        if (!json) return;
+    }
+
+    /// <summary>The JSON summary of one experiment's report: models with their gap to the ceiling, and runs.</summary>
+    internal static object SummaryJson(ExperimentReport report, IReadOnlyList<string> written, string directory)
+    {
         var ceiling = ModelSummary.Ceiling(report);
-        CommandConventions.WriteJsonLine(output, new
+        return new
         {
             Directory = Path.GetFullPath(directory),
             ReportMarkdown = Path.GetFullPath(Path.Combine(directory, ReportWriter.MarkdownFileName)),
@@ -95,6 +148,6 @@ internal static class ReportCommand
                 ClassKlNats = r.Final?.ClassKl,
                 r.WallSeconds,
             }).ToList(),
-        });
+        };
     }
 }

@@ -1,10 +1,12 @@
 using System.CommandLine;
+using LatentCycles.Core.Training;
 using LatentCycles.Training;
 
 namespace LatentCycles.Cli.Commands;
 
 /// <summary>The options that say how a run executes (not what it computes), shared by <c>train</c> and <c>resume</c>.</summary>
-internal sealed record RunOptions(Option<int> CheckpointEvery, Option<int> EvaluateEvery, Option<int> Threads, Option<string?> Store)
+internal sealed record RunOptions(Option<int> CheckpointEvery, Option<int> EvaluateEvery, Option<int> Threads, Option<string?> Store,
+    Option<bool> Profile)
 {
     /// <param name="clusterCapable">The command also runs as a cluster's coordinator (train, resume), which may leave the chains to its workers.</param>
     public static RunOptions Create(bool clusterCapable = true)
@@ -22,7 +24,8 @@ internal sealed record RunOptions(Option<int> CheckpointEvery, Option<int> Evalu
                 Description = clusterCapable ? "Chain worker threads (with --cluster, 0 leaves the chains to the workers)" : "Chain worker threads",
                 DefaultValueFactory = _ => defaults.Threads,
             },
-            CheckpointOptions.Store());
+            CheckpointOptions.Store(),
+            new Option<bool>("--profile") { Description = "Print the mean milliseconds per round of each round phase at the end" });
     }
 
     /// <summary>The run's settings; a cluster's coordinator may have no chain threads of its own.</summary>
@@ -35,6 +38,7 @@ internal sealed record RunOptions(Option<int> CheckpointEvery, Option<int> Evalu
             EvaluateEvery = parseResult.GetValue(EvaluateEvery),
             Threads = parseResult.GetValue(Threads),
             Store = parseResult.GetValue(Store),
+            Profile = parseResult.GetValue(Profile) ? new RoundProfile() : null,
         };
         try
         {

@@ -13,7 +13,7 @@ namespace LatentCycles.Cli.Commands;
 internal static class TrainCommand
 {
     private static readonly Dictionary<string, OptimizerKind> Optimizers = new() { ["rmsprop"] = OptimizerKind.RmsProp, ["adam"] = OptimizerKind.Adam };
-    private static readonly Dictionary<string, GradientKind> Gradients = new() { ["two-step"] = GradientKind.TwoStep, ["exact"] = GradientKind.Exact };
+    internal static readonly Dictionary<string, GradientKind> Gradients = new() { ["two-step"] = GradientKind.TwoStep, ["exact"] = GradientKind.Exact };
     internal static readonly Dictionary<string, BaselineKind> Baselines = new()
     {
         ["pi-mean"] = BaselineKind.StationaryMean,
@@ -65,7 +65,7 @@ internal static class TrainCommand
         var command = new Command("train", "Train a model in a new run directory")
         {
             output, data, k, chains, rounds, sweeps, learningRate, optimizer, gradient, baseline, initNoise, decoderSmoothing, model, seed, blockSize,
-            run.CheckpointEvery, run.EvaluateEvery, run.Threads, run.Store,
+            run.CheckpointEvery, run.EvaluateEvery, run.Threads, run.Store, run.Profile,
             cluster.Cluster, cluster.Port, cluster.Hostname, cluster.MinWorkers, dashboard.Port, dashboard.Host, json,
         };
         command.SetAction(parseResult =>

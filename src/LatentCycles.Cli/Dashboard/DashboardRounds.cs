@@ -15,7 +15,7 @@ internal static class DashboardRounds
         progress.Metrics.MinibatchLogLikelihood,
         progress.TestLogLikelihood?.MeanNats, progress.TestLogLikelihood?.StandardErrorNats,
         progress.TrainLogLikelihood?.MeanNats, progress.TrainLogLikelihood?.StandardErrorNats,
-        progress.Metrics.EntropyProduction, null,
+        progress.Metrics.EntropyProduction,
         progress.Metrics.SelfTransition,
         progress.ChainStepsPerSecond,
         progress.Nodes);
@@ -24,7 +24,7 @@ internal static class DashboardRounds
     public static IEnumerable<RoundPoint> From(IEnumerable<RoundRecord> rows) => rows.Select(r => new RoundPoint(
         r.Round + 1, null, r.MinibatchLogLikelihood,
         r.TestLogLikelihood, r.TestLogLikelihoodError, r.TrainLogLikelihood, r.TrainLogLikelihoodError,
-        r.EntropyProduction, null, r.SelfTransition, r.ChainStepsPerSecond, null));
+        r.EntropyProduction, r.SelfTransition, r.ChainStepsPerSecond, null));
 
     /// <summary>One line on what the run computes, e.g. "neq two-step, K 10, 2000 chains, seed 1, mnist10k".</summary>
     public static string Describe(TrainingConfig config, string data) =>

@@ -6,7 +6,6 @@ namespace LatentCycles.Cli.Dashboard;
 /// </summary>
 /// <param name="Round">Rounds completed (the console's and metrics.csv's round).</param>
 /// <param name="EntropyProductionChains">σ of the chains' kernel estimate of this round.</param>
-/// <param name="EntropyProductionFresh">σ of a fresh-sample kernel estimate, on rounds that evaluated one.</param>
 internal sealed record RoundPoint(
     int Round,
     double? ElapsedSeconds,
@@ -16,7 +15,6 @@ internal sealed record RoundPoint(
     double? TrainLlNats,
     double? TrainLlSeNats,
     double? EntropyProductionChains,
-    double? EntropyProductionFresh,
     double SelfTransition,
     double? ChainStepsPerSecond,
     int? Nodes);

@@ -7,6 +7,9 @@ using LatentCycles.Core.Model;
 
 namespace LatentCycles.Cli.Dashboard;
 
+/// <summary>σ and self-transition of a picture's fresh-sample kernel estimate: the points of the "fresh samples" curves.</summary>
+internal sealed record FreshEstimate(int Round, double? EntropyProductionNats, double SelfTransition);
+
 /// <summary>What the page shows above the curves.</summary>
 /// <param name="Status">"live", or how the run ended ("finished", "stopped", "diverged"), or "recorded" for a finished run's files.</param>
 internal sealed record RunHeader(string Directory, string Description, int TotalRounds, int CheckpointEvery, string Status);
@@ -25,6 +28,7 @@ internal sealed class RunFeed : IRunWatcher
     private readonly object _gate = new();
     private readonly ulong _seed;
     private readonly List<RoundPoint> _points = [];
+    private readonly List<FreshEstimate> _fresh = [];
     private readonly List<Channel<SseItem<string>>> _pages = [];
     private readonly Stopwatch _sinceModel = new();
     private RunHeader _header;
@@ -132,7 +136,7 @@ internal sealed class RunFeed : IRunWatcher
         var channel = Channel.CreateUnbounded<SseItem<string>>(new UnboundedChannelOptions { SingleReader = true });
         lock (_gate)
         {
-            channel.Writer.TryWrite(Event("init", new { Header = _header, Points = _points, Model = _model }));
+            channel.Writer.TryWrite(Event("init", new { Header = _header, Points = _points, Fresh = _fresh, Model = _model }));
             _pages.Add(channel);
         }
         try
@@ -168,6 +172,7 @@ internal sealed class RunFeed : IRunWatcher
         lock (_gate)
         {
             _model = model;
+            _fresh.Add(new FreshEstimate(model.Round, model.EntropyProductionNats, model.SelfTransition));
             Broadcast("model", model);
         }
     }

@@ -7,6 +7,14 @@ namespace LatentCycles.Cli.Reporting;
 /// <summary>A table of the report: header cells and rows of already formatted cells.</summary>
 public sealed record ReportTable(IReadOnlyList<string> Headers, IReadOnlyList<IReadOnlyList<string>> Rows);
 
+/// <summary>What <see cref="ReportWriter.Write"/> wrote: every path, and the figures it rendered.</summary>
+public sealed record WrittenReport(IReadOnlyList<string> Paths, IReadOnlyList<Figure> Figures);
+
+/// <summary>One data set's part of a report over several data sets: its report, written to <paramref name="Subdirectory"/>.</summary>
+/// <param name="Name">The data set's name.</param>
+/// <param name="Subdirectory">Where the part's own report and figures are, relative to the combined report.</param>
+public sealed record DataSetPart(string Name, string Subdirectory, ExperimentReport Report, IReadOnlyList<Figure> Figures);
+
 /// <summary>
 /// Writes a report directory: <c>figures/*.png</c>, <c>report.md</c> (linking the figures) and <c>report.html</c>
 /// (self-contained: the figures inlined as base64 PNG). Both documents show the same tables, built once here.
@@ -20,9 +28,9 @@ public static class ReportWriter
 
     /// <summary>
     /// Renders the figures and writes every file, replacing existing ones only with <paramref name="force"/> (every path is
-    /// checked by <see cref="OutputFile"/> before the first is written); returns the paths written.
+    /// checked by <see cref="OutputFile"/> before the first is written).
     /// </summary>
-    public static IReadOnlyList<string> Write(string directory, ExperimentReport report, bool force)
+    public static WrittenReport Write(string directory, ExperimentReport report, bool force)
     {
         var markdown = OutputFile.Claim(Path.Combine(directory, MarkdownFileName), force);
         var html = OutputFile.Claim(Path.Combine(directory, HtmlFileName), force);
@@ -38,7 +46,36 @@ public static class ReportWriter
         WriteText(html, Html(report, figures), force);
         written.Add(markdown);
         written.Add(html);
-        return written;
+        return new WrittenReport(written, figures);
+    }
+
+    /// <summary>
+    /// The report of an experiment over several data sets: per data set one section with its description, its model and
+    /// run tables and its figures (from the part's own <c>figures/</c>, inlined in the HTML). Existing files are replaced only
+    /// with <paramref name="force"/>. Returns the paths written.
+    /// </summary>
+    public static IReadOnlyList<string> WriteCombined(string directory, string title, IReadOnlyList<DataSetPart> parts, bool force)
+    {
+        var markdownPath = OutputFile.Claim(Path.Combine(directory, MarkdownFileName), force);
+        var htmlPath = OutputFile.Claim(Path.Combine(directory, HtmlFileName), force);
+        var markdown = new StringBuilder();
+        markdown.Append("# ").AppendLine(title).AppendLine();
+        markdown.AppendLine(TableNote).AppendLine();
+        var html = new StringBuilder();
+        AppendHtmlHead(html, title);
+        html.Append("<p>").Append(Encode(TableNote)).AppendLine("</p>");
+        foreach (var part in parts)
+        {
+            var figurePath = $"{part.Subdirectory}/{FigureDirectory}";
+            markdown.Append("## ").AppendLine(part.Name).AppendLine();
+            AppendMarkdownBody(markdown, part.Report, part.Figures, "###", figurePath, withNote: false);
+            html.Append("<h2>").Append(Encode(part.Name)).AppendLine("</h2>");
+            AppendHtmlBody(html, part.Report, part.Figures, "h3", withNote: false);
+        }
+        html.AppendLine("</body></html>");
+        WriteText(markdownPath, markdown.ToString(), force);
+        WriteText(htmlPath, html.ToString(), force);
+        return [markdownPath, htmlPath];
     }
 
     private static void WriteText(string path, string text, bool force) =>
@@ -115,49 +152,70 @@ public static class ReportWriter
     {
         var text = new StringBuilder();
         text.Append("# ").AppendLine(report.Title).AppendLine();
-        text.AppendLine(report.Description).AppendLine();
-        text.AppendLine("## Results by model").AppendLine();
-        AppendMarkdownTable(text, ModelTable(report));
-        text.AppendLine().AppendLine(TableNote).AppendLine();
-        text.AppendLine("## Runs").AppendLine();
-        AppendMarkdownTable(text, RunTable(report));
-        text.AppendLine().AppendLine("## Figures").AppendLine();
-        foreach (var figure in figures)
-        {
-            text.Append("### ").AppendLine(figure.Title).AppendLine();
-            text.Append("![").Append(figure.Title).Append("](").Append(FigureDirectory).Append('/').Append(figure.FileName).AppendLine(")").AppendLine();
-            text.AppendLine(figure.Caption).AppendLine();
-        }
+        AppendMarkdownBody(text, report, figures, "##", FigureDirectory, withNote: true);
         return text.ToString();
     }
 
     public static string Html(ExperimentReport report, IReadOnlyList<Figure> figures)
     {
         var text = new StringBuilder();
+        AppendHtmlHead(text, report.Title);
+        AppendHtmlBody(text, report, figures, "h2", withNote: true);
+        text.AppendLine("</body></html>");
+        return text.ToString();
+    }
+
+    /// <summary>Description, tables and figures of one report under headings of level <paramref name="heading"/>.</summary>
+    private static void AppendMarkdownBody(StringBuilder text, ExperimentReport report, IReadOnlyList<Figure> figures, string heading,
+        string figurePath, bool withNote)
+    {
+        var subheading = heading + "#";
+        text.AppendLine(report.Description).AppendLine();
+        text.Append(heading).AppendLine(" Results by model").AppendLine();
+        AppendMarkdownTable(text, ModelTable(report));
+        if (withNote) text.AppendLine().AppendLine(TableNote);
+        text.AppendLine();
+        text.Append(heading).AppendLine(" Runs").AppendLine();
+        AppendMarkdownTable(text, RunTable(report));
+        text.AppendLine().Append(heading).AppendLine(" Figures").AppendLine();
+        foreach (var figure in figures)
+        {
+            text.Append(subheading).Append(' ').AppendLine(figure.Title).AppendLine();
+            text.Append("![").Append(figure.Title).Append("](").Append(figurePath).Append('/').Append(figure.FileName).AppendLine(")").AppendLine();
+            text.AppendLine(figure.Caption).AppendLine();
+        }
+    }
+
+    private static void AppendHtmlHead(StringBuilder text, string title)
+    {
         text.AppendLine("<!DOCTYPE html>").AppendLine("<html lang=\"en\"><head><meta charset=\"utf-8\">");
-        text.Append("<title>").Append(Encode(report.Title)).AppendLine("</title>");
+        text.Append("<title>").Append(Encode(title)).AppendLine("</title>");
         text.AppendLine("<style>body{font-family:sans-serif;max-width:1200px;margin:2em auto;padding:0 1em;color:#222}" +
                         "table{border-collapse:collapse;margin:1em 0}th,td{border:1px solid #bbb;padding:.3em .6em;text-align:right}" +
                         "th{background:#eee}td:first-child,th:first-child{text-align:left}figure{margin:2em 0}" +
                         "img{max-width:100%;border:1px solid #ddd}figcaption{color:#555;margin-top:.4em}</style>");
         text.AppendLine("</head><body>");
-        text.Append("<h1>").Append(Encode(report.Title)).AppendLine("</h1>");
+        text.Append("<h1>").Append(Encode(title)).AppendLine("</h1>");
+    }
+
+    /// <summary>The HTML twin of <see cref="AppendMarkdownBody"/>, figures inlined.</summary>
+    private static void AppendHtmlBody(StringBuilder text, ExperimentReport report, IReadOnlyList<Figure> figures, string heading, bool withNote)
+    {
+        var subheading = "h" + (heading[1] - '0' + 1);
         text.Append("<p>").Append(Encode(report.Description)).AppendLine("</p>");
-        text.AppendLine("<h2>Results by model</h2>");
+        text.Append('<').Append(heading).Append(">Results by model</").Append(heading).AppendLine(">");
         AppendHtmlTable(text, ModelTable(report));
-        text.Append("<p>").Append(Encode(TableNote)).AppendLine("</p>");
-        text.AppendLine("<h2>Runs</h2>");
+        if (withNote) text.Append("<p>").Append(Encode(TableNote)).AppendLine("</p>");
+        text.Append('<').Append(heading).Append(">Runs</").Append(heading).AppendLine(">");
         AppendHtmlTable(text, RunTable(report));
-        text.AppendLine("<h2>Figures</h2>");
+        text.Append('<').Append(heading).Append(">Figures</").Append(heading).AppendLine(">");
         foreach (var figure in figures)
         {
-            text.Append("<figure><h3>").Append(Encode(figure.Title)).AppendLine("</h3>");
+            text.Append("<figure><").Append(subheading).Append('>').Append(Encode(figure.Title)).Append("</").Append(subheading).AppendLine(">");
             text.Append("<img alt=\"").Append(Encode(figure.Title)).Append("\" src=\"data:image/png;base64,")
                 .Append(Convert.ToBase64String(figure.Png)).AppendLine("\">");
             text.Append("<figcaption>").Append(Encode(figure.Caption)).AppendLine("</figcaption></figure>");
         }
-        text.AppendLine("</body></html>");
-        return text.ToString();
     }
 
     private static void AppendMarkdownTable(StringBuilder text, ReportTable table)

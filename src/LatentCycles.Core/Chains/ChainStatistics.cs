@@ -33,6 +33,26 @@ public sealed class ChainStatistics
     /// <summary>A probability in units of <see cref="KernelUnit"/>, rounded to nearest.</summary>
     public static Int128 ToKernelFixedPoint(double p) => (Int128)(p * KernelScale + 0.5);
 
+    /// <summary>
+    /// <see cref="ToKernelFixedPoint"/> for the chain sweep, where the general double → Int128 conversion costs more than
+    /// the rest of a step's kernel-row update: below 2⁶³ the value truncates through a long, above it a double is an
+    /// integer, its 53-bit significand shifted left. Same bits as <see cref="ToKernelFixedPoint"/> for every input.
+    /// </summary>
+    internal static Int128 ToKernelFixedPointFast(double p)
+    {
+        const double twoTo63 = 9223372036854775808.0;
+        const double twoTo126 = 85070591730234615865843651857942052864.0;
+        var scaled = p * KernelScale + 0.5;
+        if (scaled > -twoTo63 && scaled < twoTo63) return (long)scaled;
+        if (scaled >= twoTo63 && scaled < twoTo126)
+        {
+            var bits = BitConverter.DoubleToInt64Bits(scaled);
+            var significand = (bits & 0x000F_FFFF_FFFF_FFFFL) | 0x0010_0000_0000_0000L;
+            return (Int128)significand << (int)(((bits >> 52) & 0x7FF) - 1075);
+        }
+        return (Int128)scaled;
+    }
+
     public ChainStatistics(int k, int n)
     {
         K = k;

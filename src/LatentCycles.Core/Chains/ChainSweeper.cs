@@ -8,35 +8,41 @@ using LatentCycles.Core.Random;
 
 namespace LatentCycles.Core.Chains;
 
+/// <summary>How <see cref="ChainSweeper"/> draws x: plain scalar Philox, or 8 or 16 Philox blocks per vector (AVX2, AVX-512).</summary>
+public enum SweepPath { Scalar, EightLane, SixteenLane }
+
 /// <summary>
 /// Advances blocks of persistent chains x_t → z_t ~ p(·|x_t) → x_{t+1} ~ q(·|z_t) (MODEL.md §1) and
 /// accumulates their two-step statistics (§3). One sweeper per thread: it owns scratch buffers so the
 /// hot loop allocates nothing. Hand-written because it is the hot loop of the whole trainer: with AVX2 the
-/// N uniforms of a step come from the 8-lane Philox and are compared with the thresholds eight at a time
-/// into a bit mask, and the encoder sums and statistics use 4-lane double vectors. Every double is summed in
+/// N uniforms of a step come from the 8-lane Philox (16-lane with AVX-512) and are compared with the thresholds a vector
+/// at a time into a bit mask, and the encoder sums and statistics use 4-lane double vectors. Every double is summed in
 /// the same order as the plain scalar loops, so the results are bit-identical with or without AVX2.
 /// </summary>
 public sealed class ChainSweeper
 {
     private readonly int _k, _n;
-    private readonly bool _eightLane;
+    private readonly SweepPath _path;
     private readonly int _zLane;
+    private readonly int _wideZLane;
     private readonly int[] _active;
     private readonly double[] _logits;
     private readonly double[] _probabilities;
     private readonly long[] _fixedProbabilities;
 
-    public ChainSweeper(int k, int n) : this(k, n, Philox4x32.IsEightLaneSupported) { }
+    public ChainSweeper(int k, int n) : this(k, n, FastestPath) { }
 
-    /// <param name="eightLane">Use the AVX2 path (tests force the scalar fallback with false).</param>
-    internal ChainSweeper(int k, int n, bool eightLane)
+    /// <param name="path">How to draw x (tests force each path the processor supports).</param>
+    internal ChainSweeper(int k, int n, SweepPath path)
     {
-        if (eightLane && !Philox4x32.IsEightLaneSupported)
-            throw new PlatformNotSupportedException("the 8-lane chain sweep needs AVX2");
+        if (!IsSupported(path)) throw new PlatformNotSupportedException($"this processor cannot run the {path} chain sweep");
         _k = k;
         _n = n;
-        _eightLane = eightLane;
-        _zLane = (n + 3) / 4 % 8;
+        _path = path;
+        var zBlock = (n + 3) / 4;
+        _zLane = zBlock % 8;
+        // The z block is the last one drawn: in the last 16-lane batch, or in the 8-lane tail that starts at a multiple of 16.
+        _wideZLane = zBlock % 16;
         _active = new int[n + 8];
         var paddedK = (k + PreparedParameters.EncoderRowAlignment - 1) / PreparedParameters.EncoderRowAlignment
             * PreparedParameters.EncoderRowAlignment;
@@ -44,6 +50,17 @@ public sealed class ChainSweeper
         _probabilities = new double[paddedK];
         _fixedProbabilities = new long[paddedK];
     }
+
+    /// <summary>The widest path this processor runs.</summary>
+    public static SweepPath FastestPath => IsSupported(SweepPath.SixteenLane) ? SweepPath.SixteenLane
+        : IsSupported(SweepPath.EightLane) ? SweepPath.EightLane : SweepPath.Scalar;
+
+    public static bool IsSupported(SweepPath path) => path switch
+    {
+        SweepPath.SixteenLane => Philox4x32.IsSixteenLaneSupported && Philox4x32.IsEightLaneSupported && Bmi2.X64.IsSupported,
+        SweepPath.EightLane => Philox4x32.IsEightLaneSupported,
+        _ => true,
+    };
 
     /// <summary>
     /// Advances each chain of a block <paramref name="sweeps"/> steps. <paramref name="states"/> holds the
@@ -76,9 +93,12 @@ public sealed class ChainSweeper
     private int Step(PreparedParameters prepared, ref CounterRandom stream, int zPrev, ChainStatistics statistics)
     {
         uint zWord;
-        var activeCount = _eightLane
-            ? SampleVisibleEightLane(prepared, zPrev, in stream, out zWord)
-            : SampleVisibleScalar(prepared, zPrev, ref stream, out zWord);
+        var activeCount = _path switch
+        {
+            SweepPath.SixteenLane => SampleVisibleSixteenLane(prepared, zPrev, in stream, out zWord),
+            SweepPath.EightLane => SampleVisibleEightLane(prepared, zPrev, in stream, out zWord),
+            _ => SampleVisibleScalar(prepared, zPrev, ref stream, out zWord),
+        };
         EncoderProbabilities(prepared, activeCount);
         var zNext = SampleCategorical(_probabilities.AsSpan(0, _k), zWord);
         Accumulate(statistics, zPrev, zNext, activeCount);
@@ -131,6 +151,87 @@ public sealed class ChainSweeper
         zWord = lastWord0.GetElement(_zLane);
         return count;
     }
+
+    /// <summary>
+    /// <see cref="SampleVisibleEightLane"/> with sixteen Philox blocks (64 pixels) per batch and AVX-512: the words are
+    /// compared with the thresholds straight into four 16-bit masks, which bit-deposit interleaves into pixel order.
+    /// A remainder of at most eight blocks is drawn as one 8-lane batch.
+    /// </summary>
+    private int SampleVisibleSixteenLane(PreparedParameters prepared, int z, in CounterRandom stream, out uint zWord)
+    {
+        const int batchPixels = PreparedParameters.PixelsPerWideBatch;
+        var batches = prepared.WideBatches;
+        ref var thresholds = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(prepared.WideThresholds),
+            z * batches * batchPixels);
+        ref var active = ref MemoryMarshal.GetArrayDataReference(_active);
+        uint key0 = stream.Key0, key1 = stream.Key1;
+        var counter1 = Vector512.Create(stream.Counter1);
+        var counter2 = Vector512.Create(stream.Counter2);
+        var counter3 = Vector512.Create(stream.Counter3);
+        var blockIndex = Vector512.Create(0u, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+        var lastWord0 = Vector512<uint>.Zero;
+        var count = 0;
+        var batch = 0;
+        for (; batch + 2 <= batches; batch += 2)
+        {
+            var a0 = blockIndex;
+            var b0 = blockIndex + Vector512.Create(16u);
+            Vector512<uint> a1 = counter1, a2 = counter2, a3 = counter3, b1 = counter1, b2 = counter2, b3 = counter3;
+            Philox4x32.Block16Twice(key0, key1, ref a0, ref a1, ref a2, ref a3, ref b0, ref b1, ref b2, ref b3);
+            blockIndex += Vector512.Create(32u);
+            ref var t = ref Unsafe.Add(ref thresholds, batch * batchPixels);
+            count = AppendActive(ref active, count, batch * batchPixels, BelowMask(ref t, a0, a1, a2, a3));
+            count = AppendActive(ref active, count, (batch + 1) * batchPixels,
+                BelowMask(ref Unsafe.Add(ref t, batchPixels), b0, b1, b2, b3));
+            if (batch + 2 == batches) lastWord0 = b0;
+        }
+        if (batch < batches)
+        {
+            var a0 = blockIndex;
+            Vector512<uint> a1 = counter1, a2 = counter2, a3 = counter3;
+            Philox4x32.Block16(key0, key1, ref a0, ref a1, ref a2, ref a3);
+            count = AppendActive(ref active, count, batch * batchPixels,
+                BelowMask(ref Unsafe.Add(ref thresholds, batch * batchPixels), a0, a1, a2, a3));
+            lastWord0 = a0;
+        }
+        if (!prepared.HasNarrowTail)
+        {
+            zWord = lastWord0.GetElement(_wideZLane);
+            return count;
+        }
+        const int narrowPixels = PreparedParameters.PixelsPerBatch;
+        var narrowBatch = 2 * batches;
+        var c0 = Vector256.Create((uint)(16 * batches)) + Vector256.Create(0u, 1, 2, 3, 4, 5, 6, 7);
+        Vector256<uint> c1 = Vector256.Create(stream.Counter1), c2 = Vector256.Create(stream.Counter2), c3 = Vector256.Create(stream.Counter3);
+        Philox4x32.Block8(key0, key1, ref c0, ref c1, ref c2, ref c3);
+        ref var narrowThresholds = ref MemoryMarshal.GetArrayDataReference(prepared.InterleavedThresholds);
+        count = AppendActive(ref active, count, narrowBatch * narrowPixels,
+            BelowMask(ref Unsafe.Add(ref narrowThresholds, (z * prepared.Batches + narrowBatch) * narrowPixels), c0, c1, c2, c3));
+        zWord = c0.GetElement(_wideZLane);
+        return count;
+    }
+
+    /// <summary>
+    /// The 64-bit mask of a 16-lane batch's pixels whose word is below its threshold, bit j for pixel batch·64 + j:
+    /// word w of block (lane) l is pixel 4l + w, so mask w's bit l is deposited at bit 4l + w.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ulong BelowMask(ref uint thresholds, Vector512<uint> word0, Vector512<uint> word1, Vector512<uint> word2, Vector512<uint> word3)
+    {
+        var below0 = Vector512.LessThan(word0, Vector512.LoadUnsafe(ref thresholds)).ExtractMostSignificantBits();
+        var below1 = Vector512.LessThan(word1, Vector512.LoadUnsafe(ref thresholds, 16)).ExtractMostSignificantBits();
+        var below2 = Vector512.LessThan(word2, Vector512.LoadUnsafe(ref thresholds, 32)).ExtractMostSignificantBits();
+        var below3 = Vector512.LessThan(word3, Vector512.LoadUnsafe(ref thresholds, 48)).ExtractMostSignificantBits();
+        return Bmi2.X64.ParallelBitDeposit(below0, 0x1111_1111_1111_1111UL)
+            | Bmi2.X64.ParallelBitDeposit(below1, 0x2222_2222_2222_2222UL)
+            | Bmi2.X64.ParallelBitDeposit(below2, 0x4444_4444_4444_4444UL)
+            | Bmi2.X64.ParallelBitDeposit(below3, 0x8888_8888_8888_8888UL);
+    }
+
+    /// <summary>The pixels of a 64-pixel mask appended to the active list (<see cref="AppendActive(ref int, int, int, uint)"/> twice).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int AppendActive(ref int active, int count, int firstPixel, ulong mask) =>
+        AppendActive(ref active, AppendActive(ref active, count, firstPixel, (uint)mask), firstPixel + 32, (uint)(mask >> 32));
 
     /// <summary>
     /// The 32-bit mask of the batch's pixels whose word is below its threshold, bit j for pixel batch·32 + j: the
@@ -260,7 +361,7 @@ public sealed class ChainSweeper
         ref var p = ref MemoryMarshal.GetArrayDataReference(_fixedProbabilities);
         statistics.C[zPrev * k + zNext] += 1;
         var kernelRow = statistics.P.AsSpan(zPrev * k, k);
-        for (var j = 0; j < k; j++) kernelRow[j] += ChainStatistics.ToKernelFixedPoint(_probabilities[j]);
+        for (var j = 0; j < k; j++) kernelRow[j] += ChainStatistics.ToKernelFixedPointFast(_probabilities[j]);
         AddProbabilities(ref statistics.GP[zNext * k], ref p, k);
         ref var sx = ref statistics.Sx[(zPrev * k + zNext) * n];
         ref var g = ref statistics.G[zNext * n * k];

@@ -12,6 +12,9 @@ public sealed class PreparedParameters
     /// <summary>Pixels per 8-lane Philox batch: 8 blocks of 4 words.</summary>
     internal const int PixelsPerBatch = 32;
 
+    /// <summary>Pixels per 16-lane Philox batch: 16 blocks of 4 words.</summary>
+    internal const int PixelsPerWideBatch = 64;
+
     /// <summary>The encoder rows are padded to a multiple of this many doubles (four 4-lane vectors).</summary>
     internal const int EncoderRowAlignment = 16;
 
@@ -47,6 +50,21 @@ public sealed class PreparedParameters
                         var threshold = i < n ? DecoderThreshold[z * n + i] : 0u;
                         InterleavedThresholds[(z * Batches + batch) * PixelsPerBatch + word * 8 + lane] = (int)(threshold ^ 0x8000_0000u);
                     }
+
+        // The 16-lane sweep draws the same blocks sixteen at a time; a remainder of up to eight blocks is left to one
+        // 8-lane batch (InterleavedThresholds' batch 2·WideBatches) rather than drawing up to fifteen blocks for nothing.
+        var blocks = (n + 3) / 4 + 1;
+        WideBatches = blocks % 16 > 8 ? blocks / 16 + 1 : blocks / 16;
+        HasNarrowTail = blocks > WideBatches * 16;
+        WideThresholds = new uint[k * WideBatches * PixelsPerWideBatch];
+        for (var z = 0; z < k; z++)
+            for (var batch = 0; batch < WideBatches; batch++)
+                for (var word = 0; word < 4; word++)
+                    for (var lane = 0; lane < 16; lane++)
+                    {
+                        var i = batch * PixelsPerWideBatch + 4 * lane + word;
+                        WideThresholds[(z * WideBatches + batch) * PixelsPerWideBatch + word * 16 + lane] = i < n ? DecoderThreshold[z * n + i] : 0u;
+                    }
     }
 
     public ModelParameters Parameters { get; }
@@ -80,6 +98,18 @@ public sealed class PreparedParameters
     /// (block 8·batch + lane, word <c>word</c>); pixels past N get threshold 0, never active.
     /// </summary>
     internal int[] InterleavedThresholds { get; }
+
+    /// <summary>Number of 64-pixel batches of the 16-lane sweep.</summary>
+    internal int WideBatches { get; }
+
+    /// <summary>Whether the 16-lane sweep ends with one 8-lane batch (blocks 16·WideBatches …, at most eight).</summary>
+    internal bool HasNarrowTail { get; }
+
+    /// <summary>
+    /// The thresholds in the order the 16-lane generator produces words: <c>[((z*WideBatches + batch)*4 + word)*16 + lane]</c>
+    /// is pixel batch·64 + 4·lane + word; pixels past N get threshold 0, never active.
+    /// </summary>
+    internal uint[] WideThresholds { get; }
 
     public static uint BernoulliThreshold(double logit)
     {

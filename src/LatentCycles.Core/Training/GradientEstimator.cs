@@ -71,6 +71,20 @@ public static class GradientEstimator
     }
 
     /// <summary>
+    /// The neq model's gradient estimate (MODEL.md §3): the data phase plus the chain phase with the chosen form of g and
+    /// baseline, from the merged statistics and the kernel estimate and π they give. <paramref name="data"/> is not changed.
+    /// </summary>
+    public static ModelParameters NeqGradient(ModelParameters parameters, ChainStatistics merged, LatentKernel kernel,
+        double[] pi, DataPhase data, GradientKind kind, BaselineKind baseline)
+    {
+        int k = parameters.K, n = parameters.N;
+        var gradient = new ModelParameters(k, n, new double[k * n], new double[k], (double[])data.GradientL.Clone());
+        var g = TransitionWeights(kind, kernel, pi, data.Rho);
+        AddChainPhase(parameters, merged, Centre(baseline, g, pi, parameters, merged), gradient.W, gradient.B, gradient.L);
+        return gradient;
+    }
+
+    /// <summary>
     /// The chain-phase weights g (MODEL.md §3) before a baseline is subtracted: ρ/π for the two-step form, Z(ρ/π) with
     /// the fundamental matrix Z = (I − M + 1π)⁻¹ for the exact form. Both have Σ π g = Σ ρ = 1.
     /// </summary>

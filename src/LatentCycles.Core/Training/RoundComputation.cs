@@ -40,48 +40,53 @@ public static class RoundComputation
     /// <summary>M̂ = rownormalize(P) (MODEL.md §3); a row no chain left from is taken as uniform.</summary>
     public static LatentKernel KernelEstimate(ChainStatistics merged) => LatentKernel.FromRowWeights(merged.KernelRowSums(), merged.K);
 
-    public static (TrainingState Next, RoundMetrics Metrics) Apply(TrainingState state, ChainStatistics merged, byte[] newChainStates, BinaryImages train)
+    /// <param name="profile">Times the phases when given (<c>train --profile</c>); the result does not depend on it.</param>
+    public static (TrainingState Next, RoundMetrics Metrics) Apply(TrainingState state, ChainStatistics merged, byte[] newChainStates,
+        BinaryImages train, RoundProfile? profile = null)
     {
+        var lap = RoundProfile.Now;
         var config = state.Config;
         var parameters = state.Parameters;
         int k = parameters.K, n = parameters.N;
         if (merged.HasNonFiniteProbabilities) throw new NonFiniteGradientException(state.Round);
         var kernel = KernelEstimate(merged);
         var pi = StationaryDistribution.Solve(kernel);
+        lap = profile?.Lap(RoundPhase.Kernel, lap) ?? lap;
         var batch = train.Select(MinibatchIndices(config, state.Round, train.Count));
 
-        var gradW = new double[k * n];
-        double[] gradB, gradL;
+        ModelParameters gradientBlocks;
         double batchLogLikelihood;
         if (config.Model == ModelKind.Rbm)
         {
-            (gradB, gradL) = GradientEstimator.RbmGradient(parameters, batch, merged);
             batchLogLikelihood = GradientEstimator.ComputeDataPhase(parameters, batch, pi).MeanLogLikelihood;
+            lap = profile?.Lap(RoundPhase.DataPhase, lap) ?? lap;
+            var (gradB, gradL) = GradientEstimator.RbmGradient(parameters, batch, merged);
+            gradientBlocks = new ModelParameters(k, n, new double[k * n], gradB, gradL);
         }
         else
         {
             var data = GradientEstimator.ComputeDataPhase(parameters, batch, pi);
+            lap = profile?.Lap(RoundPhase.DataPhase, lap) ?? lap;
             batchLogLikelihood = data.MeanLogLikelihood;
-            gradL = data.GradientL;
-            gradB = new double[k];
-            var g = GradientEstimator.TransitionWeights(config.Gradient, kernel, pi, data.Rho);
-            var weights = GradientEstimator.Centre(config.Baseline, g, pi, parameters, merged);
-            GradientEstimator.AddChainPhase(parameters, merged, weights, gradW, gradB, gradL);
+            gradientBlocks = GradientEstimator.NeqGradient(parameters, merged, kernel, pi, data, config.Gradient, config.Baseline);
         }
 
-        var gradient = new ModelParameters(k, n, gradW, gradB, gradL).Flatten();
+        var gradient = gradientBlocks.Flatten();
         foreach (var v in gradient)
             if (!double.IsFinite(v)) throw new NonFiniteGradientException(state.Round);
+        lap = profile?.Lap(RoundPhase.Gradient, lap) ?? lap;
 
         var theta = parameters.Flatten();
         var optimizer = state.Optimizer.Step(config.Optimizer, config.LearningRate, theta, gradient);
         var next = ModelParameters.Unflatten(k, n, theta);
         if (config.Model == ModelKind.Rbm) next = ModelParameters.Tied(k, n, next.L, next.B);
         if (!next.IsFinite()) throw new NonFiniteGradientException(state.Round);
+        lap = profile?.Lap(RoundPhase.Optimizer, lap) ?? lap;
 
         var observables = NonequilibriumObservables.Compute(kernel, pi);
         var metrics = new RoundMetrics(state.Round, batchLogLikelihood, observables.EntropyProduction,
             observables.MeanSelfTransition, observables.MaxAbsCurrent);
+        profile?.Lap(RoundPhase.Observables, lap);
         return (new TrainingState(config, state.Round + 1, next, optimizer, newChainStates), metrics);
     }
 }

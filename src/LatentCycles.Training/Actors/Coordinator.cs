@@ -62,6 +62,8 @@ internal sealed class Coordinator : ReceivePersistentActor, IWithTimers
     private bool _enoughNodesSeen;
     private bool _stopRequested;
     private Action? _afterCheckpoint;
+    private long _phaseStart;
+    private bool _roundOpen;
     private CoordinatorDataLinks? _links;
 
     public Coordinator(CoordinatorSetup setup)
@@ -138,6 +140,8 @@ internal sealed class Coordinator : ReceivePersistentActor, IWithTimers
     /// <summary>The next step from a checkpointed or just-completed state: finish, stop, or run the next round.</summary>
     private void Continue()
     {
+        if (_roundOpen) _setup.Settings.Profile?.RoundEnded(RoundProfile.Now);
+        _roundOpen = false;
         if (_state.IsFinished) Complete(RunOutcome.Finished, null);
         else if (_stopRequested) Complete(RunOutcome.Stopped, $"stopped after round {_state.Round}");
         else StartRound();
@@ -158,9 +162,13 @@ internal sealed class Coordinator : ReceivePersistentActor, IWithTimers
             return;
         }
         _waitingForNodes = false;
+        _phaseStart = RoundProfile.Now;
+        _setup.Settings.Profile?.RoundStarted(_phaseStart);
+        _roundOpen = true;
         _work = new RoundWork<IActorRef>(_state);
         _roundClock.Restart();
         Dispatch();
+        _setup.Settings.Profile?.Lap(RoundPhase.Dispatch, _phaseStart);
     }
 
     /// <summary>Sends the round's unassigned blocks to the idle nodes, and (re)starts the round timer if any went out.</summary>
@@ -255,7 +263,9 @@ internal sealed class Coordinator : ReceivePersistentActor, IWithTimers
     {
         var work = _work;
         if (work is null) return;
+        var received = RoundProfile.Now;
         work.Accept(node, message);
+        _phaseStart = _setup.Settings.Profile?.Lap(RoundPhase.Merge, received) ?? received;
         if (!work.IsComplete)
         {
             // The sender is idle again, and a dropped reply may have returned blocks to the pool.
@@ -270,11 +280,12 @@ internal sealed class Coordinator : ReceivePersistentActor, IWithTimers
     private void FinishRound(RoundWork<IActorRef> work)
     {
         var config = _state.Config;
+        var profile = _setup.Settings.Profile;
         TrainingState next;
         RoundMetrics metrics;
         try
         {
-            (next, metrics) = RoundComputation.Apply(_state, work.Total, work.EndStates, _setup.Data.Train);
+            (next, metrics) = RoundComputation.Apply(_state, work.Total, work.EndStates, _setup.Data.Train, profile);
         }
         catch (NonFiniteGradientException e)
         {
@@ -285,6 +296,7 @@ internal sealed class Coordinator : ReceivePersistentActor, IWithTimers
         var seconds = _roundClock.Elapsed.TotalSeconds;
         var stepsPerSecond = (double)config.Chains * config.Sweeps / seconds;
 
+        var lap = RoundProfile.Now;
         LikelihoodFigure? train = null, test = null;
         var every = _setup.Settings.EvaluateEvery;
         if (_state.IsFinished || (every > 0 && _state.Round % every == 0))
@@ -301,10 +313,12 @@ internal sealed class Coordinator : ReceivePersistentActor, IWithTimers
             }
         }
 
+        lap = profile?.Lap(RoundPhase.Evaluation, lap) ?? lap;
         var row = new MetricsRow(metrics, train, test, stepsPerSecond, work.Contributors);
         _history.Add(row);
         _csv!.Append(row);
         _setup.OnProgress(new RoundProgress(metrics, 1 / seconds, stepsPerSecond, test, train, work.Contributors));
+        _phaseStart = profile?.Lap(RoundPhase.Metrics, lap) ?? lap;
 
         if (_state.IsFinished || _stopRequested || _state.Round % _setup.Settings.CheckpointEvery == 0) SaveCheckpoint(Continue);
         else Continue();
@@ -321,6 +335,7 @@ internal sealed class Coordinator : ReceivePersistentActor, IWithTimers
     private void OnCheckpointSaved()
     {
         Timers.Cancel(CheckpointTimer);
+        if (_roundOpen) _setup.Settings.Profile?.Lap(RoundPhase.Checkpoint, _phaseStart);
         _lastCheckpoint = _state;
         var then = _afterCheckpoint;
         _afterCheckpoint = null;

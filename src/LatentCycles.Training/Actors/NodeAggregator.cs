@@ -1,5 +1,6 @@
 using Akka.Actor;
 using LatentCycles.Core.Chains;
+using LatentCycles.Core.Training;
 using LatentCycles.Training.Protocol;
 
 namespace LatentCycles.Training.Actors;
@@ -20,6 +21,7 @@ public sealed class NodeAggregator : ReceiveActor, IWithUnboundedStash, IWithTim
     private readonly Queue<WorkerSlot> _idle = new();
     private readonly IActorRef? _coordinator;
     private readonly Action<string> _onNotice;
+    private readonly RoundProfile? _profile;
     private Address? _registeredWith;
     private bool _hadBlocks;
     private Assignment? _assignment;
@@ -28,10 +30,13 @@ public sealed class NodeAggregator : ReceiveActor, IWithUnboundedStash, IWithTim
     /// <param name="coordinator">Where to register (the coordinator singleton's proxy); null when the coordinator knows this node from the start.</param>
     /// <param name="onNotice">News for the operator: registered, first blocks taken.</param>
     /// <param name="dataPort">The port of this node's data plane, announced in its registrations; 0 for none.</param>
-    public NodeAggregator(int workerCount, IActorRef? coordinator = null, Action<string>? onNotice = null, int dataPort = 0)
+    /// <param name="profile">Times the node's phases of each round when given.</param>
+    public NodeAggregator(int workerCount, IActorRef? coordinator = null, Action<string>? onNotice = null, int dataPort = 0,
+        RoundProfile? profile = null)
     {
         _coordinator = coordinator;
         _onNotice = onNotice ?? (_ => { });
+        _profile = profile;
         if (workerCount < 1) throw new ArgumentOutOfRangeException(nameof(workerCount), $"a node needs at least 1 chain worker, got {workerCount}");
         for (var j = 0; j < workerCount; j++)
         {
@@ -49,8 +54,9 @@ public sealed class NodeAggregator : ReceiveActor, IWithUnboundedStash, IWithTim
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public static Props Props(int workerCount, IActorRef? coordinator = null, Action<string>? onNotice = null, int dataPort = 0) =>
-        Akka.Actor.Props.Create(() => new NodeAggregator(workerCount, coordinator, onNotice, dataPort));
+    public static Props Props(int workerCount, IActorRef? coordinator = null, Action<string>? onNotice = null, int dataPort = 0,
+        RoundProfile? profile = null) =>
+        Akka.Actor.Props.Create(() => new NodeAggregator(workerCount, coordinator, onNotice, dataPort, profile));
 
     protected override void PreStart()
     {
@@ -77,6 +83,7 @@ public sealed class NodeAggregator : ReceiveActor, IWithUnboundedStash, IWithTim
             Stash.Stash();
             return;
         }
+        var received = RoundProfile.Now;
         var prepared = new PreparedParameters(message.Parameters);
         foreach (var slot in _workers) slot.Reset(prepared.K, prepared.N);
         var blocks = message.Blocks.OrderBy(b => b.BlockId).ToArray();
@@ -86,6 +93,7 @@ public sealed class NodeAggregator : ReceiveActor, IWithUnboundedStash, IWithTim
             _onNotice($"running blocks from round {message.Round} on");
         }
         _assignment = new Assignment(message, Sender, prepared, blocks);
+        _assignment.PhaseStart = _profile?.Lap(RoundPhase.Prepare, received) ?? received;
         if (blocks.Length == 0) Reply(_assignment);
         else Dispatch(_assignment);
     }
@@ -108,7 +116,11 @@ public sealed class NodeAggregator : ReceiveActor, IWithUnboundedStash, IWithTim
         var assignment = _assignment!;
         var index = Array.FindIndex(assignment.Blocks, b => b.BlockId == done.BlockId);
         assignment.EndStates[index] = new BlockStates(done.BlockId, done.EndStates);
-        if (++assignment.Done == assignment.Blocks.Length) Reply(assignment);
+        if (++assignment.Done == assignment.Blocks.Length)
+        {
+            assignment.PhaseStart = _profile?.Lap(RoundPhase.Sweeps, assignment.PhaseStart) ?? assignment.PhaseStart;
+            Reply(assignment);
+        }
         else Dispatch(assignment);
     }
 
@@ -121,6 +133,7 @@ public sealed class NodeAggregator : ReceiveActor, IWithUnboundedStash, IWithTim
         // A remote reply is serialized later on the remoting thread: hand its buffer over instead of clearing it at the
         // next assignment while it may still be being written.
         if (assignment.ReplyTo is not IActorRefScope { IsLocal: true }) totalSlot.HandOver();
+        _profile?.Lap(RoundPhase.NodeMerge, assignment.PhaseStart);
         assignment.ReplyTo.Tell(new NodeStatistics(assignment.Message.Round, total, assignment.EndStates));
         _assignment = null;
         Stash.UnstashAll();
@@ -162,5 +175,6 @@ public sealed class NodeAggregator : ReceiveActor, IWithUnboundedStash, IWithTim
         public BlockStates[] EndStates { get; } = new BlockStates[blocks.Length];
         public int NextToSend { get; set; }
         public int Done { get; set; }
+        public long PhaseStart { get; set; }
     }
 }

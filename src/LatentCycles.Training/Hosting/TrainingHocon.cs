@@ -51,6 +51,7 @@ public static class TrainingHocon
 
     private static Config Remoting(string hostname, int port) => ConfigurationFactory.ParseString($"""
         akka.remote.dot-netty.tcp.hostname = {Quote(hostname)}
+        akka.remote.dot-netty.tcp.public-hostname = {Quote(ClusterSettings.Advertised(hostname))}
         akka.remote.dot-netty.tcp.port = {port}
         """);
 

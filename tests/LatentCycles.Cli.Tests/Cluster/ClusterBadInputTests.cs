@@ -47,6 +47,20 @@ public sealed class ClusterBadInputTests : IDisposable
     }
 
     [Fact]
+    public void A_worker_waiting_for_its_coordinator_says_so_in_one_short_line_per_retry()
+    {
+        var seed = $"127.0.0.1:{ClusterProcess.FreePort()}";
+        using var worker = ClusterProcess.Start("worker", "node", "--seed", seed, "--threads", "1");
+
+        worker.WaitForOutput($"no coordinator at {seed} yet; trying again{Environment.NewLine}no coordinator at {seed} yet", ClusterRunFixture.Timeout);
+        worker.Kill();
+
+        var lines = worker.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Where(l => !l.StartsWith("--- ", StringComparison.Ordinal)).ToArray();
+        Assert.StartsWith("node akka.tcp://latentcycles@127.0.0.1:", lines[0]);
+        Assert.All(lines.Skip(1), l => Assert.Equal($"no coordinator at {seed} yet; trying again", l));
+    }
+
+    [Fact]
     public void A_worker_needs_a_seed()
     {
         var result = CliRunner.InProcess("node", "--threads", "1");

@@ -103,6 +103,26 @@ public sealed class ClusterTrainingTests(ClusterRunFixture reference) : IDisposa
         Assert.Equal(reference.SingleProcessHash, ClusterRunFixture.ParametersHash(run));
     }
 
+    [Fact]
+    public void Six_workers_two_killed_and_one_joining_give_the_parameters_of_a_single_process_run()
+    {
+        var run = _temporary.Combine("cluster");
+        var coordinator = Coordinator(["train", "--out", run, "--min-workers", "6", .. ClusterRunFixture.Settings]);
+        var workers = Enumerable.Range(1, 6).Select(j => Worker($"worker-{j}")).ToArray();
+        coordinator.WaitForOutput("round 8/", Timeout);
+
+        workers[0].Kill();
+        workers[1].Kill();
+        var late = Worker("worker-7");
+        late.WaitForOutput("running blocks from round", Timeout);
+
+        Assert.True(coordinator.WaitForExit(Timeout) == 0, coordinator.Output);
+        var nodes = ClusterRunFixture.NodesPerRound(run);
+        Assert.Equal(6, nodes[0]);
+        Assert.Equal(5, nodes[^1]);
+        Assert.Equal(reference.SingleProcessHash, ClusterRunFixture.ParametersHash(run));
+    }
+
     private ClusterProcess Coordinator(string[] args) =>
         Track(ClusterProcess.Start("coordinator", [.. args, "--cluster", "--port", $"{_port}", "--threads", "0"]));
 

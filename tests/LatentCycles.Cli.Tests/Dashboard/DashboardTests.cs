@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Net.Http;
+using System.Text.Json;
 using System.Text.RegularExpressions;
 using PuppeteerSharp;
 
@@ -50,12 +51,12 @@ public sealed class DashboardTests(LiveRunFixture run)
     public async Task Prometheus_metrics_report_the_round_advancing()
     {
         using var http = new HttpClient { BaseAddress = run.Address, Timeout = Timeout };
-        // The page's event stream says when rounds are done: no guessing how long a round takes.
+        // The page's event stream says when rounds are done: no guessing how long a round takes. Its events may have
+        // queued up, so the test waits for one of a round after the first scrape.
         using var events = new StreamReader(await http.GetStreamAsync("events"));
-        await NextRound(events);
+        await RoundAfter(events, 0);
         var first = Gauge(await http.GetStringAsync("metrics"), "latentcycles_round");
-        await NextRound(events);
-        await NextRound(events);
+        await RoundAfter(events, (int)first);
         var text = await http.GetStringAsync("metrics");
 
         Assert.True(Gauge(text, "latentcycles_round") > first, text);
@@ -65,10 +66,16 @@ public sealed class DashboardTests(LiveRunFixture run)
         Assert.Contains("latentcycles_checkpoint_age_seconds", text);
     }
 
-    private static async Task NextRound(StreamReader events)
+    /// <summary>Reads the event stream up to the event of a round after <paramref name="round"/>.</summary>
+    private static async Task RoundAfter(StreamReader events, int round)
     {
+        var type = "";
         while (await events.ReadLineAsync() is { } line)
-            if (line == "event: round") return;
+        {
+            if (line.StartsWith("event: ", StringComparison.Ordinal)) type = line["event: ".Length..];
+            else if (type == "round" && line.StartsWith("data: ", StringComparison.Ordinal)
+                && JsonDocument.Parse(line["data: ".Length..]).RootElement.GetProperty("round").GetInt32() > round) return;
+        }
         Assert.Fail("the event stream ended");
     }
 

@@ -97,3 +97,21 @@ public class ChainStatisticsInvariantTests
         return sum;
     }
 }
+
+public class KernelFixedPointTests
+{
+    [Fact]
+    public void The_sweep_conversion_gives_the_bits_of_the_definition_for_every_kind_of_input()
+    {
+        var rng = new LatentCycles.Core.Random.CounterRandom(3, LatentCycles.Core.Random.StreamPurpose.Evaluation, 0, 0, 0);
+        var inputs = new List<double>
+        {
+            0, -0.0, 1, 0.5, double.Epsilon, 1e-300, Math.ScaleB(1, -33), Math.ScaleB(1, -34), Math.ScaleB(1, -35),
+            Math.BitDecrement(Math.ScaleB(1, -33)), Math.BitIncrement(Math.ScaleB(1, -33)), Math.BitDecrement(1.0),
+            -1e-20, -0.25, 3.5, 1e9, double.NaN, double.PositiveInfinity, double.NegativeInfinity,
+        };
+        for (var j = 0; j < 10_000; j++) inputs.Add(Math.ScaleB(rng.NextDouble(), -rng.NextInt(80)));
+        foreach (var p in inputs)
+            Assert.True(ChainStatistics.ToKernelFixedPoint(p) == ChainStatistics.ToKernelFixedPointFast(p), $"p = {p:R}");
+    }
+}

@@ -79,6 +79,32 @@ public class Philox4x32Tests
         Assert.Equal(expectedB, b);
     }
 
+    [SixteenLaneFact]
+    public void Sixteen_lane_blocks_single_and_interleaved_equal_scalar_blocks()
+    {
+        var rng = new CounterRandom(8, StreamPurpose.Evaluation, 1, 2, 3);
+        var words = new uint[8][];
+        for (var w = 0; w < 8; w++)
+        {
+            words[w] = new uint[16];
+            for (var j = 0; j < 16; j++) words[w][j] = rng.NextUInt();
+        }
+        var a = Enumerable.Range(0, 4).Select(w => Vector512.Create(words[w])).ToArray();
+        var b = Enumerable.Range(4, 4).Select(w => Vector512.Create(words[w])).ToArray();
+        var single = (Vector512<uint>[])a.Clone();
+        Philox4x32.Block16(0x12345678, 0x9abcdef0, ref single[0], ref single[1], ref single[2], ref single[3]);
+        Philox4x32.Block16Twice(0x12345678, 0x9abcdef0, ref a[0], ref a[1], ref a[2], ref a[3], ref b[0], ref b[1], ref b[2], ref b[3]);
+        Assert.Equal(single, a);
+        for (var set = 0; set < 2; set++)
+            for (var j = 0; j < 16; j++)
+            {
+                uint c0 = words[4 * set][j], c1 = words[4 * set + 1][j], c2 = words[4 * set + 2][j], c3 = words[4 * set + 3][j];
+                Philox4x32.Block(0x12345678, 0x9abcdef0, ref c0, ref c1, ref c2, ref c3);
+                var got = set == 0 ? a : b;
+                Assert.Equal(new[] { c0, c1, c2, c3 }, new[] { got[0][j], got[1][j], got[2][j], got[3][j] });
+            }
+    }
+
     private static uint[][] EightLane(uint[] key, uint[][] counterWords)
     {
         var c0 = Vector256.Create(counterWords[0]);
@@ -92,5 +118,14 @@ public class Philox4x32Tests
         result[2] = new uint[8]; c2.CopyTo(result[2]);
         result[3] = new uint[8]; c3.CopyTo(result[3]);
         return result;
+    }
+}
+
+/// <summary>A fact skipped, with the reason, on processors without the 16-lane Philox.</summary>
+public sealed class SixteenLaneFactAttribute : FactAttribute
+{
+    public SixteenLaneFactAttribute()
+    {
+        if (!Philox4x32.IsSixteenLaneSupported) Skip = "this processor has no AVX-512";
     }
 }

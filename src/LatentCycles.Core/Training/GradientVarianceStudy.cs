@@ -1,0 +1,105 @@
+using LatentCycles.Core.Chains;
+using LatentCycles.Core.Data;
+using LatentCycles.Core.Model;
+using LatentCycles.Core.Observables;
+
+namespace LatentCycles.Core.Training;
+
+/// <summary>A sum over the parameters of each block W, b and L.</summary>
+public sealed record BlockTotals(double W, double B, double L)
+{
+    public double All => W + B + L;
+}
+
+/// <summary>The spread of one gradient estimator over independent rounds at fixed parameters (MODEL.md §3, "Baselines").</summary>
+/// <param name="Variance">Σ_j Var(∂_j) over the parameters of each block: the trace of the estimate's covariance.</param>
+/// <param name="SquaredMean">‖E ∂‖² over each block, the signal the variance is compared with.</param>
+public sealed record GradientSpread(GradientKind Gradient, BaselineKind Baseline, BlockTotals Variance, BlockTotals SquaredMean);
+
+/// <summary>
+/// Freezes a run's parameters and chain states, runs many rounds of its chains and minibatches, and measures every
+/// form of g with every baseline on the same rounds (common random numbers), so that their variances compare directly.
+/// Only one round's estimate changes between estimators, never the chains: that is what a baseline can change.
+/// </summary>
+public static class GradientVarianceStudy
+{
+    private static readonly BaselineKind[] Baselines = Enum.GetValues<BaselineKind>();
+    private static readonly GradientKind[] Gradients = Enum.GetValues<GradientKind>();
+
+    /// <param name="state">Parameters, chain states and configuration (seed, chains, minibatch size) of the run.</param>
+    /// <param name="rounds">Rounds measured, each with the run's chains advanced one round and a new minibatch.</param>
+    /// <param name="burnIn">Rounds run first without measuring, so the chains settle on the frozen parameters.</param>
+    public static IReadOnlyList<GradientSpread> Measure(TrainingState state, BinaryImages train, int rounds, int burnIn)
+    {
+        if (state.Config.Model != ModelKind.Neq) throw new ArgumentException("the gradient variance study applies to the neq model only");
+        if (rounds < 2) throw new ArgumentException($"at least 2 rounds are needed for a variance, got {rounds}");
+        if (burnIn < 0) throw new ArgumentException($"the burn-in must not be negative, got {burnIn}");
+        var config = state.Config;
+        var parameters = state.Parameters;
+        int k = parameters.K, n = parameters.N;
+        var prepared = new PreparedParameters(parameters);
+        var sweeper = new ChainSweeper(k, n);
+        var block = new ChainStatistics(k, n);
+        var merged = new ChainStatistics(k, n);
+        var states = (byte[])state.ChainStates.Clone();
+        var moments = Gradients.SelectMany(_ => Baselines).Select(_ => new RunningMoments(parameters.Length)).ToArray();
+        for (var r = 0; r < burnIn + rounds; r++)
+        {
+            var round = state.Round + r;
+            merged.Clear();
+            for (var b = 0; b < config.BlockCount; b++)
+            {
+                var (first, count) = config.Block(b);
+                BlockRunner.Run(config, round, prepared, b, states.AsSpan(first, count), sweeper, block);
+                merged.Add(block);
+            }
+            if (r < burnIn) continue;
+            var kernel = RoundComputation.KernelEstimate(merged);
+            var pi = StationaryDistribution.Solve(kernel);
+            var batch = train.Select(RoundComputation.MinibatchIndices(config, round, train.Count));
+            var data = GradientEstimator.ComputeDataPhase(parameters, batch, pi);
+            var j = 0;
+            foreach (var gradient in Gradients)
+                foreach (var baseline in Baselines)
+                    moments[j++].Add(GradientEstimator.NeqGradient(parameters, merged, kernel, pi, data, gradient, baseline).Flatten());
+        }
+        var result = new List<GradientSpread>();
+        var index = 0;
+        foreach (var gradient in Gradients)
+            foreach (var baseline in Baselines)
+            {
+                var m = moments[index++];
+                result.Add(new GradientSpread(gradient, baseline, BlockSums(k, n, m.Variance()), BlockSums(k, n, m.Mean.Select(v => v * v).ToArray())));
+            }
+        return result;
+    }
+
+    /// <summary>Sums a flattened per-parameter quantity over each block.</summary>
+    private static BlockTotals BlockSums(int k, int n, double[] perParameter)
+    {
+        var blocks = ModelParameters.Unflatten(k, n, perParameter);
+        return new BlockTotals(blocks.W.Sum(), blocks.B.Sum(), blocks.L.Sum());
+    }
+
+    /// <summary>Welford's running mean and variance per coordinate.</summary>
+    private sealed class RunningMoments(int length)
+    {
+        private readonly double[] _squares = new double[length];
+        private int _count;
+
+        public double[] Mean { get; } = new double[length];
+
+        public void Add(double[] x)
+        {
+            _count++;
+            for (var j = 0; j < x.Length; j++)
+            {
+                var delta = x[j] - Mean[j];
+                Mean[j] += delta / _count;
+                _squares[j] += delta * (x[j] - Mean[j]);
+            }
+        }
+
+        public double[] Variance() => _squares.Select(s => s / (_count - 1)).ToArray();
+    }
+}

@@ -1,0 +1,83 @@
+using System.Diagnostics;
+
+namespace LatentCycles.Core.Training;
+
+/// <summary>The phases of a round that <see cref="RoundProfile"/> times (docs/PERFORMANCE.md explains each).</summary>
+public enum RoundPhase
+{
+    /// <summary>Coordinator: splitting the blocks over the nodes and sending the round's parameters.</summary>
+    Dispatch,
+    /// <summary>Node: preparing the parameters for the sweep (thresholds, padded encoder rows).</summary>
+    Prepare,
+    /// <summary>Node: from the first block handed to a chain worker to the last one back (wall time).</summary>
+    Sweeps,
+    /// <summary>Node: summing the chain workers' statistics into the node's reply.</summary>
+    NodeMerge,
+    /// <summary>Coordinator: adding the nodes' statistics and chain states into the round's total.</summary>
+    Merge,
+    /// <summary>M̂ and π̂ from the merged statistics.</summary>
+    Kernel,
+    /// <summary>Posterior responsibilities, ρ, the ∂L data term and the minibatch log-likelihood.</summary>
+    DataPhase,
+    /// <summary>g and the chain phase of the gradient.</summary>
+    Gradient,
+    /// <summary>The RMSprop/Adam step and the new parameters.</summary>
+    Optimizer,
+    /// <summary>Entropy production, self-transition and currents of the chains' kernel estimate.</summary>
+    Observables,
+    /// <summary>The fresh-sample log-likelihoods of evaluation rounds.</summary>
+    Evaluation,
+    /// <summary>The metrics row (history, metrics.csv) and the progress report.</summary>
+    Metrics,
+    /// <summary>Writing a checkpoint, until the store confirms it.</summary>
+    Checkpoint,
+}
+
+/// <summary>
+/// Wall-clock time per round phase, summed over the rounds of a run, for <c>train --profile</c> and <c>bench --train</c>.
+/// Written from the coordinator's and the node aggregator's threads, so the sums are atomic. Phases that overlap
+/// (a node sweeps while the coordinator waits) are timed where they run; the time between round starts that no phase
+/// covers is message passing and scheduling.
+/// </summary>
+public sealed class RoundProfile
+{
+    private readonly long[] _ticks = new long[Enum.GetValues<RoundPhase>().Length];
+    private long _rounds;
+    private long _firstRoundStart;
+    private long _lastRoundEnd;
+
+    public static long Now => Stopwatch.GetTimestamp();
+
+    /// <summary>Adds the time since <paramref name="since"/> to <paramref name="phase"/>; returns now, the start of the next phase.</summary>
+    public long Lap(RoundPhase phase, long since)
+    {
+        var now = Stopwatch.GetTimestamp();
+        Interlocked.Add(ref _ticks[(int)phase], now - since);
+        return now;
+    }
+
+    /// <summary>A round starts (its blocks are about to be dispatched).</summary>
+    public void RoundStarted(long now) => Interlocked.CompareExchange(ref _firstRoundStart, now, 0);
+
+    /// <summary>A round is complete with everything after it (metrics, checkpoint).</summary>
+    public void RoundEnded(long now)
+    {
+        Interlocked.Increment(ref _rounds);
+        Interlocked.Exchange(ref _lastRoundEnd, now);
+    }
+
+    public long Rounds => Interlocked.Read(ref _rounds);
+
+    /// <summary>Mean milliseconds per round of each phase, in phase order.</summary>
+    public IReadOnlyList<(RoundPhase Phase, double Milliseconds)> MeanMilliseconds()
+    {
+        var rounds = Math.Max(1, Rounds);
+        return Enum.GetValues<RoundPhase>()
+            .Select(p => (p, Interlocked.Read(ref _ticks[(int)p]) * 1000.0 / Stopwatch.Frequency / rounds))
+            .ToList();
+    }
+
+    /// <summary>Mean wall milliseconds per round, from the first round's start to the last round's end.</summary>
+    public double MeanRoundMilliseconds =>
+        Rounds == 0 ? 0 : (Interlocked.Read(ref _lastRoundEnd) - Interlocked.Read(ref _firstRoundStart)) * 1000.0 / Stopwatch.Frequency / Rounds;
+}

@@ -1,4 +1,6 @@
 using System.Globalization;
+using System.Net;
+using System.Net.NetworkInformation;
 using Akka.Actor;
 
 namespace LatentCycles.Training;
@@ -12,7 +14,10 @@ public sealed record ClusterSettings
     /// <summary>The actor system's name: every process of a cluster must use the same.</summary>
     internal const string SystemName = "latentcycles";
 
-    /// <summary>The address the remoting binds to and advertises: loopback unless the other machines need another.</summary>
+    /// <summary>
+    /// The address the remoting binds to and advertises: loopback unless the other machines need another. An address
+    /// that binds every interface (0.0.0.0, ::) is advertised as <see cref="Advertised"/> gives it.
+    /// </summary>
     public string Hostname { get; init; } = "127.0.0.1";
 
     /// <summary>The port to listen on; 0 picks a free one (workers).</summary>
@@ -31,6 +36,7 @@ public sealed record ClusterSettings
     public void Validate()
     {
         if (string.IsNullOrWhiteSpace(Hostname)) throw new ArgumentException("--hostname must not be empty");
+        _ = Advertised(Hostname);
         if (Port is < 0 or > 65535) throw new ArgumentException($"--port must be between 0 and 65535, got {Port}");
         if (DataPort is < 0 or > 65535) throw new ArgumentException($"--data-port must be between 0 and 65535, got {DataPort}");
         if (MinWorkers < 0) throw new ArgumentException($"--min-workers must not be negative, got {MinWorkers}");
@@ -56,6 +62,23 @@ public sealed record ClusterSettings
             return;
         }
         throw new ArgumentException($"{Hostname}:{Port} is already in use (another coordinator?); choose another --port");
+    }
+
+    /// <summary>
+    /// The address other processes reach a process bound to <paramref name="hostname"/> at: the hostname itself, or for
+    /// one that binds every interface (0.0.0.0, ::) this machine's first non-loopback address of that family — a worker
+    /// told to reach 0.0.0.0 would reach itself.
+    /// </summary>
+    /// <exception cref="ArgumentException">the hostname binds every interface and the machine has no other address.</exception>
+    public static string Advertised(string hostname)
+    {
+        if (!IPAddress.TryParse(hostname, out var bound) || !(bound.Equals(IPAddress.Any) || bound.Equals(IPAddress.IPv6Any))) return hostname;
+        var address = NetworkInterface.GetAllNetworkInterfaces()
+            .Where(i => i.OperationalStatus == OperationalStatus.Up && i.NetworkInterfaceType != NetworkInterfaceType.Loopback)
+            .SelectMany(i => i.GetIPProperties().UnicastAddresses.Select(a => a.Address))
+            .FirstOrDefault(a => a.AddressFamily == bound.AddressFamily && !IPAddress.IsLoopback(a) && !a.IsIPv6LinkLocal);
+        return address?.ToString() ?? throw new ArgumentException(
+            $"--hostname {hostname} listens on every interface, but this machine has no address besides loopback to give the workers; give --hostname the address they reach");
     }
 
     internal Address[] SeedAddresses => Seeds.Select(ParseSeed).ToArray();

@@ -102,7 +102,7 @@ public static class TrainingRunner
                 var membership = Akka.Cluster.Cluster.Get(system);
                 membership.Join(membership.SelfAddress);
                 if (settings.Threads > 0) system.ActorOf(NodeAggregator.Props(settings.Threads, registry.Get<Coordinator>(), profile: settings.Profile), "node");
-                onNotice($"coordinator at {membership.SelfAddress}; workers join with: latentcycles node --seed {cluster.Hostname}:{membership.SelfAddress.Port}");
+                onNotice($"coordinator at {membership.SelfAddress}; workers join with: latentcycles node --seed {membership.SelfAddress.Host}:{membership.SelfAddress.Port}");
             });
         }).ConfigureAwait(false);
         var coordinator = host.Registry.Get<Coordinator>();

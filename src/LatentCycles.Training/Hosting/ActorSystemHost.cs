@@ -124,16 +124,19 @@ public sealed class ActorSystemHost : IAsyncDisposable
                 store.Kind == StoreKind.Sqlite ? LinqToDB.ProviderName.SQLiteMS : LinqToDB.ProviderName.PostgreSQL15,
                 autoInitialize: true);
         }
-        if (options.Cluster is { } cluster) ConfigureCluster(akka, cluster);
+        if (options.Cluster is { } cluster)
+            ConfigureCluster(akka, cluster, options.Overrides?.GetBoolean("akka.remote.dot-netty.tcp.enable-ssl") ?? false);
     }
 
-    private static void ConfigureCluster(AkkaConfigurationBuilder akka, ClusterMembership membership)
+    private static void ConfigureCluster(AkkaConfigurationBuilder akka, ClusterMembership membership, bool tls)
     {
         var settings = membership.Settings;
         var role = RoleName(membership.Role);
         akka.WithRemoting(new RemoteOptions
         {
             HostName = settings.Hostname,
+            // A node bound to every interface is reached at a real address, never at 0.0.0.0.
+            PublicHostName = ClusterSettings.Advertised(settings.Hostname),
             Port = settings.Port,
             MaxFrameSize = FrameBytes,
             SendBufferSize = FrameBytes,
@@ -143,7 +146,8 @@ public sealed class ActorSystemHost : IAsyncDisposable
         {
             Roles = [role],
             // The coordinator is the cluster's seed and joins itself (ClusterRole.Coordinator callers do, once its port is bound).
-            SeedNodes = settings.SeedAddresses.Select(a => a.ToString()).ToArray(),
+            // Seeds speak this node's own scheme: akka.ssl.tcp when the remoting runs TLS (cluster-config/tls.conf).
+            SeedNodes = settings.SeedAddresses.Select(a => (tls ? a.WithProtocol("akka.ssl.tcp") : a).ToString()).ToArray(),
             // Counting only coordinator members, the side that holds the coordinator is the majority: a partition or a
             // dead worker never downs the coordinator, and workers cut off from it are downed and join again.
             SplitBrainResolver = new KeepMajorityOption { Role = RoleName(ClusterRole.Coordinator) },

@@ -24,7 +24,10 @@ internal sealed class ClusterProcess : IDisposable
         _process.BeginErrorReadLine();
     }
 
-    public static ClusterProcess Start(string name, params string[] args)
+    public static ClusterProcess Start(string name, params string[] args) => Start(name, new Dictionary<string, string>(), args);
+
+    /// <summary>Starts the program with <paramref name="environment"/> added to this process's environment.</summary>
+    public static ClusterProcess Start(string name, IReadOnlyDictionary<string, string> environment, params string[] args)
     {
         var info = new ProcessStartInfo("dotnet")
         {
@@ -32,6 +35,7 @@ internal sealed class ClusterProcess : IDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        foreach (var (variable, value) in environment) info.Environment[variable] = value;
         info.ArgumentList.Add("exec");
         info.ArgumentList.Add(CliRunner.ProgramPath);
         foreach (var a in args) info.ArgumentList.Add(a);

@@ -5,7 +5,7 @@ using LatentCycles.Core.Random;
 namespace LatentCycles.Core.Training;
 
 /// <summary>
-/// Everything a run needs to continue (ARCHITECTURE.md, "Checkpoints"): configuration, the number of
+/// Everything a run needs to continue (docs/ARCHITECTURE.md, "Checkpoints"): configuration, the number of
 /// completed rounds, parameters, optimizer state, and the latent state of every chain (one byte each).
 /// Random streams are counter-based, so no generator state is needed: a state restored from a checkpoint
 /// continues exactly as the run that wrote it.

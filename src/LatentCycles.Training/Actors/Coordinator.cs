@@ -35,7 +35,7 @@ internal sealed class Coordinator : ReceivePersistentActor, IWithTimers
         _run = RunState.New(setup.Start);
         Recover<SnapshotOffer>(offer => _run = offer.Snapshot is Checkpoint c ? RunState.Resumed(Extended(c.State), c.History) : _run);
         Recover<CheckpointTaken>(_ => { });
-        Recover<RecoveryCompleted>(_ => Self.Tell(Begin.Instance));
+        Recover<RecoveryCompleted>(_ => Self.Tell(new Begin()));
         Command<Begin>(_ => Guard(BeginRun));
         Command<RegisterNode>(m => Guard(() => _dispatch.OnRegisterNode(Sender, m)));
         Command<DataLinkOpened>(m => Guard(() => _dispatch.OnDataLinkOpened(m)));
@@ -168,20 +168,11 @@ internal sealed class Coordinator : ReceivePersistentActor, IWithTimers
     /// <summary>Any exception in a step ends the run with that exception rather than restarting the coordinator.</summary>
     private void Guard(Action step)
     {
-        try
-        {
-            step();
-        }
-        catch (Exception e)
-        {
-            Fail(e);
-        }
+        try { step(); }
+        catch (Exception e) { Fail(e); }
     }
 
-    private sealed record Begin
-    {
-        public static Begin Instance { get; } = new();
-    }
+    private sealed record Begin;
 
     private sealed record CheckpointTimedOut(int Round);
 }

@@ -67,7 +67,7 @@ public static class TrainingRunner
         if (stored is not null && !TrainingState.Extends(start.Config, stored.State.Config))
             throw new RunStoreException($"{store} holds a run of another configuration ({Differences(stored.State.Config, start.Config)})");
         if (!File.Exists(Path.Combine(settings.RunDirectory, RunDirectory.ConfigFileName)))
-            RunDirectory.WriteConfig(settings.RunDirectory, start.Config, data.Name);
+            RunDirectory.WriteConfig(settings.RunDirectory, start.Config, data.Source);
 
         var completion = new TaskCompletionSource<RunResult>(TaskCreationOptions.RunContinuationsAsynchronously);
         StateEvaluator evaluate = state => EvaluateLikelihoods(state, data);

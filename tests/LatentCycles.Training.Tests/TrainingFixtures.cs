@@ -34,7 +34,7 @@ internal static class TrainingFixtures
                 pixels[j * n + i] = on ? (byte)1 : (byte)0;
             }
         }
-        return DataSetLoader.StandardSplit(new BinaryImages(pixels, count, side, side, null), "synthetic");
+        return DataSetLoader.StandardSplit(new BinaryImages(pixels, count, side, side, null), "synthetic", "synthetic");
     }
 
     /// <summary>K = 4, 50 chains in blocks of 8 (the last one short), two sweeps per round, seed 5.</summary>

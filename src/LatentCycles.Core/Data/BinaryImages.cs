@@ -72,4 +72,7 @@ public sealed class BinaryImages
 }
 
 /// <summary>A training set and a test set drawn from one source.</summary>
-public sealed record DataSplit(BinaryImages Train, BinaryImages Test, string Name);
+/// <param name="Name">A short name for display (a file or directory name, or <c>mnist10k</c>).</param>
+/// <param name="Source">What <see cref="DataSetLoader.Load"/> reads the same split from again: <c>mnist10k</c> or a full path.
+/// A run's config.json records it, so a resumed run finds its data wherever it was started from.</param>
+public sealed record DataSplit(BinaryImages Train, BinaryImages Test, string Name, string Source);

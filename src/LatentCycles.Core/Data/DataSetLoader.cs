@@ -25,7 +25,7 @@ public static class DataSetLoader
             return EmbeddedMnist.LoadStandardSplit();
         if (Directory.Exists(path)) return LoadDirectory(path);
         if (File.Exists(path))
-            return StandardSplit(IdxReader.Read(path, LabelsBeside(path)), Path.GetFileName(path));
+            return StandardSplit(IdxReader.Read(path, LabelsBeside(path)), Path.GetFileName(path), Path.GetFullPath(path));
         throw new DataFormatException($"{path}: no such file or directory");
     }
 
@@ -34,14 +34,14 @@ public static class DataSetLoader
     /// both in their original order (so every fifth image is held out, whatever the ordering by class).
     /// </summary>
     /// <exception cref="DataFormatException">fewer than 5 images: the test set would be empty.</exception>
-    public static DataSplit StandardSplit(BinaryImages all, string name)
+    public static DataSplit StandardSplit(BinaryImages all, string name, string source)
     {
         if (all.Count < 5)
             throw new DataFormatException($"{name} holds {all.Count} image(s); at least 5 are needed, as every fifth is held out for testing");
         var train = new List<int>(all.Count - all.Count / 5);
         var test = new List<int>(all.Count / 5);
         for (var i = 0; i < all.Count; i++) (i % 5 == 4 ? test : train).Add(i);
-        return new DataSplit(all.Select(train), all.Select(test), name);
+        return new DataSplit(all.Select(train), all.Select(test), name, source);
     }
 
     private static DataSplit LoadDirectory(string directory)
@@ -51,8 +51,8 @@ public static class DataSetLoader
         if (train.Rows != test.Rows || train.Columns != test.Columns)
             throw new DataFormatException(
                 $"{directory}: training images are {train.Rows}×{train.Columns} but test images are {test.Rows}×{test.Columns}");
-        var name = Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(directory)));
-        return new DataSplit(train, test, name);
+        var full = Path.TrimEndingDirectorySeparator(Path.GetFullPath(directory));
+        return new DataSplit(train, test, Path.GetFileName(full), full);
     }
 
     /// <summary>The path of <paramref name="baseName"/> in the directory, raw or gzip-compressed.</summary>

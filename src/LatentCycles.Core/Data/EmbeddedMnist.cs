@@ -16,7 +16,7 @@ public static class EmbeddedMnist
 
     private static readonly Lazy<BinaryImages> All = new(DecodeResource, LazyThreadSafetyMode.ExecutionAndPublication);
     private static readonly Lazy<DataSplit> Split =
-        new(() => DataSetLoader.StandardSplit(All.Value, Name), LazyThreadSafetyMode.ExecutionAndPublication);
+        new(() => DataSetLoader.StandardSplit(All.Value, Name, Name), LazyThreadSafetyMode.ExecutionAndPublication);
 
     /// <summary>All 10,000 images with their labels, in stored order.</summary>
     public static BinaryImages LoadAll() => All.Value;

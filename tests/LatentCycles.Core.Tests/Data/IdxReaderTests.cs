@@ -50,6 +50,22 @@ public class IdxReaderTests
     }
 
     [Fact]
+    public void A_split_records_the_full_path_it_loads_from_again_so_a_run_finds_its_data_from_any_directory()
+    {
+        using var files = new IdxFiles();
+        var path = files.Write("train-images-idx3-ubyte", IdxFiles.Images(10, 3, 2));
+        var relative = Path.GetRelativePath(Environment.CurrentDirectory, path);
+
+        var split = DataSetLoader.Load(relative);
+        var again = DataSetLoader.Load(split.Source);
+
+        Assert.Equal(Path.GetFullPath(path), split.Source);
+        Assert.Equal("train-images-idx3-ubyte", split.Name);
+        Assert.Equal(split.Train.Image(7).ToArray(), again.Train.Image(7).ToArray());
+        Assert.Equal("mnist10k", DataSetLoader.Load(null).Source);
+    }
+
+    [Fact]
     public void Single_images_file_without_labels_loads_unlabelled()
     {
         using var files = new IdxFiles();

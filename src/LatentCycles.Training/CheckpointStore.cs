@@ -67,8 +67,24 @@ public static class CheckpointStore
         using var connection = OpenSqlite(store);
         var tables = Strings(connection, null, "SELECT name FROM sqlite_master WHERE type = 'table'");
         if (!tables.Contains(SnapshotTable) || !tables.Contains(JournalTable))
+        {
+            // A run killed while the persistence plugin was still creating its tables leaves a store with some or none
+            // of them and no checkpoint: that is an empty store, not a foreign database.
+            if (missingIsEmpty && tables.All(PersistencePluginTables.Contains) && !HasRows(connection, SnapshotTable, tables)) return [];
             throw new RunStoreException($"{store} is an SQLite database but not a LatentCycles checkpoint store (no {JournalTable} and {SnapshotTable} tables)");
+        }
         return ReadSnapshots(connection, null, store, "$id");
+    }
+
+    /// <summary>The tables the SQLite persistence plugin creates (and SQLite's own counter table).</summary>
+    private static readonly HashSet<string> PersistencePluginTables = [JournalTable, SnapshotTable, "tags", "sqlite_sequence"];
+
+    private static bool HasRows(SqliteConnection connection, string table, HashSet<string> tables)
+    {
+        if (!tables.Contains(table)) return false;
+        using var command = connection.CreateCommand();
+        command.CommandText = $"SELECT EXISTS (SELECT 1 FROM \"{table}\")";
+        return Convert.ToInt64(command.ExecuteScalar()) != 0;
     }
 
     /// <summary>

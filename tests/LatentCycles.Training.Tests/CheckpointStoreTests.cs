@@ -31,6 +31,25 @@ public sealed class CheckpointStoreTests
         await AssertRefusedAndUntouched(directory.Path, store, "not a LatentCycles checkpoint store");
     }
 
+    [Theory]
+    [InlineData("")]
+    [InlineData("CREATE TABLE journal (id INTEGER);")]
+    public void A_store_killed_before_its_tables_were_all_created_reads_as_empty(string partialSchema)
+    {
+        using var directory = new TemporaryDirectory();
+        var path = Path.Combine(directory.Path, RunDirectory.StoreFileName);
+        using (var connection = new SqliteConnection($"Data Source={path};Pooling=False"))
+        {
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = partialSchema == "" ? "PRAGMA user_version = 0;" : partialSchema;
+            command.ExecuteNonQuery();
+        }
+
+        Assert.Empty(CheckpointStore.ReadCheckpoints(StoreLocation.Sqlite(path), missingIsEmpty: true));
+        Assert.Throws<RunStoreException>(() => CheckpointStore.ReadCheckpoints(StoreLocation.Sqlite(path), missingIsEmpty: false));
+    }
+
     [Fact]
     public async Task A_store_holding_a_run_of_another_configuration_is_refused_and_left_byte_identical()
     {

@@ -125,7 +125,7 @@ public sealed class ActorSystemHost : IAsyncDisposable
                 autoInitialize: true);
         }
         if (options.Cluster is { } cluster)
-            ConfigureCluster(akka, cluster, options.Overrides?.GetBoolean("akka.remote.dot-netty.tcp.enable-ssl") ?? false);
+            ConfigureCluster(akka, cluster, options.Overrides.GetBoolean("akka.remote.dot-netty.tcp.enable-ssl"));
     }
 
     private static void ConfigureCluster(AkkaConfigurationBuilder akka, ClusterMembership membership, bool tls)

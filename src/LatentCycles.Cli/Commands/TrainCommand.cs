@@ -37,6 +37,11 @@ internal static class TrainCommand
             Description = "Learning rate (a positive number)",
             DefaultValueFactory = _ => defaults.LearningRate.ToString(CultureInfo.InvariantCulture),
         };
+        var decoderLearningRateScale = new Option<string>("--decoder-lr-scale")
+        {
+            Description = "The decoder's L learns at the learning rate times this; W and b at the learning rate (a positive number)",
+            DefaultValueFactory = _ => defaults.DecoderLearningRateScale.ToString(CultureInfo.InvariantCulture),
+        };
         var optimizer = ChoiceOption("--optimizer", "Optimizer", Optimizers, defaults.Optimizer);
         var gradient = ChoiceOption("--gradient", "Chain-phase weights: two-step (g = ρ/π) or exact (g = Z ρ/π)", Gradients, defaults.Gradient);
         var baseline = ChoiceOption("--baseline", "Constant subtracted from g, a control variate (MODEL.md §3, \"Baselines\")", Baselines, defaults.Baseline);
@@ -64,7 +69,7 @@ internal static class TrainCommand
 
         var command = new Command("train", "Train a model in a new run directory")
         {
-            output, data, k, chains, rounds, sweeps, learningRate, optimizer, gradient, baseline, initNoise, decoderSmoothing, model, seed, blockSize,
+            output, data, k, chains, rounds, sweeps, learningRate, decoderLearningRateScale, optimizer, gradient, baseline, initNoise, decoderSmoothing, model, seed, blockSize,
             run.CheckpointEvery, run.EvaluateEvery, run.Threads, run.Store, run.Profile,
             cluster.Cluster, cluster.Port, cluster.Hostname, cluster.MinWorkers, dashboard.Port, dashboard.Host, json,
         };
@@ -77,6 +82,7 @@ internal static class TrainCommand
                 Rounds = parseResult.GetValue(rounds),
                 Sweeps = parseResult.GetValue(sweeps),
                 LearningRate = ParseNumber("--lr", parseResult.GetValue(learningRate)),
+                DecoderLearningRateScale = ParseNumber("--decoder-lr-scale", parseResult.GetValue(decoderLearningRateScale)),
                 Baseline = Baselines[parseResult.GetValue(baseline)!],
                 InitNoise = ParseNumber("--init-noise", parseResult.GetValue(initNoise)),
                 DecoderSmoothing = ParseNumber("--decoder-smoothing", parseResult.GetValue(decoderSmoothing)),
@@ -168,6 +174,7 @@ internal static class TrainCommand
         ("--rounds", Invariant(c.Rounds)),
         ("--sweeps", Invariant(c.Sweeps)),
         ("--lr", c.LearningRate.ToString("R", CultureInfo.InvariantCulture)),
+        ("--decoder-lr-scale", c.DecoderLearningRateScale.ToString("R", CultureInfo.InvariantCulture)),
         ("--optimizer", Optimizers.First(o => o.Value == c.Optimizer).Key),
         ("--gradient", Gradients.First(g => g.Value == c.Gradient).Key),
         ("--baseline", Baselines.First(b => b.Value == c.Baseline).Key),

@@ -26,9 +26,13 @@ public sealed class OptimizerState
 
     public OptimizerState Clone() => new(Steps, (double[])FirstMoment.Clone(), (double[])SecondMoment.Clone());
 
-    /// <summary>Returns the state after one ascent step θ ← θ + lr·step(gradient), applied to <paramref name="theta"/> in place.</summary>
-    public OptimizerState Step(OptimizerKind kind, double learningRate, Span<double> theta, ReadOnlySpan<double> gradient)
+    /// <summary>
+    /// Returns the state after one ascent step θ_j ← θ_j + lr_j·step(gradient)_j, applied to <paramref name="theta"/> in place,
+    /// with each parameter's own learning rate.
+    /// </summary>
+    public OptimizerState Step(OptimizerKind kind, ReadOnlySpan<double> learningRates, Span<double> theta, ReadOnlySpan<double> gradient)
     {
+        if (learningRates.Length != theta.Length) throw new ArgumentException("one learning rate per parameter is needed");
         const double epsilon = 1e-8;
         var m = (double[])FirstMoment.Clone();
         var v = (double[])SecondMoment.Clone();
@@ -39,7 +43,7 @@ public sealed class OptimizerState
                 for (var j = 0; j < theta.Length; j++)
                 {
                     v[j] = 0.9 * v[j] + 0.1 * gradient[j] * gradient[j];
-                    theta[j] += learningRate * gradient[j] / (Math.Sqrt(v[j]) + epsilon);
+                    theta[j] += learningRates[j] * gradient[j] / (Math.Sqrt(v[j]) + epsilon);
                 }
                 break;
             case OptimizerKind.Adam:
@@ -50,7 +54,7 @@ public sealed class OptimizerState
                 {
                     m[j] = beta1 * m[j] + (1 - beta1) * gradient[j];
                     v[j] = beta2 * v[j] + (1 - beta2) * gradient[j] * gradient[j];
-                    theta[j] += learningRate * (m[j] / c1) / (Math.Sqrt(v[j] / c2) + epsilon);
+                    theta[j] += learningRates[j] * (m[j] / c1) / (Math.Sqrt(v[j] / c2) + epsilon);
                 }
                 break;
             default:

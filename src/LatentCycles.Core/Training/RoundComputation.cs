@@ -71,7 +71,7 @@ public static class RoundComputation
         lap = profile?.Lap(RoundPhase.Gradient, lap) ?? lap;
 
         var theta = parameters.Flatten();
-        var optimizer = state.Optimizer.Step(config.Optimizer, config.LearningRate, theta, gradient);
+        var optimizer = state.Optimizer.Step(config.Optimizer, config.LearningRates(n), theta, gradient);
         var next = ModelParameters.Unflatten(k, n, theta);
         if (config.Model == ModelKind.Rbm) next = ModelParameters.Tied(k, n, next.L, next.B);
         if (!next.IsFinite()) throw new NonFiniteGradientException(state.Round + 1);

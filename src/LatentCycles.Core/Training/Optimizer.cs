@@ -27,39 +27,42 @@ public sealed class OptimizerState
     public OptimizerState Clone() => new(Steps, (double[])FirstMoment.Clone(), (double[])SecondMoment.Clone());
 
     /// <summary>
-    /// Returns the state after one ascent step θ_j ← θ_j + lr_j·step(gradient)_j, applied to <paramref name="theta"/> in place,
-    /// with each parameter's own learning rate.
+    /// One ascent step θ'_j = θ_j + lr_j·step(gradient)_j, each parameter with its own learning rate, written into
+    /// <paramref name="next"/>; returns the state after it.
+    /// Neither this state nor <paramref name="theta"/> changes: a checkpoint may still be writing them.
     /// </summary>
-    public OptimizerState Step(OptimizerKind kind, ReadOnlySpan<double> learningRates, Span<double> theta, ReadOnlySpan<double> gradient)
+    public OptimizerState Step(OptimizerKind kind, ReadOnlySpan<double> learningRates, ReadOnlySpan<double> theta,
+        ReadOnlySpan<double> gradient, Span<double> next)
     {
-        if (learningRates.Length != theta.Length) throw new ArgumentException("one learning rate per parameter is needed");
         const double epsilon = 1e-8;
-        var m = (double[])FirstMoment.Clone();
-        var v = (double[])SecondMoment.Clone();
+        if (gradient.Length != theta.Length || next.Length != theta.Length || SecondMoment.Length != theta.Length ||
+            learningRates.Length != theta.Length)
+            throw new ArgumentException("parameters, gradient, learning rates and optimizer state differ in length");
         var t = Steps + 1;
+        var v = new double[theta.Length];
         switch (kind)
         {
             case OptimizerKind.RmsProp:
                 for (var j = 0; j < theta.Length; j++)
                 {
-                    v[j] = 0.9 * v[j] + 0.1 * gradient[j] * gradient[j];
-                    theta[j] += learningRates[j] * gradient[j] / (Math.Sqrt(v[j]) + epsilon);
+                    v[j] = 0.9 * SecondMoment[j] + 0.1 * gradient[j] * gradient[j];
+                    next[j] = theta[j] + learningRates[j] * gradient[j] / (Math.Sqrt(v[j]) + epsilon);
                 }
-                break;
+                return new OptimizerState(t, FirstMoment, v);
             case OptimizerKind.Adam:
                 const double beta1 = 0.9, beta2 = 0.999;
                 var c1 = 1 - Math.Pow(beta1, t);
                 var c2 = 1 - Math.Pow(beta2, t);
+                var m = new double[theta.Length];
                 for (var j = 0; j < theta.Length; j++)
                 {
-                    m[j] = beta1 * m[j] + (1 - beta1) * gradient[j];
-                    v[j] = beta2 * v[j] + (1 - beta2) * gradient[j] * gradient[j];
-                    theta[j] += learningRates[j] * (m[j] / c1) / (Math.Sqrt(v[j] / c2) + epsilon);
+                    m[j] = beta1 * FirstMoment[j] + (1 - beta1) * gradient[j];
+                    v[j] = beta2 * SecondMoment[j] + (1 - beta2) * gradient[j] * gradient[j];
+                    next[j] = theta[j] + learningRates[j] * (m[j] / c1) / (Math.Sqrt(v[j] / c2) + epsilon);
                 }
-                break;
+                return new OptimizerState(t, m, v);
             default:
                 throw new ArgumentOutOfRangeException(nameof(kind));
         }
-        return new OptimizerState(t, m, v);
     }
 }

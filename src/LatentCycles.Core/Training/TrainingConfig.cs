@@ -72,15 +72,15 @@ public sealed record TrainingConfig
     public const int MaxSweeps = 10_000;
 
     /// <summary>
-    /// The learning rate of every parameter in the order of <see cref="LatentCycles.Core.Model.ModelParameters.Flatten"/>:
+    /// The learning rate of every parameter, laid out as the parameters (<see cref="LatentCycles.Core.Model.ParameterLayout"/>):
     /// W and b at <see cref="LearningRate"/>, L at <see cref="LearningRate"/> × <see cref="DecoderLearningRateScale"/>.
     /// </summary>
     public double[] LearningRates(int pixels)
     {
-        var encoder = K * pixels + K;
-        var rates = new double[encoder + pixels * K];
-        rates.AsSpan(0, encoder).Fill(LearningRate);
-        rates.AsSpan(encoder).Fill(LearningRate * DecoderLearningRateScale);
+        var layout = new LatentCycles.Core.Model.ParameterLayout(K, pixels);
+        var rates = new double[layout.Length];
+        rates.AsSpan().Fill(LearningRate);
+        layout.L(rates.AsSpan()).Fill(LearningRate * DecoderLearningRateScale);
         return rates;
     }
 

@@ -111,7 +111,9 @@ public sealed class ActorTrainerTests
 
         await TrainingFixtures.Run(TrainingState.Start(config, data.Train), data, TrainingFixtures.Settings(directory.Path));
 
-        Assert.Equal(new RunConfigFile(config, "synthetic"), RunDirectory.ReadConfig(directory.Path));
+        var written = RunDirectory.ReadConfig(directory.Path);
+        Assert.Equal(new RunConfigFile(config, "synthetic", written.RunId), written);
+        Assert.NotNull(written.RunId);
     }
 
     [Fact]

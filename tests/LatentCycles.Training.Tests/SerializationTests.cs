@@ -76,11 +76,29 @@ public sealed class SerializationTests() : HostedTestKit(new ActorSystemOptions(
             new MetricsRow(2, -19.25, 1e-3, 0.5, double.Epsilon, new LikelihoodEstimate(-18, 0.5), new LikelihoodEstimate(-18.5, 0.625), 2e5, 3),
         };
 
-        var copy = RoundTrip(new Checkpoint(state, history));
+        var runId = Guid.NewGuid();
+
+        var copy = RoundTrip(new Checkpoint(state, runId, history));
 
         TrainingFixtures.AssertBitIdentical(state, copy.State);
         Assert.Equal(state.Config, copy.State.Config);
+        Assert.Equal(runId, copy.RunId);
         Assert.Equal(history, copy.History);
+    }
+
+    [Fact]
+    public void Any_flipped_bit_of_a_checkpoint_is_a_format_error()
+    {
+        var state = TrainingState.Start(Config, TrainingFixtures.SyntheticData().Train);
+        var bytes = TrainingMessageSerializer.Encode(new Checkpoint(state, Guid.NewGuid(), []));
+
+        foreach (var at in new[] { 4, 40, bytes.Length / 2, bytes.Length - 40, bytes.Length - 1 })
+        {
+            var damaged = (byte[])bytes.Clone();
+            damaged[at] ^= 0x01;
+            var error = Assert.Throws<CheckpointFormatException>(() => TrainingMessageSerializer.Decode(damaged, TrainingMessageSerializer.CheckpointManifest));
+            Assert.Contains("checksum", error.Message);
+        }
     }
 
     [Fact]

@@ -218,7 +218,7 @@ internal static class ExperimentCommand
     {
         Directory.CreateDirectory(planned.Directory);
         if (!File.Exists(Path.Combine(planned.Directory, RunDirectory.ConfigFileName)))
-            RunDirectory.WriteConfig(planned.Directory, planned.Config, dataReference);
+            RunDirectory.WriteConfig(planned.Directory, new RunConfigFile(planned.Config, dataReference, Guid.NewGuid()));
         progress.StartRun(label, planned.RoundsDone, planned.Config.Rounds);
         var result = TrainingRunner.RunAsync(TrainingState.Start(planned.Config, split.Train), split, settings,
             row => progress.Record(row.Round, row.TestLogLikelihood), stop).GetAwaiter().GetResult();

@@ -141,7 +141,7 @@ internal sealed class Coordinator : ReceivePersistentActor, IWithTimers
                     break;
                 case RunEffect.SaveCheckpoint save:
                     _checkpointStarted = started;
-                    SaveCheckpoint(new Checkpoint(save.State, save.History));
+                    SaveCheckpoint(new Checkpoint(save.State, _setup.RunId, save.History));
                     break;
                 case RunEffect.Finish finish:
                     _dispatch.EndProfiledRound(started);

@@ -6,7 +6,9 @@ namespace LatentCycles.Training.Protocol;
 /// The coordinator's snapshot: the training state after <c>State.Round</c> rounds and the metrics rows of those rounds,
 /// so a resumed run rewrites metrics.csv without the rows a killed run wrote after its last checkpoint.
 /// </summary>
-public sealed record Checkpoint(TrainingState State, IReadOnlyList<MetricsRow> History) : ITrainingMessage;
+/// <param name="RunId">The run that wrote it (config.json's <c>run_id</c>), so a store copied into another run's
+/// directory is recognized; null for checkpoints of formats that did not record it.</param>
+public sealed record Checkpoint(TrainingState State, Guid? RunId, IReadOnlyList<MetricsRow> History) : ITrainingMessage;
 
 /// <summary>
 /// The event persisted with each checkpoint: it advances the journal's sequence number, so every snapshot has its own

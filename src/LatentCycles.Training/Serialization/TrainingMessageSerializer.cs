@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Security.Cryptography;
 using System.Text;
 using Akka.Actor;
 using Akka.Serialization;
@@ -23,8 +24,11 @@ public sealed class TrainingMessageSerializer(ExtendedActorSystem system) : Seri
 
     private const string RoundStartedManifest = "RS";
     private const string NodeStatisticsManifest = "NS";
+    /// <summary>Checkpoints that name their run and end with a SHA-256 of their bytes, so damage is found before use.</summary>
+    internal const string CheckpointManifest = "C4";
+
     /// <summary>Checkpoints whose metrics rows are numbered by rounds completed and carry elapsed time and timestamp.</summary>
-    internal const string CheckpointManifest = "C3";
+    private const string CheckpointWithTimesManifest = "C3";
 
     /// <summary>Checkpoints whose rows are numbered from round 0 and carry the number of nodes per round.</summary>
     private const string CheckpointWithNodesManifest = "C2";
@@ -83,9 +87,13 @@ public sealed class TrainingMessageSerializer(ExtendedActorSystem system) : Seri
                     WriteBlocks(w, m.Blocks);
                     break;
                 case Checkpoint m:
-                    WriteBytes(w, TrainingStateCodec.Encode(m.State));
-                    w.Write(m.History.Count);
-                    foreach (var row in m.History) WriteMetricsRow(w, row);
+                    WriteChecked(w, body =>
+                    {
+                        body.Write((m.RunId ?? throw new ArgumentException("a checkpoint is written with its run's identity")).ToByteArray());
+                        WriteBytes(body, TrainingStateCodec.Encode(m.State));
+                        body.Write(m.History.Count);
+                        foreach (var row in m.History) WriteMetricsRow(body, row);
+                    });
                     break;
                 case CheckpointTaken m:
                     w.Write(m.Round);
@@ -115,9 +123,10 @@ public sealed class TrainingMessageSerializer(ExtendedActorSystem system) : Seri
             {
                 RoundStartedManifest => new RoundStarted(r.ReadInt32(), TrainingStateCodec.DecodeConfig(ReadBytes(r)), ReadParameters(r), ReadBlocks(r)),
                 NodeStatisticsManifest => new NodeStatistics(r.ReadInt32(), ReadStatistics(r), ReadBlocks(r)),
-                CheckpointManifest => ReadCheckpoint(r, ReadMetricsRow),
-                CheckpointWithNodesManifest => ReadCheckpoint(r, reader => ReadEarlierMetricsRow(reader, withNodes: true)),
-                CheckpointWithoutNodesManifest => ReadCheckpoint(r, reader => ReadEarlierMetricsRow(reader, withNodes: false)),
+                CheckpointManifest => ReadCheckedCheckpoint(r),
+                CheckpointWithTimesManifest => ReadCheckpoint(r, null, ReadMetricsRow),
+                CheckpointWithNodesManifest => ReadCheckpoint(r, null, reader => ReadEarlierMetricsRow(reader, withNodes: true)),
+                CheckpointWithoutNodesManifest => ReadCheckpoint(r, null, reader => ReadEarlierMetricsRow(reader, withNodes: false)),
                 CheckpointTakenManifest => new CheckpointTaken(r.ReadInt32()),
                 RegisterNodeManifest => new RegisterNode(r.ReadInt32(), r.ReadInt32()),
                 NodeRegisteredManifest => NodeRegistered.Instance,
@@ -137,14 +146,55 @@ public sealed class TrainingMessageSerializer(ExtendedActorSystem system) : Seri
     }
 
     /// <summary>Whether snapshots with this manifest are LatentCycles checkpoints.</summary>
-    internal static bool IsCheckpointManifest(string manifest) => manifest is CheckpointManifest or CheckpointWithNodesManifest or CheckpointWithoutNodesManifest;
+    internal static bool IsCheckpointManifest(string manifest) =>
+        manifest is CheckpointManifest or CheckpointWithTimesManifest or CheckpointWithNodesManifest or CheckpointWithoutNodesManifest;
 
-    private static Checkpoint ReadCheckpoint(BinaryReader r, Func<BinaryReader, MetricsRow> readRow)
+    /// <summary>Whether journal events with this manifest are the <see cref="CheckpointTaken"/> events of checkpoints.</summary>
+    internal static bool IsCheckpointEventManifest(string manifest) => manifest is CheckpointTakenManifest;
+
+    private static Checkpoint ReadCheckedCheckpoint(BinaryReader r)
+    {
+        using var body = ReadChecked(r, "checkpoint");
+        var runId = body.ReadBytes(RunIdBytes);
+        if (runId.Length != RunIdBytes) throw new EndOfStreamException();
+        var checkpoint = ReadCheckpoint(body, new Guid(runId), ReadMetricsRow);
+        if (body.BaseStream.Position != body.BaseStream.Length) throw new CheckpointFormatException("checkpoint has trailing bytes");
+        return checkpoint;
+    }
+
+    private const int RunIdBytes = 16;
+
+    private static Checkpoint ReadCheckpoint(BinaryReader r, Guid? runId, Func<BinaryReader, MetricsRow> readRow)
     {
         var state = TrainingStateCodec.Decode(ReadBytes(r));
         var rows = new MetricsRow[ReadCount(r)];
         for (var j = 0; j < rows.Length; j++) rows[j] = readRow(r);
-        return new Checkpoint(state, rows);
+        return new Checkpoint(state, runId, rows);
+    }
+
+    /// <summary>
+    /// Writes what <paramref name="write"/> writes as one length-prefixed run of bytes followed by their SHA-256: a
+    /// stored value is checked as a whole before any of it is believed.
+    /// </summary>
+    private static void WriteChecked(BinaryWriter w, Action<BinaryWriter> write)
+    {
+        using var payload = new MemoryStream();
+        using (var body = new BinaryWriter(payload, Encoding.UTF8, leaveOpen: true)) write(body);
+        var bytes = payload.GetBuffer().AsSpan(0, (int)payload.Length);
+        w.Write(bytes.Length);
+        w.Write(bytes);
+        w.Write(SHA256.HashData(bytes));
+    }
+
+    /// <summary>A reader over the bytes of <see cref="WriteChecked"/>, once their SHA-256 matches.</summary>
+    private static BinaryReader ReadChecked(BinaryReader r, string what)
+    {
+        var payload = ReadSegment(r);
+        Span<byte> expected = stackalloc byte[SHA256.HashSizeInBytes];
+        r.BaseStream.ReadExactly(expected);
+        if (!SHA256.HashData(payload).AsSpan().SequenceEqual(expected))
+            throw new CheckpointFormatException($"{what} fails its checksum: its bytes changed after it was written");
+        return new BinaryReader(new MemoryStream(payload.Array!, payload.Offset, payload.Count, writable: false, publiclyVisible: true));
     }
 
     private static void WriteParameters(BinaryWriter w, ModelParameters p)
@@ -305,14 +355,16 @@ public sealed class TrainingMessageSerializer(ExtendedActorSystem system) : Seri
     private static byte[] ReadBytes(BinaryReader r) => r.ReadBytes(ReadCount(r));
 
     /// <summary>A length-prefixed run of bytes read in place, without the copy <see cref="ReadBytes"/> makes.</summary>
-    private static ReadOnlySpan<byte> ReadSpan(BinaryReader r)
+    private static ReadOnlySpan<byte> ReadSpan(BinaryReader r) => ReadSegment(r);
+
+    private static ArraySegment<byte> ReadSegment(BinaryReader r)
     {
         var count = ReadCount(r);
         var stream = (MemoryStream)r.BaseStream;
         var buffer = stream.TryGetBuffer(out var segment) ? segment : throw new InvalidOperationException("messages are decoded from visible buffers");
-        var span = buffer.AsSpan((int)stream.Position, count);
+        var part = buffer.Slice((int)stream.Position, count);
         stream.Position += count;
-        return span;
+        return part;
     }
 
     private static int ReadCount(BinaryReader r)

@@ -64,6 +64,26 @@ public sealed class CheckedCheckpointTests(FinishedRunFixture run) : IDisposable
         Assert.Equal(before, Files.Hashes(directory));
     }
 
+    [Fact]
+    public void Eval_of_a_round_whose_checkpoints_were_deleted_lists_the_rounds_it_can_read()
+    {
+        var directory = _temporary.Combine("kept");
+        var trained = CliRunner.InProcess("train", "--out", directory, "--k", "3", "--chains", "64", "--rounds", "4",
+            "--checkpoint-every", "1", "--keep-checkpoints", "2");
+        Assert.True(trained.ExitCode == 0, trained.ToString());
+
+        var result = CliRunner.InProcess("eval", directory, "--round", "2");
+
+        Assert.NotEqual(0, result.ExitCode);
+        var line = Assert.Single(result.StderrLines);
+        Assert.StartsWith("error:", line);
+        Assert.EndsWith("holds no checkpoint at or before round 2; it holds rounds 3, 4", line);
+        Assert.Equal(Enumerable.Range(1, 4), MetricsCsvRounds(directory));
+    }
+
+    private static IEnumerable<int> MetricsCsvRounds(string directory) =>
+        MetricsCsv.Read(Path.Combine(directory, RunDirectory.MetricsFileName)).Select(row => row.Round);
+
     /// <summary>
     /// Flips one bit in the middle of W's bytes inside the latest snapshot's blob (found by their values, so the test
     /// does not depend on the layout), and returns that snapshot's sequence number and round.

@@ -39,7 +39,7 @@ internal static class ExperimentCommand
         var json = CommandConventions.JsonOption();
         var command = new Command("experiment", "Train the nonequilibrium model (two-step and exact gradient), the RBM and the EM ceiling on the same seeds, and write the report")
         {
-            seeds, rounds, data, output, k, chains, run.CheckpointEvery, run.EvaluateEvery, run.Threads, json,
+            seeds, rounds, data, output, k, chains, run.CheckpointEvery, run.KeepCheckpoints, run.EvaluateEvery, run.Threads, json,
         };
         command.SetAction(parseResult =>
         {

@@ -32,7 +32,7 @@ internal static class ResumeCommand
         var command = new Command("resume", "Continue an interrupted run from its latest checkpoint, or extend a run with --rounds")
         {
             rounds, finishedOk,
-            directory, run.CheckpointEvery, run.EvaluateEvery, run.Threads, run.Store, run.Profile,
+            directory, run.CheckpointEvery, run.KeepCheckpoints, run.EvaluateEvery, run.Threads, run.Store, run.Profile,
             cluster.Cluster, cluster.Port, cluster.Hostname, cluster.MinWorkers, dashboard.Port, dashboard.Host, json,
         };
         command.SetAction(parseResult =>

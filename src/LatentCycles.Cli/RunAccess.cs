@@ -110,8 +110,7 @@ internal static class RunAccess
     /// <summary>SHA-256 of the parameters W, b, L as doubles in memory order (little-endian on every platform .NET runs on): equal hashes mean bit-identical parameters.</summary>
     public static string ParametersSha256(ModelParameters parameters)
     {
-        var values = parameters.Flatten();
-        return Convert.ToHexStringLower(SHA256.HashData(MemoryMarshal.AsBytes(values.AsSpan())));
+        return Convert.ToHexStringLower(SHA256.HashData(MemoryMarshal.AsBytes(parameters.Values.AsSpan())));
     }
 
     private static bool IsReadFailure(Exception e) =>

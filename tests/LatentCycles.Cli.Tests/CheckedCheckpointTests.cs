@@ -91,7 +91,7 @@ public sealed class CheckedCheckpointTests(FinishedRunFixture run) : IDisposable
     private static (long SequenceNumber, int Round) FlipOneBitOfW(string directory)
     {
         var state = CheckpointStore.LoadLatest(directory);
-        var w = MemoryMarshal.AsBytes(state.Parameters.W.AsSpan()).ToArray();
+        var w = MemoryMarshal.AsBytes(state.Parameters.W).ToArray();
         using var connection = new SqliteConnection($"Data Source={Path.Combine(directory, RunDirectory.StoreFileName)};Pooling=False");
         connection.Open();
         using var select = connection.CreateCommand();

@@ -32,9 +32,9 @@ public sealed class ExportAndSampleTests(FinishedRunFixture run) : IDisposable
         var config = JsonDocument.Parse(texts["config"]).RootElement;
         Assert.Equal(state.Config.K, config.GetProperty("k").GetInt32());
         Assert.Equal("mnist10k", config.GetProperty("data").GetString());
-        AssertArray([p.K, p.N], p.W, arrays["W"]);
-        AssertArray([p.K], p.B, arrays["b"]);
-        AssertArray([p.N, p.K], p.L, arrays["L"]);
+        AssertArray([p.K, p.N], p.W.ToArray(), arrays["W"]);
+        AssertArray([p.K], p.B.ToArray(), arrays["b"]);
+        AssertArray([p.N, p.K], p.L.ToArray(), arrays["L"]);
         var (piShape, pi) = arrays["pi"];
         var (kernelShape, kernel) = arrays["M"];
         Assert.Equal([p.K], piShape);

@@ -22,18 +22,19 @@ public sealed class PreparedParameters
     {
         Parameters = parameters;
         int k = parameters.K, n = parameters.N;
+        ReadOnlySpan<double> w = parameters.W, l = parameters.L;
         DecoderThreshold = new uint[k * n];
         for (var i = 0; i < n; i++)
             for (var z = 0; z < k; z++)
-                DecoderThreshold[z * n + i] = BernoulliThreshold(parameters.L[i * k + z]);
+                DecoderThreshold[z * n + i] = BernoulliThreshold(l[i * k + z]);
         EncoderRows = new double[n * k];
         for (var kk = 0; kk < k; kk++)
             for (var i = 0; i < n; i++)
-                EncoderRows[i * k + kk] = parameters.W[kk * n + i];
+                EncoderRows[i * k + kk] = w[kk * n + i];
 
         PaddedK = (k + EncoderRowAlignment - 1) / EncoderRowAlignment * EncoderRowAlignment;
         PaddedBias = new double[PaddedK];
-        parameters.B.CopyTo(PaddedBias, 0);
+        parameters.B.CopyTo(PaddedBias);
         PaddedEncoderRows = new double[n * PaddedK];
         for (var i = 0; i < n; i++)
             EncoderRows.AsSpan(i * k, k).CopyTo(PaddedEncoderRows.AsSpan(i * PaddedK, k));

@@ -70,10 +70,11 @@ public static class ModelSampler
     public static double[] DecoderMeans(ModelParameters parameters)
     {
         int k = parameters.K, n = parameters.N;
+        ReadOnlySpan<double> logits = parameters.L;
         var means = new double[k * n];
         for (var i = 0; i < n; i++)
             for (var z = 0; z < k; z++)
-                means[z * n + i] = Logistic.Sigmoid(parameters.L[i * k + z]);
+                means[z * n + i] = Logistic.Sigmoid(logits[i * k + z]);
         return means;
     }
 

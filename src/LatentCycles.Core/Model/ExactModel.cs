@@ -21,20 +21,21 @@ public sealed class ExactModel
         int k = parameters.K, n = parameters.N, states = 1 << n;
         LogDecoder = new double[states * k];
         Encoder = new double[states * k];
+        ReadOnlySpan<double> w = parameters.W, decoderLogits = parameters.L;
         Span<double> logits = stackalloc double[k];
         for (var x = 0; x < states; x++)
         {
             parameters.B.CopyTo(logits);
             for (var i = 0; i < n; i++)
                 if (((x >> i) & 1) == 1)
-                    for (var kk = 0; kk < k; kk++) logits[kk] += parameters.W[kk * n + i];
+                    for (var kk = 0; kk < k; kk++) logits[kk] += w[kk * n + i];
             Logistic.Softmax(logits, Encoder.AsSpan(x * k, k));
             for (var z = 0; z < k; z++)
             {
                 var logq = 0.0;
                 for (var i = 0; i < n; i++)
                 {
-                    var l = parameters.L[i * k + z];
+                    var l = decoderLogits[i * k + z];
                     logq += ((x >> i) & 1) == 1 ? -Logistic.Softplus(-l) : -Logistic.Softplus(l);
                 }
                 LogDecoder[x * k + z] = logq;

@@ -12,9 +12,10 @@ public static class RbmFormulas
     public static double[] LatentLogWeights(ModelParameters tied)
     {
         int k = tied.K, n = tied.N;
-        var w = (double[])tied.B.Clone();
+        var w = tied.B.ToArray();
+        ReadOnlySpan<double> l = tied.L;
         for (var i = 0; i < n; i++)
-            for (var z = 0; z < k; z++) w[z] += Logistic.Softplus(tied.L[i * k + z]);
+            for (var z = 0; z < k; z++) w[z] += Logistic.Softplus(l[i * k + z]);
         return w;
     }
 
@@ -31,15 +32,16 @@ public static class RbmFormulas
     {
         int k = tied.K, n = tied.N;
         var logZ = Logistic.LogSumExp(LatentLogWeights(tied));
+        ReadOnlySpan<double> b = tied.B, l = tied.L;
         Span<double> terms = stackalloc double[k];
         var sum = 0.0;
         for (var j = 0; j < data.Count; j++)
         {
             var image = data.Image(j);
-            tied.B.CopyTo(terms);
+            b.CopyTo(terms);
             for (var i = 0; i < n; i++)
                 if (image[i] == 1)
-                    for (var z = 0; z < k; z++) terms[z] += tied.L[i * k + z];
+                    for (var z = 0; z < k; z++) terms[z] += l[i * k + z];
             sum += Logistic.LogSumExp(terms) - logZ;
         }
         return sum / data.Count;

@@ -43,9 +43,10 @@ public static class GradientEstimator
     public static DataPhase ComputeDataPhase(ModelParameters parameters, BinaryImages data, IReadOnlyList<int>? images, ReadOnlySpan<double> pi)
     {
         int k = parameters.K, n = parameters.N;
+        ReadOnlySpan<double> logits = parameters.L;
         Span<double> logPi = stackalloc double[k];
         for (var z = 0; z < k; z++) logPi[z] = pi[z] > 0 ? Math.Log(pi[z]) : double.NegativeInfinity;
-        var comp = MixtureLikelihood.ComponentLogDensities(data, images, parameters.L, k);
+        var comp = MixtureLikelihood.ComponentLogDensities(data, images, logits, k);
         var active = data.Active;
         var count = images?.Count ?? data.Count;
         var responsibilitySum = new double[k];
@@ -68,7 +69,7 @@ public static class GradientEstimator
         var gradL = new double[n * k];
         for (var i = 0; i < n; i++)
             for (var z = 0; z < k; z++)
-                gradL[i * k + z] = (weightedPixels[i * k + z] - responsibilitySum[z] * Logistic.Sigmoid(parameters.L[i * k + z])) * inv;
+                gradL[i * k + z] = (weightedPixels[i * k + z] - responsibilitySum[z] * Logistic.Sigmoid(logits[i * k + z])) * inv;
         var rho = new double[k];
         for (var z = 0; z < k; z++) rho[z] = responsibilitySum[z] * inv;
         return new DataPhase(gradL, rho, llSum * inv);
@@ -77,14 +78,17 @@ public static class GradientEstimator
     /// <summary>
     /// The neq model's gradient estimate (MODEL.md §3): the data phase plus the chain phase with the chosen form of g and
     /// baseline, from the merged statistics and the kernel estimate and π they give. <paramref name="data"/> is not changed.
+    /// The gradient is one vector in the parameters' layout (<see cref="ParameterLayout"/>).
     /// </summary>
-    public static ModelParameters NeqGradient(ModelParameters parameters, ChainStatistics merged, LatentKernel kernel,
+    public static double[] NeqGradient(ModelParameters parameters, ChainStatistics merged, LatentKernel kernel,
         double[] pi, DataPhase data, GradientKind kind, BaselineKind baseline)
     {
-        int k = parameters.K, n = parameters.N;
-        var gradient = new ModelParameters(k, n, new double[k * n], new double[k], (double[])data.GradientL.Clone());
+        var layout = parameters.Layout;
+        var gradient = new double[layout.Length];
+        data.GradientL.CopyTo(layout.L(gradient.AsSpan()));
         var g = TransitionWeights(kind, kernel, pi, data.Rho);
-        AddChainPhase(parameters, merged, Centre(baseline, g, pi, parameters, merged), gradient.W, gradient.B, gradient.L);
+        AddChainPhase(parameters, merged, Centre(baseline, g, pi, parameters, merged),
+            layout.W(gradient.AsSpan()), layout.B(gradient.AsSpan()), layout.L(gradient.AsSpan()));
         return gradient;
     }
 
@@ -153,6 +157,7 @@ public static class GradientEstimator
     public static ChainPhaseWeights ScoreNorms(ModelParameters parameters, ChainStatistics s)
     {
         int k = parameters.K, n = parameters.N;
+        ReadOnlySpan<double> logits = parameters.L;
         var normW = new double[k];
         var normB = new double[k];
         var normL = new double[k];
@@ -161,7 +166,7 @@ public static class GradientEstimator
         for (var i = 0; i < n; i++)
             for (var z = 0; z < k; z++)
             {
-                var mu = Logistic.Sigmoid(parameters.L[i * k + z]);
+                var mu = Logistic.Sigmoid(logits[i * k + z]);
                 linear[i * k + z] = 1 - 2 * mu;
                 constant[z] += mu * mu;
             }
@@ -237,6 +242,7 @@ public static class GradientEstimator
     {
         int k = parameters.K, n = parameters.N;
         if (s.Transitions == 0) return;
+        ReadOnlySpan<double> logits = parameters.L;
         var invT = 1.0 / s.Transitions;
         for (var z = 0; z < k; z++)
         {
@@ -258,7 +264,7 @@ public static class GradientEstimator
                 gradB[zNext] += g.B[zNext] * invT * count;
             }
             for (var i = 0; i < n; i++)
-                gradL[i * k + z] -= weightedCount * Logistic.Sigmoid(parameters.L[i * k + z]);
+                gradL[i * k + z] -= weightedCount * Logistic.Sigmoid(logits[i * k + z]);
         }
         for (var zNext = 0; zNext < k; zNext++)
         {
@@ -275,13 +281,17 @@ public static class GradientEstimator
     /// <summary>
     /// The RBM's persistent-contrastive-divergence gradient (MODEL.md §6) for the tied parameters L and c (= b):
     /// ∂L_iz = E_D[p(z|x) x_i] − E_chains[p(z|x_t) x_{t,i}], ∂c_z = E_D[p(z|x)] − E_chains[p(z|x_t)],
-    /// with the chain term Rao-Blackwellized from G and GP.
+    /// with the chain term Rao-Blackwellized from G and GP. One vector in the parameters' layout; W's block is zero,
+    /// since W follows L by tying.
     /// </summary>
-    public static (double[] GradB, double[] GradL) RbmGradient(ModelParameters tied, BinaryImages batch, ChainStatistics s)
+    public static double[] RbmGradient(ModelParameters tied, BinaryImages batch, ChainStatistics s)
     {
         int k = tied.K, n = tied.N;
-        var gradL = new double[n * k];
-        var gradB = new double[k];
+        var layout = tied.Layout;
+        var gradient = new double[layout.Length];
+        var gradL = layout.L(gradient.AsSpan());
+        var gradB = layout.B(gradient.AsSpan());
+        ReadOnlySpan<double> w = tied.W;
         Span<double> logits = stackalloc double[k];
         Span<double> p = stackalloc double[k];
         var invB = 1.0 / batch.Count;
@@ -292,7 +302,7 @@ public static class GradientEstimator
             for (var i = 0; i < n; i++)
             {
                 if (image[i] == 0) continue;
-                for (var z = 0; z < k; z++) logits[z] += tied.W[z * n + i];
+                for (var z = 0; z < k; z++) logits[z] += w[z * n + i];
             }
             Logistic.Softmax(logits, p);
             for (var z = 0; z < k; z++) gradB[z] += p[z] * invB;
@@ -312,7 +322,6 @@ public static class GradientEstimator
                 for (var z = 0; z < k; z++) gradB[z] -= s.GP[zNext * k + z] * unitPerT;
             }
         }
-        return (gradB, gradL);
+        return gradient;
     }
-
 }

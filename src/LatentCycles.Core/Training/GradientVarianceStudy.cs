@@ -61,7 +61,7 @@ public static class GradientVarianceStudy
             var j = 0;
             foreach (var gradient in Gradients)
                 foreach (var baseline in Baselines)
-                    moments[j++].Add(GradientEstimator.NeqGradient(parameters, merged, kernel, pi, data, gradient, baseline).Flatten());
+                    moments[j++].Add(GradientEstimator.NeqGradient(parameters, merged, kernel, pi, data, gradient, baseline));
         }
         var result = new List<GradientSpread>();
         var index = 0;
@@ -74,11 +74,18 @@ public static class GradientVarianceStudy
         return result;
     }
 
-    /// <summary>Sums a flattened per-parameter quantity over each block.</summary>
+    /// <summary>Sums a per-parameter quantity, in the parameters' layout, over each block.</summary>
     private static BlockTotals BlockSums(int k, int n, double[] perParameter)
     {
-        var blocks = ModelParameters.Unflatten(k, n, perParameter);
-        return new BlockTotals(blocks.W.Sum(), blocks.B.Sum(), blocks.L.Sum());
+        var layout = new ParameterLayout(k, n);
+        return new BlockTotals(Sum(layout.W(perParameter)), Sum(layout.B(perParameter)), Sum(layout.L(perParameter)));
+    }
+
+    private static double Sum(ReadOnlySpan<double> values)
+    {
+        var sum = 0.0;
+        foreach (var v in values) sum += v;
+        return sum;
     }
 
     /// <summary>Welford's running mean and variance per coordinate.</summary>

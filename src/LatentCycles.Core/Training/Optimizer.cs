@@ -26,36 +26,41 @@ public sealed class OptimizerState
 
     public OptimizerState Clone() => new(Steps, (double[])FirstMoment.Clone(), (double[])SecondMoment.Clone());
 
-    /// <summary>Returns the state after one ascent step θ ← θ + lr·step(gradient), applied to <paramref name="theta"/> in place.</summary>
-    public OptimizerState Step(OptimizerKind kind, double learningRate, Span<double> theta, ReadOnlySpan<double> gradient)
+    /// <summary>
+    /// One ascent step θ' = θ + lr·step(gradient), written into <paramref name="next"/>; returns the state after it.
+    /// Neither this state nor <paramref name="theta"/> changes: a checkpoint may still be writing them.
+    /// </summary>
+    public OptimizerState Step(OptimizerKind kind, double learningRate, ReadOnlySpan<double> theta, ReadOnlySpan<double> gradient,
+        Span<double> next)
     {
         const double epsilon = 1e-8;
-        var m = (double[])FirstMoment.Clone();
-        var v = (double[])SecondMoment.Clone();
+        if (gradient.Length != theta.Length || next.Length != theta.Length || SecondMoment.Length != theta.Length)
+            throw new ArgumentException("parameters, gradient and optimizer state differ in length");
         var t = Steps + 1;
+        var v = new double[theta.Length];
         switch (kind)
         {
             case OptimizerKind.RmsProp:
                 for (var j = 0; j < theta.Length; j++)
                 {
-                    v[j] = 0.9 * v[j] + 0.1 * gradient[j] * gradient[j];
-                    theta[j] += learningRate * gradient[j] / (Math.Sqrt(v[j]) + epsilon);
+                    v[j] = 0.9 * SecondMoment[j] + 0.1 * gradient[j] * gradient[j];
+                    next[j] = theta[j] + learningRate * gradient[j] / (Math.Sqrt(v[j]) + epsilon);
                 }
-                break;
+                return new OptimizerState(t, FirstMoment, v);
             case OptimizerKind.Adam:
                 const double beta1 = 0.9, beta2 = 0.999;
                 var c1 = 1 - Math.Pow(beta1, t);
                 var c2 = 1 - Math.Pow(beta2, t);
+                var m = new double[theta.Length];
                 for (var j = 0; j < theta.Length; j++)
                 {
-                    m[j] = beta1 * m[j] + (1 - beta1) * gradient[j];
-                    v[j] = beta2 * v[j] + (1 - beta2) * gradient[j] * gradient[j];
-                    theta[j] += learningRate * (m[j] / c1) / (Math.Sqrt(v[j] / c2) + epsilon);
+                    m[j] = beta1 * FirstMoment[j] + (1 - beta1) * gradient[j];
+                    v[j] = beta2 * SecondMoment[j] + (1 - beta2) * gradient[j] * gradient[j];
+                    next[j] = theta[j] + learningRate * (m[j] / c1) / (Math.Sqrt(v[j] / c2) + epsilon);
                 }
-                break;
+                return new OptimizerState(t, m, v);
             default:
                 throw new ArgumentOutOfRangeException(nameof(kind));
         }
-        return new OptimizerState(t, m, v);
     }
 }

@@ -48,32 +48,30 @@ public static class RoundComputation
         lap = profile?.Lap(RoundPhase.Kernel, lap) ?? lap;
         var minibatch = MinibatchIndices(config, state.Round, train.Count);
 
-        ModelParameters gradientBlocks;
+        double[] gradient;
         double batchLogLikelihood;
         if (config.Model == ModelKind.Rbm)
         {
             batchLogLikelihood = GradientEstimator.ComputeDataPhase(parameters, train, minibatch, pi).MeanLogLikelihood;
             lap = profile?.Lap(RoundPhase.DataPhase, lap) ?? lap;
-            var (gradB, gradL) = GradientEstimator.RbmGradient(parameters, train.Select(minibatch), merged);
-            gradientBlocks = new ModelParameters(k, n, new double[k * n], gradB, gradL);
+            gradient = GradientEstimator.RbmGradient(parameters, train.Select(minibatch), merged);
         }
         else
         {
             var data = GradientEstimator.ComputeDataPhase(parameters, train, minibatch, pi);
             lap = profile?.Lap(RoundPhase.DataPhase, lap) ?? lap;
             batchLogLikelihood = data.MeanLogLikelihood;
-            gradientBlocks = GradientEstimator.NeqGradient(parameters, merged, kernel, pi, data, config.Gradient, config.Baseline);
+            gradient = GradientEstimator.NeqGradient(parameters, merged, kernel, pi, data, config.Gradient, config.Baseline);
         }
 
-        var gradient = gradientBlocks.Flatten();
         foreach (var v in gradient)
             if (!double.IsFinite(v)) throw new NonFiniteGradientException(state.Round + 1);
         lap = profile?.Lap(RoundPhase.Gradient, lap) ?? lap;
 
-        var theta = parameters.Flatten();
-        var optimizer = state.Optimizer.Step(config.Optimizer, config.LearningRate, theta, gradient);
-        var next = ModelParameters.Unflatten(k, n, theta);
-        if (config.Model == ModelKind.Rbm) next = ModelParameters.Tied(k, n, next.L, next.B);
+        // The step writes into a fresh vector: the state this round started from may still be on its way to a checkpoint.
+        var next = new ModelParameters(k, n, new double[parameters.Length]);
+        var optimizer = state.Optimizer.Step(config.Optimizer, config.LearningRate, parameters.Values, gradient, next.Values);
+        if (config.Model == ModelKind.Rbm) next.TieEncoderToDecoder();
         if (!next.IsFinite()) throw new NonFiniteGradientException(state.Round + 1);
         lap = profile?.Lap(RoundPhase.Optimizer, lap) ?? lap;
 

@@ -56,7 +56,7 @@ public sealed class TrainingState
         config.Validate();
         var parameters = ModelParameters.Initialize(config.K, train.PixelMeans(), config.Seed,
             config.InitNoise, config.InitNoise, config.DecoderSmoothing);
-        if (config.Model == ModelKind.Rbm) parameters = ModelParameters.Tied(config.K, parameters.N, parameters.L, parameters.B);
+        if (config.Model == ModelKind.Rbm) parameters.TieEncoderToDecoder();
         var rng = new CounterRandom(config.Seed, StreamPurpose.Initialization, 1, 0, 0);
         var states = new byte[config.Chains];
         for (var c = 0; c < states.Length; c++) states[c] = (byte)rng.NextInt(config.K);

@@ -11,11 +11,11 @@ namespace LatentCycles.Training.Actors;
 
 /// <summary>
 /// Owns the run: a <see cref="RunState"/> advanced by the pure <see cref="RunStep"/>, whose effects it carries out —
-/// rounds over the registered nodes (<see cref="RoundDispatch"/>), evaluations, metrics.csv rows and progress, and
-/// checkpoints (a <see cref="CheckpointTaken"/> event with the metrics rows since the last, then a
-/// <see cref="Checkpoint"/> snapshot of the training state; older snapshots beyond the run's retention are deleted).
-/// Recovery replays every event, which rebuilds the metrics history, then loads the latest snapshot; the rounds after
-/// it are recomputed bit for bit because every random stream is keyed by round.
+/// rounds over the registered nodes (<see cref="RoundDispatch"/>), evaluations (on the <see cref="Evaluator"/> child, while
+/// the next rounds run), metrics.csv rows and progress, and checkpoints (a <see cref="CheckpointTaken"/> event with the
+/// metrics rows since the last, then a <see cref="Checkpoint"/> snapshot of the training state; snapshots beyond the
+/// run's retention are deleted). Recovery replays every event, which rebuilds the metrics history, then loads the latest
+/// snapshot; the rounds after it are recomputed bit for bit because every random stream is keyed by round.
 /// </summary>
 internal sealed class Coordinator : ReceivePersistentActor, IWithTimers
 {
@@ -27,6 +27,7 @@ internal sealed class Coordinator : ReceivePersistentActor, IWithTimers
     private readonly Stopwatch _sessionClock = new();
     private RunState _run;
     private RoundDispatch _dispatch = null!;
+    private IActorRef _evaluator = ActorRefs.Nobody;
     private MetricsCsv? _csv;
     private long _checkpointStarted;
     private readonly CheckpointJournal _journal = new();
@@ -62,10 +63,10 @@ internal sealed class Coordinator : ReceivePersistentActor, IWithTimers
             if (_dispatch.Accept(Sender, m, _sessionClock.Elapsed.TotalSeconds) is { } completed) Step(completed);
         }));
         Command<StopRequested>(_ => Guard(() => Step(new RunInput.StopRequested())));
+        Command<RunInput>(answer => Guard(() => Step(answer)));
         Command<SaveSnapshotSuccess>(_ => Guard(() =>
         {
             Timers.Cancel(CheckpointTimer);
-            _profile?.Lap(RoundPhase.Checkpoint, _checkpointStarted);
             if (_run.CheckpointInFlight is not { } saved) return;
             _setup.OnCheckpoint?.Invoke(saved);
             DeleteOldSnapshots();
@@ -107,6 +108,7 @@ internal sealed class Coordinator : ReceivePersistentActor, IWithTimers
     {
         base.PreStart();
         _dispatch = new RoundDispatch(_setup, Context, Timers);
+        _evaluator = Context.ActorOf(Evaluator.Props(_setup.Evaluate, _profile), "evaluator");
     }
 
     protected override void PostStop()
@@ -123,9 +125,7 @@ internal sealed class Coordinator : ReceivePersistentActor, IWithTimers
         if (_run.Current.Config != _setup.Start.Config)
             throw new RunStoreException("the checkpoint store holds a run of another configuration");
         _sessionClock.Start();
-        var inputs = new Queue<RunInput>();
-        Carry(_step.Begin(_run), inputs);
-        Drain(inputs);
+        Carry(_step.Begin(_run));
     }
 
     /// <summary>Continues from <paramref name="checkpoint"/>, with the history its events (or, in earlier formats, itself) hold.</summary>
@@ -142,15 +142,9 @@ internal sealed class Coordinator : ReceivePersistentActor, IWithTimers
             ? stored.WithRounds(_setup.Start.Config.Rounds)
             : stored;
 
-    private void Step(RunInput input) => Drain(new Queue<RunInput>([input]));
+    private void Step(RunInput input) => Carry(_step.Next(_run, input));
 
-    /// <summary>Feeds the run step every input, including those its effects produce at once (evaluations).</summary>
-    private void Drain(Queue<RunInput> inputs)
-    {
-        while (inputs.TryDequeue(out var input)) Carry(_step.Next(_run, input), inputs);
-    }
-
-    private void Carry(RunTransition transition, Queue<RunInput> inputs)
+    private void Carry(RunTransition transition)
     {
         _run = transition.State;
         foreach (var effect in transition.Effects)
@@ -162,8 +156,7 @@ internal sealed class Coordinator : ReceivePersistentActor, IWithTimers
                     _dispatch.Start(start.State);
                     break;
                 case RunEffect.Evaluate evaluate:
-                    inputs.Enqueue(RunStep.Evaluate(_setup.Evaluate, evaluate.State));
-                    _profile?.Lap(RoundPhase.Evaluation, started);
+                    _evaluator.Tell(evaluate);
                     break;
                 case RunEffect.RewriteMetrics rewrite:
                     _csv?.Dispose();
@@ -190,12 +183,14 @@ internal sealed class Coordinator : ReceivePersistentActor, IWithTimers
     }
 
     /// <summary>
-    /// One checkpoint is in flight at a time (the run step waits for it): one event with the rows the journal does not
-    /// hold yet, then the snapshot. Rows go to the journal only with a checkpoint, so a round costs no write of its own.
+    /// One checkpoint is in flight at a time: one event with the rows the journal does not hold yet, then the snapshot.
+    /// Rows go to the journal only with a checkpoint, so a round costs no write of its own.
     /// </summary>
     private void SaveCheckpoint(RunEffect.SaveCheckpoint save) =>
         Persist(_journal.EventFor(save.State, save.History), taken =>
         {
+            // The event holds up the coordinator's messages until it is journaled; the snapshot is written beside the rounds.
+            _profile?.Lap(RoundPhase.Checkpoint, _checkpointStarted);
             _journal.Add(taken, LastSequenceNr);
             SaveSnapshot(new Checkpoint(save.State, _setup.RunId));
         });

@@ -223,16 +223,13 @@ public sealed class TrainingMessageSerializer(ExtendedActorSystem system) : Seri
     {
         w.Write(p.K);
         w.Write(p.N);
-        TrainingStateCodec.WriteArray(w, p.W);
-        TrainingStateCodec.WriteArray(w, p.B);
-        TrainingStateCodec.WriteArray(w, p.L);
+        TrainingStateCodec.WriteParameterBlocks(w, p);
     }
 
     private static ModelParameters ReadParameters(BinaryReader r)
     {
         int k = r.ReadInt32(), n = r.ReadInt32();
-        return new ModelParameters(k, n, TrainingStateCodec.ReadArray(r, k * n), TrainingStateCodec.ReadArray(r, k),
-            TrainingStateCodec.ReadArray(r, n * k));
+        return TrainingStateCodec.ReadParameterBlocks(r, k, n);
     }
 
     /// <summary>

@@ -26,9 +26,7 @@ public static class TrainingStateCodec
             WriteConfig(w, state.Config);
             w.Write(state.Round);
             w.Write(state.Parameters.N);
-            WriteArray(w, state.Parameters.W);
-            WriteArray(w, state.Parameters.B);
-            WriteArray(w, state.Parameters.L);
+            WriteParameterBlocks(w, state.Parameters);
             w.Write(state.Optimizer.Steps);
             WriteArray(w, state.Optimizer.FirstMoment);
             WriteArray(w, state.Optimizer.SecondMoment);
@@ -47,10 +45,7 @@ public static class TrainingStateCodec
             var config = ReadConfig(r);
             var round = r.ReadInt32();
             var n = r.ReadInt32();
-            var w = ReadArray(r, config.K * n);
-            var b = ReadArray(r, config.K);
-            var l = ReadArray(r, n * config.K);
-            var parameters = new ModelParameters(config.K, n, w, b, l);
+            var parameters = ReadParameterBlocks(r, config.K, n);
             var steps = r.ReadInt64();
             var m = ReadArray(r, parameters.Length);
             var v = ReadArray(r, parameters.Length);
@@ -154,20 +149,46 @@ public static class TrainingStateCodec
     }
 
     /// <summary>Length, then the doubles little-endian; on little-endian machines as one block (a round's parameters go out this way).</summary>
-    public static void WriteArray(BinaryWriter w, double[] a)
+    /// <summary>W, b and L as three length-prefixed arrays: the form checkpoints and messages have always had.</summary>
+    public static void WriteParameterBlocks(BinaryWriter w, ModelParameters p)
+    {
+        WriteArray(w, p.W);
+        WriteArray(w, p.B);
+        WriteArray(w, p.L);
+    }
+
+    public static ModelParameters ReadParameterBlocks(BinaryReader r, int k, int n)
+    {
+        // Sizes from damaged bytes must not allocate before the bytes are known to be there.
+        if (k > 0 && n > 0 && (2L * k * n + k) * sizeof(double) > r.BaseStream.Length - r.BaseStream.Position)
+            throw new EndOfStreamException();
+        var p = new ModelParameters(k, n);
+        ReadArray(r, p.W);
+        ReadArray(r, p.B);
+        ReadArray(r, p.L);
+        return p;
+    }
+
+    public static void WriteArray(BinaryWriter w, ReadOnlySpan<double> a)
     {
         w.Write(a.Length);
-        if (BitConverter.IsLittleEndian) w.Write(MemoryMarshal.AsBytes(a.AsSpan()));
+        if (BitConverter.IsLittleEndian) w.Write(MemoryMarshal.AsBytes(a));
         else foreach (var v in a) w.Write(v);
     }
 
     public static double[] ReadArray(BinaryReader r, int expectedLength)
     {
-        var length = r.ReadInt32();
-        if (length != expectedLength) throw new CheckpointFormatException($"array of {length} values where {expectedLength} were expected");
-        var a = new double[length];
-        if (BitConverter.IsLittleEndian) r.BaseStream.ReadExactly(MemoryMarshal.AsBytes(a.AsSpan()));
-        else for (var j = 0; j < length; j++) a[j] = r.ReadDouble();
+        var a = new double[expectedLength];
+        ReadArray(r, a);
         return a;
+    }
+
+    /// <summary>Reads a length-prefixed array whose length must be that of <paramref name="into"/>.</summary>
+    private static void ReadArray(BinaryReader r, Span<double> into)
+    {
+        var length = r.ReadInt32();
+        if (length != into.Length) throw new CheckpointFormatException($"array of {length} values where {into.Length} were expected");
+        if (BitConverter.IsLittleEndian) r.BaseStream.ReadExactly(MemoryMarshal.AsBytes(into));
+        else for (var j = 0; j < into.Length; j++) into[j] = r.ReadDouble();
     }
 }

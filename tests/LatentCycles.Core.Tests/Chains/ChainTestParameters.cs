@@ -22,7 +22,7 @@ internal static class ChainTestParameters
             for (var z = 0; z < k; z++)
                 l[i * k + z] = saturation switch { 0 => 60, 1 => -60, _ => pixelLogit + 1.5 * rng.NextGaussian() };
         }
-        return new PreparedParameters(new ModelParameters(k, n, w, b, l));
+        return new PreparedParameters(ModelParameters.FromBlocks(k, n, w, b, l));
     }
 
     public static byte[] RandomStates(int k, int chains, ulong seed)

@@ -115,7 +115,7 @@ internal sealed class ReferenceChainSweeper
     {
         var k = _k;
         var logits = _logits;
-        prepared.Parameters.B.CopyTo(logits, 0);
+        prepared.Parameters.B.CopyTo(logits);
         var rows = prepared.EncoderRows;
         foreach (var i in active)
         {

@@ -22,8 +22,8 @@ public class VectorizedEvaluationOracleTests
     {
         var parameters = new ModelParameters(k, n);
         var rng = new CounterRandom(9, StreamPurpose.Initialization, (uint)k, (uint)n, 0);
-        foreach (var a in new[] { parameters.W, parameters.B, parameters.L })
-            for (var j = 0; j < a.Length; j++) a[j] = 0.7 * rng.NextGaussian() - (a == parameters.L ? 1.5 : 0);
+        var decoderStart = parameters.Length - parameters.L.Length;
+        for (var j = 0; j < parameters.Length; j++) parameters.Values[j] = 0.7 * rng.NextGaussian() - (j >= decoderStart ? 1.5 : 0);
         const int draws = 40, batches = 4;
         var estimate = ModelEvaluator.EstimateKernel(parameters, seed: 21, round: 6, draws, batches);
 
@@ -73,7 +73,7 @@ public class VectorizedEvaluationOracleTests
             var words = new uint[(n + 3) / 4 * 4];
             for (var block = 0; block < words.Length / 4; block++)
                 stream.NextBlock(out words[4 * block], out words[4 * block + 1], out words[4 * block + 2], out words[4 * block + 3]);
-            prepared.Parameters.B.CopyTo(logits, 0);
+            prepared.Parameters.B.CopyTo(logits);
             for (var i = 0; i < n; i++)
                 if (words[i] < prepared.DecoderThreshold[z * n + i])
                     for (var j = 0; j < k; j++) logits[j] += prepared.EncoderRows[i * k + j];

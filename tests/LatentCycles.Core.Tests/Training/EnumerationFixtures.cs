@@ -27,18 +27,17 @@ internal static class EnumerationFixtures
     /// <summary>A data set of <paramref name="count"/> random binary vectors, pixel i on with probability 0.2 + 0.6 i/N.</summary>
     public static BinaryImages RandomData(int count, int n, ulong seed) => RandomModels.Images(count, n, seed, i => 0.2 + 0.6 * i / n);
 
-    /// <summary>Central finite-difference gradient of f with respect to every flattened parameter (W, b, L).</summary>
+    /// <summary>Central finite-difference gradient of f with respect to every parameter, in the parameters' layout (W, b, L).</summary>
     public static double[] FiniteDifferenceGradient(ModelParameters p, Func<ModelParameters, double> f, double h = 1e-5)
     {
-        var theta = p.Flatten();
-        var grad = new double[theta.Length];
-        for (var j = 0; j < theta.Length; j++)
+        var grad = new double[p.Length];
+        for (var j = 0; j < p.Length; j++)
         {
-            var plus = (double[])theta.Clone();
-            var minus = (double[])theta.Clone();
-            plus[j] += h;
-            minus[j] -= h;
-            grad[j] = (f(ModelParameters.Unflatten(p.K, p.N, plus)) - f(ModelParameters.Unflatten(p.K, p.N, minus))) / (2 * h);
+            var plus = p.Clone();
+            var minus = p.Clone();
+            plus.Values[j] += h;
+            minus.Values[j] -= h;
+            grad[j] = (f(plus) - f(minus)) / (2 * h);
         }
         return grad;
     }

@@ -25,11 +25,11 @@ public class GradientByEnumerationTests
         var dataPhase = GradientEstimator.ComputeDataPhase(p, data, exact.Stationary);
         var g = GradientEstimator.TransitionWeights(kind, exact.Kernel, exact.Stationary, exact.Responsibilities(data));
         var weights = GradientEstimator.Centre(baseline, g, exact.Stationary, p, s);
-        var gradW = new double[K * N];
-        var gradB = new double[K];
-        var gradL = (double[])dataPhase.GradientL.Clone();
-        GradientEstimator.AddChainPhase(p, s, weights, gradW, gradB, gradL);
-        return new ModelParameters(K, N, gradW, gradB, gradL).Flatten();
+        var gradient = new double[p.Length];
+        var layout = p.Layout;
+        dataPhase.GradientL.CopyTo(layout.L(gradient.AsSpan()));
+        GradientEstimator.AddChainPhase(p, s, weights, layout.W(gradient.AsSpan()), layout.B(gradient.AsSpan()), layout.L(gradient.AsSpan()));
+        return gradient;
     }
 
     /// <summary>Runs the chains once and checks every baseline's mean estimate against the finite-difference gradient.</summary>
@@ -84,7 +84,7 @@ public class GradientByEnumerationTests
     {
         // W = 0 makes p(z|x) = softmax(b) whatever x, so M = 1π and the fundamental matrix is the identity.
         var p = RandomModels.Parameters(K, N, 21, 1.0);
-        Array.Clear(p.W);
+        p.W.Clear();
         var data = RandomData(40, N, 22);
         var exact = new ExactModel(p);
         var rho = exact.Responsibilities(data);
@@ -100,28 +100,28 @@ public class GradientByEnumerationTests
         var random = RandomModels.Parameters(K, N, 31, 0.8);
         var tied = ModelParameters.Tied(K, N, random.L, random.B);
         var data = RandomData(40, N, 32);
-        double RbmLogLikelihood(double[] l, double[] c) =>
+        double RbmLogLikelihood(ReadOnlySpan<double> l, ReadOnlySpan<double> c) =>
             RbmFormulas.MeanLogLikelihood(ModelParameters.Tied(K, N, l, c), data);
         var fdL = new double[N * K];
         var fdC = new double[K];
         const double h = 1e-5;
         for (var j = 0; j < fdL.Length; j++)
         {
-            var plus = (double[])tied.L.Clone(); plus[j] += h;
-            var minus = (double[])tied.L.Clone(); minus[j] -= h;
+            var plus = tied.L.ToArray(); plus[j] += h;
+            var minus = tied.L.ToArray(); minus[j] -= h;
             fdL[j] = (RbmLogLikelihood(plus, tied.B) - RbmLogLikelihood(minus, tied.B)) / (2 * h);
         }
         for (var z = 0; z < K; z++)
         {
-            var plus = (double[])tied.B.Clone(); plus[z] += h;
-            var minus = (double[])tied.B.Clone(); minus[z] -= h;
+            var plus = tied.B.ToArray(); plus[z] += h;
+            var minus = tied.B.ToArray(); minus[z] -= h;
             fdC[z] = (RbmLogLikelihood(tied.L, plus) - RbmLogLikelihood(tied.L, minus)) / (2 * h);
         }
         var estimates = new List<double[]>();
         RunChains(tied, chains: 2000, rounds: 200, burnIn: 10, seed: 33, s =>
         {
-            var (gb, gl) = GradientEstimator.RbmGradient(tied, data, s);
-            estimates.Add([.. gb, .. gl]);
+            var gradient = GradientEstimator.RbmGradient(tied, data, s);
+            estimates.Add([.. tied.Layout.B(gradient), .. tied.Layout.L(gradient)]);
         });
         var (mean, se) = BatchMeans(estimates, 20);
         AssertWithinStandardErrors([.. fdC, .. fdL], mean, se, 4, "RBM PCD");

@@ -9,7 +9,7 @@ internal static class ProfileReport
 {
     /// <summary>
     /// One line per phase with its mean milliseconds per round, share of the round and fewest milliseconds in one round,
-    /// then the round's total.
+    /// then the round's total. Evaluation runs beside the rounds on its own thread, so it has no share.
     /// </summary>
     public static void Write(TextWriter output, RoundProfile profile)
     {
@@ -21,10 +21,11 @@ internal static class ProfileReport
         for (var j = 0; j < phases.Count; j++)
         {
             var (phase, ms) = phases[j];
+            var share = RoundProfile.IsBesideTheRounds(phase) ? "beside" : Share(ms, round).ToString("P1", CultureInfo.InvariantCulture);
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{Name(phase),-14} {ms,10:F3} {Share(ms, round),7:P1} {fewest[j].Milliseconds,10:F3}"));
+                $"{Name(phase),-14} {ms,10:F3} {share,7} {fewest[j].Milliseconds,10:F3}"));
         }
-        var unattributed = round - phases.Sum(p => p.Milliseconds);
+        var unattributed = round - phases.Where(p => !RoundProfile.IsBesideTheRounds(p.Phase)).Sum(p => p.Milliseconds);
         output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{"unattributed",-14} {unattributed,10:F3} {Share(unattributed, round),7:P1}"));
         output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{"round",-14} {round,10:F3} {1,7:P1} {profile.ShortestRoundMilliseconds,10:F3}"));
     }

@@ -53,7 +53,7 @@ public sealed class ActorTrainerTests
         using var directory = new TemporaryDirectory();
         var settings = TrainingFixtures.Settings(directory.Path);
         using var stop = new CancellationTokenSource();
-        await TrainingFixtures.Run(start, data, settings, row => { if (row.Round == 4) stop.Cancel(); }, stop.Token);
+        await TrainingFixtures.Run(start, data, settings, row => { if (row.Round == 2) stop.Cancel(); }, stop.Token);
         var metricsPath = Path.Combine(directory.Path, RunDirectory.MetricsFileName);
         // What a run killed after its checkpoint would leave behind: rows the resumed run recomputes.
         File.AppendAllText(metricsPath, "6,-1,,,,,,0.5,0.1,1000,1,2.5,\n7,-1,,,,,,0.5,0.1,1000,1,3,\n");

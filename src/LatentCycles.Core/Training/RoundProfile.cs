@@ -25,11 +25,14 @@ public enum RoundPhase
     Optimizer,
     /// <summary>Entropy production, self-transition and currents of the chains' kernel estimate.</summary>
     Observables,
-    /// <summary>The fresh-sample log-likelihoods of evaluation rounds.</summary>
+    /// <summary>
+    /// The fresh-sample log-likelihoods of evaluation rounds, on the evaluator's own thread while later rounds run: time
+    /// beside the rounds, not part of them (<see cref="RoundProfile.IsBesideTheRounds"/>).
+    /// </summary>
     Evaluation,
     /// <summary>The metrics row (history, metrics.csv) and the progress report.</summary>
     Metrics,
-    /// <summary>Writing a checkpoint, until the store confirms it.</summary>
+    /// <summary>Starting a checkpoint: until its event is journaled (the snapshot itself is written while the next rounds run).</summary>
     Checkpoint,
 }
 
@@ -52,6 +55,9 @@ public sealed class RoundProfile
     private long _lastRoundEnd;
 
     public static long Now => Stopwatch.GetTimestamp();
+
+    /// <summary>Whether <paramref name="phase"/> runs beside the rounds rather than inside one, so it is no share of a round.</summary>
+    public static bool IsBesideTheRounds(RoundPhase phase) => phase == RoundPhase.Evaluation;
 
     /// <summary>Adds the time since <paramref name="since"/> to <paramref name="phase"/>; returns now, the start of the next phase.</summary>
     public long Lap(RoundPhase phase, long since)

@@ -214,15 +214,20 @@ public sealed class RunStep(RunPolicy policy, BinaryImages train, RoundProfile? 
             effects.Add(new RunEffect.Finish(RunOutcome.Diverged, last, $"{reason} (round {last.Round})"));
             return new(run with { Ended = true }, effects);
         }
-        while (run.CheckpointInFlight is null && run.Pending.Count > 0 && !run.Pending[0].AwaitingEvaluation)
+        while (run.Pending.Count > 0 && !run.Pending[0].AwaitingEvaluation)
         {
             var (state, row, _) = run.Pending[0];
+            var due = state.Round % policy.CheckpointEvery == 0;
+            // One checkpoint at a time: a row due for one waits until the checkpoint in flight is stored.
+            if (due && run.CheckpointInFlight is not null) break;
             run = run with { Pending = run.Pending.RemoveAt(0), History = run.History.Add(row) };
             effects.Add(new RunEffect.WriteRow(row));
-            if (state.Round % policy.CheckpointEvery == 0) run = Checkpoint(run, state, effects);
+            if (due) run = Checkpoint(run, state, effects);
         }
-        if (run.CheckpointInFlight is not null || run.RoundInFlight) return new(run, effects);
-        if (run.LastCheckpoint is null) return new(Checkpoint(run, run.Current, effects), effects);
+        if (run.RoundInFlight) return new(run, effects);
+        if (run.LastCheckpoint is null)
+            return run.CheckpointInFlight is null ? new(Checkpoint(run, run.Current, effects), effects) : new(run, effects);
+        // Rounds go on while a checkpoint is written: the stored state is an immutable value of an earlier round.
         if (!run.Current.IsFinished && !run.StopRequested)
         {
             // Before any evaluation, so the chains run the next round while the trainer evaluates the last one.
@@ -230,7 +235,7 @@ public sealed class RunStep(RunPolicy policy, BinaryImages train, RoundProfile? 
             effects.Insert(evaluation < 0 ? effects.Count : evaluation, new RunEffect.StartRound(run.Current));
             return new(run with { RoundInFlight = true }, effects);
         }
-        if (run.Pending.Count > 0) return new(run, effects);
+        if (run.Pending.Count > 0 || run.CheckpointInFlight is not null) return new(run, effects);
         if (run.LastCheckpoint.Round != run.Current.Round) return new(Checkpoint(run, run.Current, effects), effects);
         effects.Add(run.Current.IsFinished
             ? new RunEffect.Finish(RunOutcome.Finished, run.Current, null)

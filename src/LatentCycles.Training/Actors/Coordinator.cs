@@ -10,7 +10,8 @@ namespace LatentCycles.Training.Actors;
 
 /// <summary>
 /// Owns the run: a <see cref="RunState"/> advanced by the pure <see cref="RunStep"/>, whose effects it carries out —
-/// rounds over the registered nodes (<see cref="RoundDispatch"/>), evaluations, metrics.csv rows and progress, and
+/// rounds over the registered nodes (<see cref="RoundDispatch"/>), evaluations (on the <see cref="Evaluator"/> child, while
+/// the next rounds run), metrics.csv rows and progress, and
 /// checkpoints (a <see cref="CheckpointTaken"/> event plus a <see cref="Checkpoint"/> snapshot). Recovery restores the
 /// latest snapshot; the rounds after it are recomputed bit for bit because every random stream is keyed by round.
 /// </summary>
@@ -24,6 +25,7 @@ internal sealed class Coordinator : ReceivePersistentActor, IWithTimers
     private readonly Stopwatch _sessionClock = new();
     private RunState _run;
     private RoundDispatch _dispatch = null!;
+    private IActorRef _evaluator = ActorRefs.Nobody;
     private MetricsCsv? _csv;
     private long _checkpointStarted;
 
@@ -45,10 +47,10 @@ internal sealed class Coordinator : ReceivePersistentActor, IWithTimers
             if (_dispatch.Accept(Sender, m, _sessionClock.Elapsed.TotalSeconds) is { } completed) Step(completed);
         }));
         Command<StopRequested>(_ => Guard(() => Step(new RunInput.StopRequested())));
+        Command<RunInput>(answer => Guard(() => Step(answer)));
         Command<SaveSnapshotSuccess>(_ => Guard(() =>
         {
             Timers.Cancel(CheckpointTimer);
-            _profile?.Lap(RoundPhase.Checkpoint, _checkpointStarted);
             if (_run.CheckpointInFlight is not { } saved) return;
             _setup.OnCheckpoint?.Invoke(saved);
             Step(new RunInput.CheckpointSaved(saved.Round));
@@ -80,6 +82,7 @@ internal sealed class Coordinator : ReceivePersistentActor, IWithTimers
     {
         base.PreStart();
         _dispatch = new RoundDispatch(_setup, Context, Timers);
+        _evaluator = Context.ActorOf(Evaluator.Props(_setup.Evaluate, _profile), "evaluator");
     }
 
     protected override void PostStop()
@@ -96,9 +99,7 @@ internal sealed class Coordinator : ReceivePersistentActor, IWithTimers
         if (_run.Current.Config != _setup.Start.Config)
             throw new RunStoreException("the checkpoint store holds a run of another configuration");
         _sessionClock.Start();
-        var inputs = new Queue<RunInput>();
-        Carry(_step.Begin(_run), inputs);
-        Drain(inputs);
+        Carry(_step.Begin(_run));
     }
 
     /// <summary>A stored state of this run with fewer rounds than the start's: the run is being extended to the start's rounds.</summary>
@@ -107,15 +108,9 @@ internal sealed class Coordinator : ReceivePersistentActor, IWithTimers
             ? stored.WithRounds(_setup.Start.Config.Rounds)
             : stored;
 
-    private void Step(RunInput input) => Drain(new Queue<RunInput>([input]));
+    private void Step(RunInput input) => Carry(_step.Next(_run, input));
 
-    /// <summary>Feeds the run step every input, including those its effects produce at once (evaluations).</summary>
-    private void Drain(Queue<RunInput> inputs)
-    {
-        while (inputs.TryDequeue(out var input)) Carry(_step.Next(_run, input), inputs);
-    }
-
-    private void Carry(RunTransition transition, Queue<RunInput> inputs)
+    private void Carry(RunTransition transition)
     {
         _run = transition.State;
         foreach (var effect in transition.Effects)
@@ -127,8 +122,7 @@ internal sealed class Coordinator : ReceivePersistentActor, IWithTimers
                     _dispatch.Start(start.State);
                     break;
                 case RunEffect.Evaluate evaluate:
-                    inputs.Enqueue(RunStep.Evaluate(_setup.Evaluate, evaluate.State));
-                    _profile?.Lap(RoundPhase.Evaluation, started);
+                    _evaluator.Tell(evaluate);
                     break;
                 case RunEffect.RewriteMetrics rewrite:
                     _csv?.Dispose();
@@ -156,7 +150,12 @@ internal sealed class Coordinator : ReceivePersistentActor, IWithTimers
     private void SaveCheckpoint(Checkpoint checkpoint)
     {
         Timers.StartSingleTimer(CheckpointTimer, new CheckpointTimedOut(checkpoint.State.Round), _setup.CheckpointTimeout);
-        Persist(new CheckpointTaken(checkpoint.State.Round), _ => SaveSnapshot(checkpoint));
+        Persist(new CheckpointTaken(checkpoint.State.Round), _ =>
+        {
+            // The event holds up the coordinator's messages until it is journaled; the snapshot is written beside the rounds.
+            _profile?.Lap(RoundPhase.Checkpoint, _checkpointStarted);
+            SaveSnapshot(checkpoint);
+        });
     }
 
     private void Fail(Exception error)

@@ -26,6 +26,9 @@ public sealed class ActorSystemHost : IAsyncDisposable
     /// <summary>Dispatcher of the chain workers: a dedicated thread pool sized by <see cref="ActorSystemOptions.Threads"/>.</summary>
     public const string ChainDispatcher = "latentcycles.chain-dispatcher";
 
+    /// <summary>Dispatcher of the coordinator's evaluator: one dedicated thread, so an evaluation never holds up a round's messages.</summary>
+    public const string EvaluationDispatcher = "latentcycles.evaluation-dispatcher";
+
     /// <summary>Where <see cref="AkkaLog"/> finds its file; empty for stderr.</summary>
     internal const string LogFilePath = "latentcycles.log-file";
 
@@ -115,7 +118,7 @@ public sealed class ActorSystemHost : IAsyncDisposable
         akka.AddHocon("akka.actor.guardian-supervisor-strategy = \"Akka.Actor.StoppingSupervisorStrategy\"", HoconAddMode.Prepend);
         // Akka's own SIGTERM hook would shut the system down mid-round; the program's signal handler asks for a clean stop.
         akka.AddHocon("akka.coordinated-shutdown.run-by-clr-shutdown-hook = off", HoconAddMode.Prepend);
-        akka.AddHocon(ChainDispatcherConfig(options.Threads), HoconAddMode.Prepend);
+        akka.AddHocon(DispatcherConfig(options.Threads), HoconAddMode.Prepend);
         akka.AddHocon(TrainingTimeouts.Defaults, HoconAddMode.Append);
         akka.WithCustomSerializer("latentcycles", [typeof(ITrainingMessage)], system => new TrainingMessageSerializer(system));
         if (options.Store is { } store)
@@ -169,12 +172,19 @@ public sealed class ActorSystemHost : IAsyncDisposable
         LogSingletonIdentificationFailure = false,
     };
 
-    private static Config ChainDispatcherConfig(int threads) => ConfigurationFactory.ParseString($$"""
+    private static Config DispatcherConfig(int threads) => ConfigurationFactory.ParseString($$"""
         {{ChainDispatcher}} {
           type = ForkJoinDispatcher
           throughput = 1
           dedicated-thread-pool {
             thread-count = {{Math.Max(threads, 1)}}
+            threadtype = background
+          }
+        }
+        {{EvaluationDispatcher}} {
+          type = ForkJoinDispatcher
+          dedicated-thread-pool {
+            thread-count = 1
             threadtype = background
           }
         }

@@ -51,6 +51,33 @@ public sealed class RunStepTests
     }
 
     [Fact]
+    public void Rounds_go_on_while_a_checkpoint_is_written_and_the_next_checkpoint_waits_for_it()
+    {
+        var driver = new Driver(new RunPolicy(CheckpointEvery: 1, EvaluateEvery: 0, EvaluateFinalRound: false));
+        driver.Begin(RunState.New(TrainingState.Start(Config, Data)));
+        driver.Answer(new RunInput.CheckpointSaved(0));
+
+        driver.CompleteRound();
+        driver.CompleteRound();
+        driver.Answer(new RunInput.CheckpointSaved(1));
+        driver.Answer(new RunInput.CheckpointSaved(2));
+        driver.CompleteRound();
+        driver.CompleteRound();
+        driver.Answer(new RunInput.CheckpointSaved(3));
+        driver.Answer(new RunInput.CheckpointSaved(4));
+
+        Assert.Equal(
+        [
+            "rewrite 0", "checkpoint 0", "start 0",
+            "row 1", "checkpoint 1", "start 1",
+            "start 2",
+            "row 2", "checkpoint 2",
+            "row 3", "checkpoint 3", "start 3",
+            "row 4", "checkpoint 4", "finished 4",
+        ], driver.Log);
+    }
+
+    [Fact]
     public void A_stop_finishes_the_round_in_flight_and_checkpoints_it()
     {
         var driver = new Driver(new RunPolicy(CheckpointEvery: 10, EvaluateEvery: 0));

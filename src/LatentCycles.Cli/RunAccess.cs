@@ -38,11 +38,17 @@ internal static class RunAccess
     /// <summary>The run's configuration and the data reference it was trained on (a full path, or <see cref="EmbeddedDataName"/>).</summary>
     public static (TrainingConfig Config, string Data) ReadConfig(string directory)
     {
+        var file = ReadConfigFile(directory);
+        return (file.Config, file.Data);
+    }
+
+    /// <summary>The run's config.json: configuration, data reference and the run's identity.</summary>
+    public static RunConfigFile ReadConfigFile(string directory)
+    {
         RequireRunDirectory(directory);
         try
         {
-            var (config, data) = RunDirectory.ReadConfig(directory);
-            return (config, data);
+            return RunDirectory.ReadConfig(directory);
         }
         catch (Exception e) when (IsReadFailure(e))
         {
@@ -72,12 +78,15 @@ internal static class RunAccess
         }
     }
 
-    /// <summary>The latest checkpoint in <paramref name="store"/>, or null when it holds none (or does not exist yet).</summary>
-    public static TrainingState? LatestInStore(StoreLocation store)
+    /// <summary>
+    /// The latest checkpoint in <paramref name="store"/>, or null when it holds none (or does not exist yet); with
+    /// <paramref name="runId"/>, one written by another run is refused.
+    /// </summary>
+    public static TrainingState? LatestInStore(StoreLocation store, Guid? runId = null)
     {
         try
         {
-            return CheckpointStore.LatestOrNull(store);
+            return CheckpointStore.LatestOrNull(store, runId)?.State;
         }
         catch (Exception e) when (IsReadFailure(e))
         {

@@ -6,7 +6,9 @@ using LatentCycles.Core.Training;
 namespace LatentCycles.Training;
 
 /// <summary>The configuration a run directory was started with, and the data set it trains on (a name or a path).</summary>
-public sealed record RunConfigFile(TrainingConfig Config, string Data);
+/// <param name="RunId">The run's identity, drawn once when the run is created and written into every checkpoint; null
+/// in a config.json written before runs had one.</param>
+public sealed record RunConfigFile(TrainingConfig Config, string Data, Guid? RunId);
 
 /// <summary>The files of a run directory (docs/ARCHITECTURE.md, "Outputs of a run").</summary>
 public static class RunDirectory
@@ -42,7 +44,7 @@ public static class RunDirectory
             try
             {
                 if (File.Exists(Path.Combine(full, ConfigFileName))) throw new RunStoreException($"{full} already holds a run");
-                WriteConfig(full, config, dataName);
+                WriteConfig(full, new RunConfigFile(config, dataName, Guid.NewGuid()));
                 return existing;
             }
             catch
@@ -58,7 +60,7 @@ public static class RunDirectory
         var created = RunLock.Acquire(partial);
         try
         {
-            WriteConfig(partial, config, dataName);
+            WriteConfig(partial, new RunConfigFile(config, dataName, Guid.NewGuid()));
             Directory.Move(partial, full);
             created.MovedTo(full);
             return created;
@@ -73,6 +75,7 @@ public static class RunDirectory
     }
 
     private const string DataKey = "data";
+    private const string RunIdKey = "run_id";
 
     private static readonly JsonSerializerOptions JsonOptions = new()
     {
@@ -83,23 +86,24 @@ public static class RunDirectory
     };
 
     /// <summary>
-    /// Writes RunDirectory/config.json, the configuration's settings in snake_case plus <c>data</c>, through a temporary
-    /// file renamed into place: a reader never sees half of it.
+    /// Writes RunDirectory/config.json, the configuration's settings in snake_case plus <c>data</c> and <c>run_id</c>,
+    /// through a temporary file renamed into place: a reader never sees half of it.
     /// </summary>
-    public static void WriteConfig(string runDirectory, TrainingConfig config, string dataName)
+    public static void WriteConfig(string runDirectory, RunConfigFile file)
     {
         Directory.CreateDirectory(runDirectory);
         var path = Path.Combine(runDirectory, ConfigFileName);
         var temporary = path + ".tmp";
-        File.WriteAllText(temporary, ConfigJson(config, dataName) + "\n");
+        File.WriteAllText(temporary, ConfigJson(file.Config, file.Data, file.RunId) + "\n");
         File.Move(temporary, path, overwrite: true);
     }
 
-    /// <summary>The text of config.json: the configuration's settings in snake_case plus <c>data</c>.</summary>
-    public static string ConfigJson(TrainingConfig config, string dataName)
+    /// <summary>The text of config.json: the configuration's settings in snake_case plus <c>data</c> (and <c>run_id</c> when known).</summary>
+    public static string ConfigJson(TrainingConfig config, string dataName, Guid? runId = null)
     {
         var json = JsonSerializer.SerializeToNode(config, JsonOptions)!.AsObject();
         json[DataKey] = dataName;
+        if (runId is { } id) json[RunIdKey] = id.ToString();
         return json.ToJsonString(JsonOptions);
     }
 
@@ -113,8 +117,10 @@ public static class RunDirectory
             var json = JsonNode.Parse(File.ReadAllText(path))?.AsObject() ?? throw new JsonException("not a JSON object");
             var data = json[DataKey]?.GetValue<string>() ?? throw new JsonException($"no \"{DataKey}\" entry");
             json.Remove(DataKey);
+            Guid? runId = json[RunIdKey] is { } id ? Guid.Parse(id.GetValue<string>()) : null;
+            json.Remove(RunIdKey);
             var config = json.Deserialize<TrainingConfig>(JsonOptions) ?? throw new JsonException("no configuration");
-            return new RunConfigFile(config, data);
+            return new RunConfigFile(config, data, runId);
         }
         catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException)
         {

@@ -14,6 +14,12 @@ public sealed record RunSettings
     /// <summary>Rounds between checkpoints (a checkpoint is also written at the start, at a stop and at the end).</summary>
     public int CheckpointEvery { get; init; } = 50;
 
+    /// <summary>
+    /// How many of the newest checkpoints the store keeps (0: all); older ones are deleted after each checkpoint, while
+    /// the metrics, which are journal events, stay.
+    /// </summary>
+    public int KeepCheckpoints { get; init; } = 5;
+
     /// <summary>Rounds between fresh-sample log-likelihood estimates; 0 = only at the end.</summary>
     public int EvaluateEvery { get; init; } = 50;
 
@@ -32,6 +38,7 @@ public sealed record RunSettings
         if (string.IsNullOrWhiteSpace(RunDirectory)) throw new ArgumentException("the run directory must be given");
         if (Threads < minimumThreads) throw new ArgumentException($"the number of threads must be at least {minimumThreads}, got {Threads}");
         if (CheckpointEvery < 1) throw new ArgumentException($"checkpoints must be at least 1 round apart, got {CheckpointEvery}");
+        if (KeepCheckpoints < 0) throw new ArgumentException($"the number of checkpoints to keep must not be negative (0 keeps all), got {KeepCheckpoints}");
         if (EvaluateEvery < 0) throw new ArgumentException($"the evaluation interval must not be negative, got {EvaluateEvery}");
         _ = StoreLocation;
     }

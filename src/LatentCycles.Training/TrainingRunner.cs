@@ -62,16 +62,18 @@ public static class TrainingRunner
         }
         Directory.CreateDirectory(settings.RunDirectory);
         using var writer = RunLock.Acquire(settings.RunDirectory);
-        var stored = CheckpointStore.ReadCheckpoints(store, missingIsEmpty: true).LastOrDefault();
+        var configFile = Path.Combine(settings.RunDirectory, RunDirectory.ConfigFileName);
+        var recordedRunId = File.Exists(configFile) ? RunDirectory.ReadConfig(settings.RunDirectory).RunId : null;
+        var stored = CheckpointStore.LatestOrNull(store, recordedRunId);
         // A start with more rounds than the store's run extends it (resume --rounds).
         if (stored is not null && !TrainingState.Extends(start.Config, stored.State.Config))
             throw new RunStoreException($"{store} holds a run of another configuration ({Differences(stored.State.Config, start.Config)})");
-        if (!File.Exists(Path.Combine(settings.RunDirectory, RunDirectory.ConfigFileName)))
-            RunDirectory.WriteConfig(settings.RunDirectory, start.Config, data.Source);
+        var runId = recordedRunId ?? stored?.RunId ?? Guid.NewGuid();
+        if (!File.Exists(configFile)) RunDirectory.WriteConfig(settings.RunDirectory, new RunConfigFile(start.Config, data.Source, runId));
 
         var completion = new TaskCompletionSource<RunResult>(TaskCreationOptions.RunContinuationsAsynchronously);
         StateEvaluator evaluate = state => EvaluateLikelihoods(state, data);
-        CoordinatorSetup Setup(ActorSystem system, IReadOnlyList<NodeShare<IActorRef>> nodes) => new(PersistenceId, start, data, settings, nodes,
+        CoordinatorSetup Setup(ActorSystem system, IReadOnlyList<NodeShare<IActorRef>> nodes) => new(PersistenceId, runId, start, data, settings, nodes,
             MinRemoteNodes: cluster?.MinWorkers ?? 0, InCluster: cluster is not null,
             system.Settings.Config.GetTimeSpan(TrainingTimeouts.RoundTimeoutPath), system.Settings.Config.GetTimeSpan(TrainingTimeouts.CheckpointTimeoutPath),
             evaluate, onProgress, onNotice, completion, onCheckpoint);

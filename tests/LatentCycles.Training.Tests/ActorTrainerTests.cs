@@ -84,6 +84,29 @@ public sealed class ActorTrainerTests
         Assert.Equal(7, CheckpointStore.LoadLatest(directory.Path).Round);
     }
 
+    [Fact]
+    public async Task Checkpoints_beyond_the_retention_are_deleted_while_every_round_keeps_its_metrics_across_a_resume()
+    {
+        var data = TrainingFixtures.SyntheticData();
+        var start = TrainingState.Start(TrainingFixtures.SmallConfig(rounds: 8), data.Train);
+        var expected = new ReferenceTrainer(data.Train).RunToEnd(start);
+        using var directory = new TemporaryDirectory();
+        var settings = TrainingFixtures.Settings(directory.Path) with { CheckpointEvery = 1, KeepCheckpoints = 2 };
+        var metricsPath = Path.Combine(directory.Path, RunDirectory.MetricsFileName);
+        using var stop = new CancellationTokenSource();
+        await TrainingFixtures.Run(start, data, settings, row => { if (row.Round == 4) stop.Cancel(); }, stop.Token);
+        var beforeResume = MetricsCsv.Read(metricsPath);
+
+        var result = await TrainingFixtures.Run(start, data, settings);
+
+        TrainingFixtures.AssertBitIdentical(expected, result.State);
+        var error = Assert.Throws<RunStoreException>(() => CheckpointStore.Load(directory.Path, 5));
+        Assert.EndsWith("it holds rounds 7, 8", error.Message);
+        var rows = MetricsCsv.Read(metricsPath);
+        Assert.Equal(Enumerable.Range(1, 8), rows.Select(row => row.Round));
+        Assert.Equal(beforeResume, rows.Take(beforeResume.Count));
+    }
+
     [Theory]
     [InlineData(1e308)] // the first step overflows the parameters
     [InlineData(1e306)] // finite parameters whose encoder logits overflow in the next round's chain sweep
@@ -111,7 +134,9 @@ public sealed class ActorTrainerTests
 
         await TrainingFixtures.Run(TrainingState.Start(config, data.Train), data, TrainingFixtures.Settings(directory.Path));
 
-        Assert.Equal(new RunConfigFile(config, "synthetic"), RunDirectory.ReadConfig(directory.Path));
+        var written = RunDirectory.ReadConfig(directory.Path);
+        Assert.Equal(new RunConfigFile(config, "synthetic", written.RunId), written);
+        Assert.NotNull(written.RunId);
     }
 
     [Fact]

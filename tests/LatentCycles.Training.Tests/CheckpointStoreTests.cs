@@ -46,8 +46,8 @@ public sealed class CheckpointStoreTests
             command.ExecuteNonQuery();
         }
 
-        Assert.Empty(CheckpointStore.ReadCheckpoints(StoreLocation.Sqlite(path), missingIsEmpty: true));
-        Assert.Throws<RunStoreException>(() => CheckpointStore.ReadCheckpoints(StoreLocation.Sqlite(path), missingIsEmpty: false));
+        Assert.Null(CheckpointStore.LatestOrNull(StoreLocation.Sqlite(path), runId: null));
+        Assert.Throws<RunStoreException>(() => CheckpointStore.LoadLatest(directory.Path));
     }
 
     [Fact]

@@ -22,7 +22,7 @@ public sealed class CoordinatorTests : HostedTestKit
         var start = TrainingState.Start(TrainingFixtures.SmallConfig(), data.Train);
         var silentNode = CreateTestProbe();
         var completion = new TaskCompletionSource<RunResult>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var setup = new CoordinatorSetup("timeout-test", start, data, TrainingFixtures.Settings(_directory.Path),
+        var setup = new CoordinatorSetup("timeout-test", Guid.NewGuid(), start, data, TrainingFixtures.Settings(_directory.Path),
             [new NodeShare<IActorRef>(silentNode.Ref, 1)], MinRemoteNodes: 0, InCluster: false,
             RoundTimeout: TimeSpan.FromMilliseconds(300), CheckpointTimeout: TimeSpan.FromSeconds(30),
             _ => throw new InvalidOperationException("no evaluation expected"), _ => { }, _ => { }, completion);

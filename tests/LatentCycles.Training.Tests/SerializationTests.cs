@@ -69,18 +69,52 @@ public sealed class SerializationTests() : HostedTestKit(new ActorSystemOptions(
     public void Checkpoint_round_trips_through_the_binary_serializer()
     {
         var state = TrainingState.Start(Config, TrainingFixtures.SyntheticData().Train);
-        var history = new[]
-        {
-            new MetricsRow(1, -20.5, null, 0.25, 0.01, ChainStepsPerSecond: 12345.5, Nodes: 1, ElapsedSeconds: 0.5,
-                Timestamp: new DateTimeOffset(2026, 11, 30, 10, 0, 0, 125, TimeSpan.Zero)),
-            new MetricsRow(2, -19.25, 1e-3, 0.5, double.Epsilon, new LikelihoodEstimate(-18, 0.5), new LikelihoodEstimate(-18.5, 0.625), 2e5, 3),
-        };
+        var runId = Guid.NewGuid();
 
-        var copy = RoundTrip(new Checkpoint(state, history));
+        var copy = RoundTrip(new Checkpoint(state, runId));
 
         TrainingFixtures.AssertBitIdentical(state, copy.State);
         Assert.Equal(state.Config, copy.State.Config);
-        Assert.Equal(history, copy.History);
+        Assert.Equal(runId, copy.RunId);
+        Assert.Empty(copy.EarlierHistory);
+    }
+
+    [Fact]
+    public void A_checkpoint_of_the_format_before_run_identities_and_checksums_is_still_read()
+    {
+        var state = TrainingState.Start(Config, TrainingFixtures.SyntheticData().Train);
+        using var stream = new MemoryStream();
+        using (var w = new BinaryWriter(stream))
+        {
+            var encoded = TrainingStateCodec.Encode(state);
+            w.Write(encoded.Length);
+            w.Write(encoded);
+            w.Write(0);
+        }
+
+        var copy = (Checkpoint)TrainingMessageSerializer.Decode(stream.ToArray(), "C3");
+
+        TrainingFixtures.AssertBitIdentical(state, copy.State);
+        Assert.Null(copy.RunId);
+        Assert.Empty(copy.EarlierHistory);
+        var taken = (CheckpointTaken)TrainingMessageSerializer.Decode(BitConverter.GetBytes(7), "CT");
+        Assert.Equal(7, taken.Round);
+        Assert.Empty(taken.Rows);
+    }
+
+    [Fact]
+    public void Any_flipped_bit_of_a_checkpoint_is_a_format_error()
+    {
+        var state = TrainingState.Start(Config, TrainingFixtures.SyntheticData().Train);
+        var bytes = TrainingMessageSerializer.Encode(new Checkpoint(state, Guid.NewGuid()));
+
+        foreach (var at in new[] { 4, 40, bytes.Length / 2, bytes.Length - 40, bytes.Length - 1 })
+        {
+            var damaged = (byte[])bytes.Clone();
+            damaged[at] ^= 0x01;
+            var error = Assert.Throws<CheckpointFormatException>(() => TrainingMessageSerializer.Decode(damaged, TrainingMessageSerializer.CheckpointManifest));
+            Assert.Contains("checksum", error.Message);
+        }
     }
 
     [Fact]
@@ -95,9 +129,19 @@ public sealed class SerializationTests() : HostedTestKit(new ActorSystemOptions(
     }
 
     [Fact]
-    public void CheckpointTaken_round_trips_through_the_binary_serializer()
+    public void CheckpointTaken_round_trips_with_its_metrics_rows()
     {
-        Assert.Equal(new CheckpointTaken(50), RoundTrip(new CheckpointTaken(50)));
+        MetricsRow[] rows =
+        [
+            new MetricsRow(49, -20.5, null, 0.25, 0.01, ChainStepsPerSecond: 12345.5, Nodes: 1, ElapsedSeconds: 0.5,
+                Timestamp: new DateTimeOffset(2026, 11, 30, 10, 0, 0, 125, TimeSpan.Zero)),
+            new MetricsRow(50, -19.25, 1e-3, 0.5, double.Epsilon, new LikelihoodEstimate(-18, 0.5), new LikelihoodEstimate(-18.5, 0.625), 2e5, 3),
+        ];
+
+        var copy = RoundTrip(new CheckpointTaken(50, rows));
+
+        Assert.Equal(50, copy.Round);
+        Assert.Equal(rows, copy.Rows);
     }
 
     [Fact]

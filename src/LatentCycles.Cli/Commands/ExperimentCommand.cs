@@ -39,7 +39,7 @@ internal static class ExperimentCommand
         var json = CommandConventions.JsonOption();
         var command = new Command("experiment", "Train the nonequilibrium model (two-step and exact gradient), the RBM and the EM ceiling on the same seeds, and write the report")
         {
-            seeds, rounds, data, output, k, chains, run.CheckpointEvery, run.EvaluateEvery, run.Threads, json,
+            seeds, rounds, data, output, k, chains, run.CheckpointEvery, run.KeepCheckpoints, run.EvaluateEvery, run.Threads, json,
         };
         command.SetAction(parseResult =>
         {
@@ -217,7 +217,7 @@ internal static class ExperimentCommand
     {
         Directory.CreateDirectory(planned.Directory);
         if (!File.Exists(Path.Combine(planned.Directory, RunDirectory.ConfigFileName)))
-            RunDirectory.WriteConfig(planned.Directory, planned.Config, dataReference);
+            RunDirectory.WriteConfig(planned.Directory, new RunConfigFile(planned.Config, dataReference, Guid.NewGuid()));
         progress.StartRun(label, planned.RoundsDone, planned.Config.Rounds);
         var result = TrainingRunner.RunAsync(TrainingState.Start(planned.Config, split.Train), split, settings,
             row => progress.Record(row.Round, row.TestLogLikelihood), stop).GetAwaiter().GetResult();

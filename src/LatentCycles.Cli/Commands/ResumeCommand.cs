@@ -32,7 +32,7 @@ internal static class ResumeCommand
         var command = new Command("resume", "Continue an interrupted run from its latest checkpoint, or extend a run with --rounds")
         {
             rounds, finishedOk,
-            directory, run.CheckpointEvery, run.EvaluateEvery, run.Threads, run.Store, run.Profile,
+            directory, run.CheckpointEvery, run.KeepCheckpoints, run.EvaluateEvery, run.Threads, run.Store, run.Profile,
             cluster.Cluster, cluster.Port, cluster.Hostname, cluster.MinWorkers, dashboard.Port, dashboard.Host, json,
         };
         command.SetAction(parseResult =>
@@ -42,16 +42,16 @@ internal static class ResumeCommand
             var dashboardSettings = dashboard.Read(parseResult);
             var settings = run.Read(parseResult, path, clusterSettings is not null);
             RunAccess.RefuseBusy(path);
-            var (recorded, dataReference) = RunAccess.ReadConfig(path);
+            var (recorded, dataReference, runId) = RunAccess.ReadConfigFile(path);
             var config = Extended(recorded, parseResult.GetValue(rounds));
-            if (Latest(path, config, settings) is { IsFinished: true } finished) return Finished(parseResult, finishedOk, path, finished);
+            if (Latest(path, config, settings, runId) is { IsFinished: true } finished) return Finished(parseResult, finishedOk, path, finished);
             var split = DataSetLoader.Load(dataReference);
             using var writer = RunLock.Acquire(path);
             // Another resume may have run between the look above and the lock.
-            var latest = Latest(path, config, settings);
+            var latest = Latest(path, config, settings, runId);
             if (latest is { IsFinished: true }) return Finished(parseResult, finishedOk, path, latest);
             var state = latest ?? TrainingState.Start(config, split.Train);
-            if (config != recorded) RunDirectory.WriteConfig(path, config, dataReference);
+            if (config != recorded) RunDirectory.WriteConfig(path, new RunConfigFile(config, dataReference, runId));
 
             var console = parseResult.InvocationConfiguration;
             console.Output.WriteLine(latest is null
@@ -66,9 +66,9 @@ internal static class ResumeCommand
     /// The latest checkpoint, or null when the run stopped before its first one: it then starts again from round 0, which
     /// is a function of the configuration and the data, so the run is the same as if it had never stopped.
     /// </summary>
-    private static TrainingState? Latest(string path, TrainingConfig config, RunSettings settings)
+    private static TrainingState? Latest(string path, TrainingConfig config, RunSettings settings, Guid? runId)
     {
-        var latest = RunAccess.LatestInStore(settings.StoreLocation);
+        var latest = RunAccess.LatestInStore(settings.StoreLocation, runId);
         if (latest is null || latest.Config == config) return latest;
         // The checkpoints of a run being extended have the rounds it had when they were written.
         if (TrainingState.Extends(config, latest.Config)) return latest.WithRounds(config.Rounds);

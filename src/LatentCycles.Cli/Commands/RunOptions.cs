@@ -5,8 +5,8 @@ using LatentCycles.Training;
 namespace LatentCycles.Cli.Commands;
 
 /// <summary>The options that say how a run executes (not what it computes), shared by <c>train</c> and <c>resume</c>.</summary>
-internal sealed record RunOptions(Option<int> CheckpointEvery, Option<int> EvaluateEvery, Option<int> Threads, Option<string?> Store,
-    Option<bool> Profile)
+internal sealed record RunOptions(Option<int> CheckpointEvery, Option<int> KeepCheckpoints, Option<int> EvaluateEvery, Option<int> Threads,
+    Option<string?> Store, Option<bool> Profile)
 {
     /// <param name="clusterCapable">The command also runs as a cluster's coordinator (train, resume), which may leave the chains to its workers.</param>
     public static RunOptions Create(bool clusterCapable = true)
@@ -14,6 +14,12 @@ internal sealed record RunOptions(Option<int> CheckpointEvery, Option<int> Evalu
         var defaults = new RunSettings { RunDirectory = "." };
         return new RunOptions(
             new Option<int>("--checkpoint-every") { Description = "Rounds between checkpoints", DefaultValueFactory = _ => defaults.CheckpointEvery },
+            new Option<int>("--keep-checkpoints")
+            {
+                Description = "How many of the newest checkpoints to keep (0: all); the metrics of every round are kept",
+                DefaultValueFactory = _ => defaults.KeepCheckpoints,
+                HelpName = "N",
+            },
             new Option<int>("--evaluate-every")
             {
                 Description = "Rounds between fresh-sample log-likelihood estimates (0: only at the end)",
@@ -35,6 +41,7 @@ internal sealed record RunOptions(Option<int> CheckpointEvery, Option<int> Evalu
         {
             RunDirectory = runDirectory,
             CheckpointEvery = parseResult.GetValue(CheckpointEvery),
+            KeepCheckpoints = parseResult.GetValue(KeepCheckpoints),
             EvaluateEvery = parseResult.GetValue(EvaluateEvery),
             Threads = parseResult.GetValue(Threads),
             Store = parseResult.GetValue(Store),

@@ -65,7 +65,7 @@ internal static class TrainCommand
         var command = new Command("train", "Train a model in a new run directory")
         {
             output, data, k, chains, rounds, sweeps, learningRate, optimizer, gradient, baseline, initNoise, decoderSmoothing, model, seed, blockSize,
-            run.CheckpointEvery, run.EvaluateEvery, run.Threads, run.Store, run.Profile,
+            run.CheckpointEvery, run.KeepCheckpoints, run.EvaluateEvery, run.Threads, run.Store, run.Profile,
             cluster.Cluster, cluster.Port, cluster.Hostname, cluster.MinWorkers, dashboard.Port, dashboard.Host, json,
         };
         command.SetAction(parseResult =>

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Akka.Actor;
 using Akka.Cluster;
+using Akka.Event;
 using Akka.Persistence;
 using LatentCycles.Core.Training;
 using LatentCycles.Training.DataPlane;
@@ -11,9 +12,10 @@ namespace LatentCycles.Training.Actors;
 /// <summary>
 /// Owns the run: a <see cref="RunState"/> advanced by the pure <see cref="RunStep"/>, whose effects it carries out —
 /// rounds over the registered nodes (<see cref="RoundDispatch"/>), evaluations (on the <see cref="Evaluator"/> child, while
-/// the next rounds run), metrics.csv rows and progress, and
-/// checkpoints (a <see cref="CheckpointTaken"/> event plus a <see cref="Checkpoint"/> snapshot). Recovery restores the
-/// latest snapshot; the rounds after it are recomputed bit for bit because every random stream is keyed by round.
+/// the next rounds run), metrics.csv rows and progress, and checkpoints (a <see cref="CheckpointTaken"/> event with the
+/// metrics rows since the last, then a <see cref="Checkpoint"/> snapshot of the training state; snapshots beyond the
+/// run's retention are deleted). Recovery replays every event, which rebuilds the metrics history, then loads the latest
+/// snapshot; the rounds after it are recomputed bit for bit because every random stream is keyed by round.
 /// </summary>
 internal sealed class Coordinator : ReceivePersistentActor, IWithTimers
 {
@@ -28,6 +30,16 @@ internal sealed class Coordinator : ReceivePersistentActor, IWithTimers
     private IActorRef _evaluator = ActorRefs.Nobody;
     private MetricsCsv? _csv;
     private long _checkpointStarted;
+    private readonly CheckpointJournal _journal = new();
+
+    /// <summary>
+    /// Old snapshots are being deleted. The rounds go on meanwhile, but the store is not written to until it is done
+    /// (<see cref="_afterDeletion"/>): SQLite takes one writer at a time, and a write that waits for the lock sleeps far
+    /// longer than the deletion takes.
+    /// </summary>
+    private bool _deletingSnapshots;
+
+    private RunEffect? _afterDeletion;
 
     public Coordinator(CoordinatorSetup setup)
     {
@@ -35,10 +47,14 @@ internal sealed class Coordinator : ReceivePersistentActor, IWithTimers
         _profile = setup.Settings.Profile;
         _step = new RunStep(new RunPolicy(setup.Settings.CheckpointEvery, setup.Settings.EvaluateEvery), setup.Data.Train, _profile);
         _run = RunState.New(setup.Start);
-        Recover<SnapshotOffer>(offer => _run = offer.Snapshot is Checkpoint c ? RunState.Resumed(Extended(c.State), c.History) : _run);
-        Recover<CheckpointTaken>(_ => { });
-        Recover<RecoveryCompleted>(_ => Self.Tell(new Begin()));
-        Command<Begin>(_ => Guard(BeginRun));
+        Recover<CheckpointTaken>(taken => _journal.Add(taken, LastSequenceNr));
+        Recover<RecoveryCompleted>(_ => LoadSnapshot(PersistenceId, SnapshotSelectionCriteria.Latest, long.MaxValue));
+        Command<LoadSnapshotResult>(loaded => Guard(() =>
+        {
+            if (loaded.Snapshot?.Snapshot is Checkpoint checkpoint) Resume(checkpoint);
+            BeginRun();
+        }));
+        Command<LoadSnapshotFailed>(failed => Fail(new RunStoreException($"cannot read the latest checkpoint: {failed.Cause.Message}", failed.Cause)));
         Command<RegisterNode>(m => Guard(() => _dispatch.OnRegisterNode(Sender, m)));
         Command<DataLinkOpened>(m => Guard(() => _dispatch.OnDataLinkOpened(m)));
         Command<DataLinkLost>(m => Guard(() => _dispatch.OnDataLinkLost(m)));
@@ -53,7 +69,14 @@ internal sealed class Coordinator : ReceivePersistentActor, IWithTimers
             Timers.Cancel(CheckpointTimer);
             if (_run.CheckpointInFlight is not { } saved) return;
             _setup.OnCheckpoint?.Invoke(saved);
+            DeleteOldSnapshots();
             Step(new RunInput.CheckpointSaved(saved.Round));
+        }));
+        Command<DeleteSnapshotsSuccess>(_ => Guard(SnapshotsDeleted));
+        Command<DeleteSnapshotsFailure>(f => Guard(() =>
+        {
+            Context.GetLogger().Warning(f.Cause, "deleting the checkpoints before sequence number {0} failed; they stay in the store", f.Criteria.MaxSequenceNr);
+            SnapshotsDeleted();
         }));
         Command<SaveSnapshotFailure>(f => Fail(new RunStoreException($"writing the checkpoint of round {CheckpointRound} failed: {f.Cause.Message}", f.Cause)));
         Command<RoundDispatch.RoundTimedOut>(t => Guard(() => _dispatch.OnTimedOut(t)));
@@ -65,6 +88,9 @@ internal sealed class Coordinator : ReceivePersistentActor, IWithTimers
     }
 
     public override string PersistenceId => _setup.PersistenceId;
+
+    /// <summary>Every event, no snapshot: the events hold the metrics history; the latest snapshot is loaded afterwards.</summary>
+    public override Recovery Recovery { get; } = new(SnapshotSelectionCriteria.None);
 
     public ITimerScheduler Timers { get; set; } = null!;
 
@@ -102,6 +128,14 @@ internal sealed class Coordinator : ReceivePersistentActor, IWithTimers
         Carry(_step.Begin(_run));
     }
 
+    /// <summary>Continues from <paramref name="checkpoint"/>, with the history its events (or, in earlier formats, itself) hold.</summary>
+    private void Resume(Checkpoint checkpoint)
+    {
+        if (checkpoint.RunId is { } id && id != _setup.RunId)
+            throw new RunStoreException($"the latest checkpoint was written by run {id}, not by this run {_setup.RunId}");
+        _run = RunState.Resumed(Extended(checkpoint.State), _journal.HistoryAt(checkpoint));
+    }
+
     /// <summary>A stored state of this run with fewer rounds than the start's: the run is being extended to the start's rounds.</summary>
     private TrainingState Extended(TrainingState stored) =>
         stored.Config != _setup.Start.Config && TrainingState.Extends(_setup.Start.Config, stored.Config)
@@ -135,27 +169,56 @@ internal sealed class Coordinator : ReceivePersistentActor, IWithTimers
                     break;
                 case RunEffect.SaveCheckpoint save:
                     _checkpointStarted = started;
-                    SaveCheckpoint(new Checkpoint(save.State, save.History));
+                    Timers.StartSingleTimer(CheckpointTimer, new CheckpointTimedOut(save.State.Round), _setup.CheckpointTimeout);
+                    if (_deletingSnapshots) _afterDeletion = save;
+                    else SaveCheckpoint(save);
                     break;
                 case RunEffect.Finish finish:
                     _dispatch.EndProfiledRound(started);
-                    _setup.Completion.TrySetResult(new RunResult(finish.Outcome, finish.State, finish.Message, 0));
-                    Context.Stop(Self);
+                    if (_deletingSnapshots) _afterDeletion = finish;
+                    else Finish(finish);
                     break;
             }
         }
     }
 
-    /// <summary>One checkpoint is in flight at a time (the run step waits for it), so this persists one event.</summary>
-    private void SaveCheckpoint(Checkpoint checkpoint)
-    {
-        Timers.StartSingleTimer(CheckpointTimer, new CheckpointTimedOut(checkpoint.State.Round), _setup.CheckpointTimeout);
-        Persist(new CheckpointTaken(checkpoint.State.Round), _ =>
+    /// <summary>
+    /// One checkpoint is in flight at a time: one event with the rows the journal does not hold yet, then the snapshot.
+    /// Rows go to the journal only with a checkpoint, so a round costs no write of its own.
+    /// </summary>
+    private void SaveCheckpoint(RunEffect.SaveCheckpoint save) =>
+        Persist(_journal.EventFor(save.State, save.History), taken =>
         {
             // The event holds up the coordinator's messages until it is journaled; the snapshot is written beside the rounds.
             _profile?.Lap(RoundPhase.Checkpoint, _checkpointStarted);
-            SaveSnapshot(checkpoint);
+            _journal.Add(taken, LastSequenceNr);
+            SaveSnapshot(new Checkpoint(save.State, _setup.RunId));
         });
+
+    /// <summary>
+    /// Keeps the newest <see cref="RunSettings.KeepCheckpoints"/> snapshots (0: all) through the persistence API; the
+    /// events, which hold the metrics, stay. The next checkpoint and the run's end wait for the deletion.
+    /// </summary>
+    private void DeleteOldSnapshots()
+    {
+        if (_journal.SnapshotsBeyond(_setup.Settings.KeepCheckpoints) is not { } last) return;
+        _deletingSnapshots = true;
+        DeleteSnapshots(new SnapshotSelectionCriteria(last));
+    }
+
+    private void SnapshotsDeleted()
+    {
+        _deletingSnapshots = false;
+        var next = _afterDeletion;
+        _afterDeletion = null;
+        if (next is RunEffect.SaveCheckpoint save) SaveCheckpoint(save);
+        else if (next is RunEffect.Finish finish) Finish(finish);
+    }
+
+    private void Finish(RunEffect.Finish finish)
+    {
+        _setup.Completion.TrySetResult(new RunResult(finish.Outcome, finish.State, finish.Message, 0));
+        Context.Stop(Self);
     }
 
     private void Fail(Exception error)
@@ -170,8 +233,6 @@ internal sealed class Coordinator : ReceivePersistentActor, IWithTimers
         try { step(); }
         catch (Exception e) { Fail(e); }
     }
-
-    private sealed record Begin;
 
     private sealed record CheckpointTimedOut(int Round);
 }

@@ -6,6 +6,7 @@ using LatentCycles.Training.Protocol;
 namespace LatentCycles.Training.Actors;
 
 /// <summary>Everything a coordinator needs for one run.</summary>
+/// <param name="RunId">The run's identity, written into every checkpoint (config.json's <c>run_id</c>).</param>
 /// <param name="Nodes">Node aggregators known from the start (one host: the local one); others register with <see cref="RegisterNode"/>.</param>
 /// <param name="MinRemoteNodes">Node aggregators of other processes that must have registered before the first round.</param>
 /// <param name="InCluster">Watch cluster membership: an unreachable or removed member loses its blocks at once, and a
@@ -14,6 +15,7 @@ namespace LatentCycles.Training.Actors;
 /// <param name="OnCheckpoint">The state of each checkpoint once it is stored.</param>
 internal sealed record CoordinatorSetup(
     string PersistenceId,
+    Guid RunId,
     TrainingState Start,
     DataSplit Data,
     RunSettings Settings,

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Security.Cryptography;
 using System.Text;
 using Akka.Actor;
 using Akka.Serialization;
@@ -23,8 +24,17 @@ public sealed class TrainingMessageSerializer(ExtendedActorSystem system) : Seri
 
     private const string RoundStartedManifest = "RS";
     private const string NodeStatisticsManifest = "NS";
+    /// <summary>
+    /// Checkpoints of the training state alone (the rows are in <see cref="CheckpointTaken"/> events), naming their run
+    /// and ending with a SHA-256 of their bytes, so damage is found before use.
+    /// </summary>
+    internal const string CheckpointManifest = "C5";
+
+    /// <summary>Checked checkpoints that also held the whole metrics history.</summary>
+    private const string CheckpointWithHistoryManifest = "C4";
+
     /// <summary>Checkpoints whose metrics rows are numbered by rounds completed and carry elapsed time and timestamp.</summary>
-    internal const string CheckpointManifest = "C3";
+    private const string CheckpointWithTimesManifest = "C3";
 
     /// <summary>Checkpoints whose rows are numbered from round 0 and carry the number of nodes per round.</summary>
     private const string CheckpointWithNodesManifest = "C2";
@@ -32,7 +42,11 @@ public sealed class TrainingMessageSerializer(ExtendedActorSystem system) : Seri
     /// <summary>Checkpoints written before clusters: their rows, numbered from round 0, read back as run on one node.</summary>
     private const string CheckpointWithoutNodesManifest = "CP";
 
-    private const string CheckpointTakenManifest = "CT";
+    /// <summary>Checkpoint events with the rows since the journal's last, checked as checkpoints are.</summary>
+    private const string CheckpointTakenManifest = "CE";
+
+    /// <summary>Checkpoint events of the formats whose snapshots held the history: the round alone.</summary>
+    private const string CheckpointRoundManifest = "CT";
     private const string RegisterNodeManifest = "RN";
     private const string NodeRegisteredManifest = "NR";
 
@@ -83,12 +97,19 @@ public sealed class TrainingMessageSerializer(ExtendedActorSystem system) : Seri
                     WriteBlocks(w, m.Blocks);
                     break;
                 case Checkpoint m:
-                    WriteBytes(w, TrainingStateCodec.Encode(m.State));
-                    w.Write(m.History.Count);
-                    foreach (var row in m.History) WriteMetricsRow(w, row);
+                    WriteChecked(w, body =>
+                    {
+                        body.Write((m.RunId ?? throw new ArgumentException("a checkpoint is written with its run's identity")).ToByteArray());
+                        WriteBytes(body, TrainingStateCodec.Encode(m.State));
+                    });
                     break;
                 case CheckpointTaken m:
-                    w.Write(m.Round);
+                    WriteChecked(w, body =>
+                    {
+                        body.Write(m.Round);
+                        body.Write(m.Rows.Count);
+                        foreach (var row in m.Rows) WriteMetricsRow(body, row);
+                    });
                     break;
                 case RegisterNode m:
                     w.Write(m.Threads);
@@ -115,10 +136,17 @@ public sealed class TrainingMessageSerializer(ExtendedActorSystem system) : Seri
             {
                 RoundStartedManifest => new RoundStarted(r.ReadInt32(), TrainingStateCodec.DecodeConfig(ReadBytes(r)), ReadParameters(r), ReadBlocks(r)),
                 NodeStatisticsManifest => new NodeStatistics(r.ReadInt32(), ReadStatistics(r), ReadBlocks(r)),
-                CheckpointManifest => ReadCheckpoint(r, ReadMetricsRow),
-                CheckpointWithNodesManifest => ReadCheckpoint(r, reader => ReadEarlierMetricsRow(reader, withNodes: true)),
-                CheckpointWithoutNodesManifest => ReadCheckpoint(r, reader => ReadEarlierMetricsRow(reader, withNodes: false)),
-                CheckpointTakenManifest => new CheckpointTaken(r.ReadInt32()),
+                CheckpointManifest => ReadChecked(r, "checkpoint", body =>
+                {
+                    var runId = ReadRunId(body);
+                    return new Checkpoint(TrainingStateCodec.Decode(ReadBytes(body)), runId);
+                }),
+                CheckpointWithHistoryManifest => ReadChecked(r, "checkpoint", body => ReadCheckpoint(body, ReadRunId(body), ReadMetricsRow)),
+                CheckpointWithTimesManifest => ReadCheckpoint(r, null, ReadMetricsRow),
+                CheckpointWithNodesManifest => ReadCheckpoint(r, null, reader => ReadEarlierMetricsRow(reader, withNodes: true)),
+                CheckpointWithoutNodesManifest => ReadCheckpoint(r, null, reader => ReadEarlierMetricsRow(reader, withNodes: false)),
+                CheckpointTakenManifest => ReadChecked(r, "checkpoint event", body => new CheckpointTaken(body.ReadInt32(), ReadRows(body, ReadMetricsRow))),
+                CheckpointRoundManifest => new CheckpointTaken(r.ReadInt32(), []),
                 RegisterNodeManifest => new RegisterNode(r.ReadInt32(), r.ReadInt32()),
                 NodeRegisteredManifest => NodeRegistered.Instance,
                 _ => throw new CheckpointFormatException($"unknown message manifest '{manifest}'"),
@@ -137,14 +165,58 @@ public sealed class TrainingMessageSerializer(ExtendedActorSystem system) : Seri
     }
 
     /// <summary>Whether snapshots with this manifest are LatentCycles checkpoints.</summary>
-    internal static bool IsCheckpointManifest(string manifest) => manifest is CheckpointManifest or CheckpointWithNodesManifest or CheckpointWithoutNodesManifest;
+    internal static bool IsCheckpointManifest(string manifest) =>
+        manifest is CheckpointManifest or CheckpointWithHistoryManifest or CheckpointWithTimesManifest or CheckpointWithNodesManifest
+            or CheckpointWithoutNodesManifest;
 
-    private static Checkpoint ReadCheckpoint(BinaryReader r, Func<BinaryReader, MetricsRow> readRow)
+    /// <summary>Whether journal events with this manifest are the <see cref="CheckpointTaken"/> events of checkpoints.</summary>
+    internal static bool IsCheckpointEventManifest(string manifest) => manifest is CheckpointTakenManifest or CheckpointRoundManifest;
+
+    private const int RunIdBytes = 16;
+
+    private static Guid ReadRunId(BinaryReader r)
     {
-        var state = TrainingStateCodec.Decode(ReadBytes(r));
+        var bytes = r.ReadBytes(RunIdBytes);
+        return bytes.Length == RunIdBytes ? new Guid(bytes) : throw new EndOfStreamException();
+    }
+
+    /// <summary>A checkpoint of the formats that held the metrics history (<see cref="Checkpoint.EarlierHistory"/>).</summary>
+    private static Checkpoint ReadCheckpoint(BinaryReader r, Guid? runId, Func<BinaryReader, MetricsRow> readRow) =>
+        new(TrainingStateCodec.Decode(ReadBytes(r)), runId) { EarlierHistory = ReadRows(r, readRow) };
+
+    private static MetricsRow[] ReadRows(BinaryReader r, Func<BinaryReader, MetricsRow> readRow)
+    {
         var rows = new MetricsRow[ReadCount(r)];
         for (var j = 0; j < rows.Length; j++) rows[j] = readRow(r);
-        return new Checkpoint(state, rows);
+        return rows;
+    }
+
+    /// <summary>
+    /// Writes what <paramref name="write"/> writes as one length-prefixed run of bytes followed by their SHA-256: a
+    /// stored value is checked as a whole before any of it is believed.
+    /// </summary>
+    private static void WriteChecked(BinaryWriter w, Action<BinaryWriter> write)
+    {
+        using var payload = new MemoryStream();
+        using (var body = new BinaryWriter(payload, Encoding.UTF8, leaveOpen: true)) write(body);
+        var bytes = payload.GetBuffer().AsSpan(0, (int)payload.Length);
+        w.Write(bytes.Length);
+        w.Write(bytes);
+        w.Write(SHA256.HashData(bytes));
+    }
+
+    /// <summary>Reads the bytes of <see cref="WriteChecked"/> with <paramref name="read"/>, once their SHA-256 matches, to their end.</summary>
+    private static T ReadChecked<T>(BinaryReader r, string what, Func<BinaryReader, T> read)
+    {
+        var payload = ReadSegment(r);
+        Span<byte> expected = stackalloc byte[SHA256.HashSizeInBytes];
+        r.BaseStream.ReadExactly(expected);
+        if (!SHA256.HashData(payload).AsSpan().SequenceEqual(expected))
+            throw new CheckpointFormatException($"{what} fails its checksum: its bytes changed after it was written");
+        using var body = new BinaryReader(new MemoryStream(payload.Array!, payload.Offset, payload.Count, writable: false, publiclyVisible: true));
+        var value = read(body);
+        if (body.BaseStream.Position != body.BaseStream.Length) throw new CheckpointFormatException($"{what} has trailing bytes");
+        return value;
     }
 
     private static void WriteParameters(BinaryWriter w, ModelParameters p)
@@ -302,14 +374,16 @@ public sealed class TrainingMessageSerializer(ExtendedActorSystem system) : Seri
     private static byte[] ReadBytes(BinaryReader r) => r.ReadBytes(ReadCount(r));
 
     /// <summary>A length-prefixed run of bytes read in place, without the copy <see cref="ReadBytes"/> makes.</summary>
-    private static ReadOnlySpan<byte> ReadSpan(BinaryReader r)
+    private static ReadOnlySpan<byte> ReadSpan(BinaryReader r) => ReadSegment(r);
+
+    private static ArraySegment<byte> ReadSegment(BinaryReader r)
     {
         var count = ReadCount(r);
         var stream = (MemoryStream)r.BaseStream;
         var buffer = stream.TryGetBuffer(out var segment) ? segment : throw new InvalidOperationException("messages are decoded from visible buffers");
-        var span = buffer.AsSpan((int)stream.Position, count);
+        var part = buffer.Slice((int)stream.Position, count);
         stream.Position += count;
-        return span;
+        return part;
     }
 
     private static int ReadCount(BinaryReader r)

@@ -41,16 +41,19 @@ public class VectorizedEvaluationOracleTests
         }
     }
 
-    [Fact]
-    public void Data_phase_on_minibatch_indices_equals_the_dense_loops_on_the_copied_images()
+    /// <summary>The larger case is split over threads (by images, then by pixels); the bits must not change.</summary>
+    [Theory]
+    [InlineData(30, 50, 7)]
+    [InlineData(400, 300, 500)]
+    public void Data_phase_on_minibatch_indices_equals_the_dense_loops_on_the_copied_images(int imageCount, int n, int batchSize)
     {
-        const int k = 6, n = 50;
+        const int k = 6;
         var rng = new CounterRandom(4, StreamPurpose.Minibatch, 0, 0, 0);
-        var images = TestImages.Vectors(30, n, 4, _ => 0.2);
+        var images = TestImages.Vectors(imageCount, n, 4, _ => 0.2);
         var parameters = new ModelParameters(k, n);
         for (var j = 0; j < parameters.L.Length; j++) parameters.L[j] = rng.NextGaussian() - 1;
         double[] pi = [0.1, 0.2, 0.3, 0.15, 0.05, 0.2];
-        int[] minibatch = [3, 3, 17, 0, 29, 8, 12];
+        var minibatch = Enumerable.Range(0, batchSize).Select(_ => rng.NextInt(imageCount)).ToArray();
 
         var phase = GradientEstimator.ComputeDataPhase(parameters, images, minibatch, pi);
         var (gradL, rho, meanLogLikelihood) = DenseDataPhase(parameters, images.Select(minibatch), pi);

@@ -68,7 +68,7 @@ public sealed class NodeMembershipTests : HostedTestKit
     {
         var completion = new TaskCompletionSource<RunResult>(TaskCreationOptions.RunContinuationsAsynchronously);
         IActorRef coordinator = ActorRefs.Nobody;
-        var setup = new CoordinatorSetup("membership-test", start, data, TrainingFixtures.Settings(_directory.Path),
+        var setup = new CoordinatorSetup("membership-test", Guid.NewGuid(), start, data, TrainingFixtures.Settings(_directory.Path),
             nodes.Select(n => new NodeShare<IActorRef>(n, 1)).ToArray(), MinRemoteNodes: 0, InCluster: false,
             RoundTimeout: TimeSpan.FromSeconds(30), CheckpointTimeout: TimeSpan.FromSeconds(30),
             _ => (new LikelihoodEstimate(-1, 0), new LikelihoodEstimate(-1, 0)), p => onProgress(p, coordinator), _ => { }, completion);

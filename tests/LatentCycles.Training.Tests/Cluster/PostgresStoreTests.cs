@@ -36,7 +36,7 @@ public sealed class PostgresStoreTests : IDisposable
         SkipWithoutServer();
         var store = StoreLocation.Parse(CreateSchema());
 
-        Assert.Null(CheckpointStore.LatestOrNull(store));
+        Assert.Null(CheckpointStore.LatestOrNull(store, runId: null));
         var error = Assert.Throws<RunStoreException>(() => CheckpointStore.LoadLatest(_directory.Path, store.ConnectionString));
 
         Assert.Contains("not a LatentCycles checkpoint store", error.Message);

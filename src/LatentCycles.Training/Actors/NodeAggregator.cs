@@ -106,8 +106,9 @@ public sealed class NodeAggregator : ReceiveActor, IWithUnboundedStash, IWithTim
             var block = assignment.Blocks[assignment.NextToSend++];
             var slot = _idle.Dequeue();
             slot.Used = true;
+            // The worker advances the block's states in place: the assignment's arrays are this round's own copies.
             slot.Worker.Tell(new RunBlock(assignment.Message.Round, assignment.Message.Config, assignment.Prepared, block.BlockId,
-                (byte[])block.States.Clone(), slot.Accumulator!));
+                block.States, slot.Accumulator!));
         }
     }
 

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Akka.Actor;
 using Akka.Cluster;
+using LatentCycles.Core.Chains;
 using LatentCycles.Core.Training;
 using LatentCycles.Training.DataPlane;
 using LatentCycles.Training.Protocol;
@@ -25,6 +26,9 @@ internal sealed class RoundDispatch : IDisposable
     private readonly Dictionary<IActorRef, NodeShare<IActorRef>> _nodes = new();
     private readonly Stopwatch _roundClock = new();
     private RoundWork<IActorRef>? _work;
+    // The last completed round's statistics total, reused by the next round: the run step applies a completed round
+    // before it starts the next, so the buffer (K·K·N·2 longs, 1.25 MB for K = 10, N = 784) is free by then.
+    private ChainStatistics? _spareTotal;
     private TrainingState? _waitingToStart;
     private bool _enoughNodesSeen;
     private bool _waitingForNodes;
@@ -156,6 +160,7 @@ internal sealed class RoundDispatch : IDisposable
         }
         _timers.Cancel(RoundTimer);
         _work = null;
+        _spareTotal = work.Total;
         var timing = new RoundTiming(_roundClock.Elapsed.TotalSeconds, sessionSeconds, work.Contributors, DateTimeOffset.UtcNow);
         return new RunInput.RoundCompleted(work.Total, work.EndStates, timing);
     }
@@ -180,7 +185,8 @@ internal sealed class RoundDispatch : IDisposable
         var started = RoundProfile.Now;
         _setup.Settings.Profile?.RoundStarted(started);
         _profiledRoundOpen = true;
-        _work = new RoundWork<IActorRef>(state);
+        _work = new RoundWork<IActorRef>(state, _spareTotal);
+        _spareTotal = null;
         _roundClock.Restart();
         Dispatch();
         _setup.Settings.Profile?.Lap(RoundPhase.Dispatch, started);

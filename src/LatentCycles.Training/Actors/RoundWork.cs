@@ -23,15 +23,22 @@ internal sealed class RoundWork<TNode> where TNode : notnull
     private readonly HashSet<TNode> _contributors = new();
     private int _uncounted;
 
-    public RoundWork(TrainingState start)
+    /// <param name="spareTotal">A statistics buffer no longer in use, to sum into instead of a new one (cleared here).</param>
+    public RoundWork(TrainingState start, ChainStatistics? spareTotal = null)
     {
         _start = start;
         var blocks = start.Config.BlockCount;
         _unassigned = new SortedSet<int>(Enumerable.Range(0, blocks));
         _counted = new bool[blocks];
         _uncounted = blocks;
-        Total = new ChainStatistics(start.Parameters.K, start.Parameters.N);
-        EndStates = (byte[])start.ChainStates.Clone();
+        int k = start.Parameters.K, n = start.Parameters.N;
+        if (spareTotal is not null && spareTotal.K == k && spareTotal.N == n)
+        {
+            spareTotal.Clear();
+            Total = spareTotal;
+        }
+        else Total = new ChainStatistics(k, n);
+        EndStates = new byte[start.ChainStates.Length];
     }
 
     /// <summary>The state the round starts from.</summary>
@@ -43,7 +50,7 @@ internal sealed class RoundWork<TNode> where TNode : notnull
     /// <summary>The sum of the accepted replies' statistics.</summary>
     public ChainStatistics Total { get; }
 
-    /// <summary>Every chain's state: at the end of the round for counted blocks, at its start for the others.</summary>
+    /// <summary>Every counted block's chains' states at the end of the round: all chains once <see cref="IsComplete"/>.</summary>
     public byte[] EndStates { get; }
 
     public bool IsComplete => _uncounted == 0;

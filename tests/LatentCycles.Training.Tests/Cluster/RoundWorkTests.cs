@@ -52,6 +52,23 @@ public sealed class RoundWorkTests
     }
 
     [Fact]
+    public void A_spare_total_of_an_earlier_round_is_cleared_and_the_round_sums_to_the_same_statistics()
+    {
+        var start = Start();
+        var earlier = new RoundWork<string>(start);
+        Assert.True(earlier.Accept("a", Run(start, earlier.Assign([new("a", 1)]).Single().Blocks)));
+        Assert.True(earlier.Total.Transitions > 0);
+
+        var reusing = new RoundWork<string>(start, earlier.Total);
+        Assert.True(reusing.Accept("a", Run(start, reusing.Assign([new("a", 1)]).Single().Blocks)));
+
+        var fresh = new RoundWork<string>(start);
+        Assert.True(fresh.Accept("a", Run(start, fresh.Assign([new("a", 1)]).Single().Blocks)));
+        Assert.Same(earlier.Total, reusing.Total);
+        AssertSameStatistics(fresh.Total, reusing.Total);
+    }
+
+    [Fact]
     public void A_late_reply_of_a_lost_node_counts_once_and_the_overlapping_reply_returns_its_other_blocks()
     {
         var start = Start();

@@ -51,6 +51,7 @@ public sealed record RunResult(RunOutcome Outcome, TrainingState State, string? 
 
 /// <summary>
 /// A run directory's store is missing, not a LatentCycles store, or holds a run of another configuration. Derives from
-/// <see cref="InvalidOperationException"/>, which the training contract names for a configuration mismatch.
+/// <see cref="InvalidOperationException"/>: callers of <see cref="TrainingRunner"/> that catch that for a run they
+/// cannot continue need not know this type.
 /// </summary>
 public sealed class RunStoreException(string message, Exception? inner = null) : InvalidOperationException(message, inner);

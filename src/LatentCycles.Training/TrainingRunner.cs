@@ -131,16 +131,11 @@ public static class TrainingRunner
                 $"K = {config.K}, N = {n} with {config.Chains} chains needs messages of up to {largest:F0} bytes, above the remoting frame of {frameBytes} bytes; raise akka.remote.dot-netty.tcp.maximum-frame-size (see {OperatorOverrides.Variable})"));
     }
 
-    /// <summary>
-    /// Test and train mean log-likelihood from one fresh-sample kernel estimate (MODEL.md §2), drawn from the Evaluation
-    /// streams of (seed, round), so it is reproducible and independent of the training chains.
-    /// </summary>
+    /// <summary>The training- and test-set headline likelihoods of the one evaluation <c>eval</c> and <c>report</c> show too.</summary>
     internal static (LikelihoodEstimate Train, LikelihoodEstimate Test) EvaluateLikelihoods(TrainingState state, DataSplit data)
     {
-        var options = new EvaluationOptions(state.Config.Seed, (uint)state.Round);
-        var test = ModelEvaluator.Evaluate(state.Parameters, data.Test, options);
-        var train = ModelEvaluator.Evaluate(state.Parameters, data.Train, options with { Kernel = test.Kernel });
-        return (train.Likelihood, test.Likelihood);
+        var evaluation = StateEvaluation.Of(state, data, new EvaluationRequest());
+        return (evaluation.Train!, evaluation.Test);
     }
 
     /// <summary>The settings in which two configurations differ, e.g. "Seed 5 there, 6 here".</summary>

@@ -174,9 +174,7 @@ public sealed class BadInputTests(FinishedRunFixture run) : IDisposable
     {
         var path = _temporary.Combine($"{name}-images-idx3-ubyte.gz");
         using var gzip = new System.IO.Compression.GZipStream(File.Create(path), System.IO.Compression.CompressionLevel.Fastest);
-        byte[] header = [0, 0, 8, 3, 0, 0, 0, 0, 0, 0, 0, 28, 0, 0, 0, 28];
-        System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(header.AsSpan(4), count);
-        gzip.Write(header);
+        gzip.Write(TestImages.Idx([count, 28, 28], []));
         var block = new byte[1 << 20];
         for (var left = zeros; left > 0; left -= block.Length) gzip.Write(block, 0, Math.Min(left, block.Length));
         return path;

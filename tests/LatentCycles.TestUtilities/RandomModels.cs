@@ -1,10 +1,9 @@
-using LatentCycles.Core.Data;
 using LatentCycles.Core.Model;
 using LatentCycles.Core.Random;
 
 namespace LatentCycles.TestUtilities;
 
-/// <summary>Random parameters and images for tests, from the counter-based streams so every run draws the same.</summary>
+/// <summary>Random parameters for tests, from the counter-based streams so every run draws the same.</summary>
 public static class RandomModels
 {
     /// <summary>W and L entries ~ N(0, scale²), b ~ N(0, (scale/2)²).</summary>
@@ -18,17 +17,4 @@ public static class RandomModels
         return p;
     }
 
-    /// <summary>
-    /// <paramref name="count"/> binary vectors of <paramref name="n"/> pixels, pixel i on with probability
-    /// <paramref name="onProbability"/>(i), one row of images.
-    /// </summary>
-    public static BinaryImages Images(int count, int n, ulong seed, Func<int, double> onProbability)
-    {
-        var rng = new CounterRandom(seed, StreamPurpose.Baseline, 7, 0, 0);
-        var pixels = new byte[count * n];
-        for (var j = 0; j < count; j++)
-            for (var i = 0; i < n; i++)
-                pixels[j * n + i] = rng.NextDouble() < onProbability(i) ? (byte)1 : (byte)0;
-        return new BinaryImages(pixels, count, 1, n, null);
-    }
 }

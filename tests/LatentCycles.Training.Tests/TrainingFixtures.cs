@@ -14,27 +14,20 @@ internal static class TrainingFixtures
     /// </summary>
     public static DataSplit SyntheticData(int count = 200)
     {
-        const int side = 6, n = side * side;
-        var pixels = new byte[count * n];
-        var rng = new CounterRandom(17, StreamPurpose.Baseline, 3, 0, 0);
-        for (var j = 0; j < count; j++)
+        const int side = 6;
+        var images = TestImages.Draw(count, side, side, 17, (j, i) =>
         {
-            var prototype = j % 4;
-            for (var i = 0; i < n; i++)
+            int row = i / side, column = i % side;
+            var on = (j % 4) switch
             {
-                int row = i / side, column = i % side;
-                var on = prototype switch
-                {
-                    0 => row is 2 or 3,
-                    1 => column is 2 or 3,
-                    2 => row == column,
-                    _ => row is 0 or side - 1 || column is 0 or side - 1,
-                };
-                if (rng.NextDouble() < 0.1) on = !on;
-                pixels[j * n + i] = on ? (byte)1 : (byte)0;
-            }
-        }
-        return DataSetLoader.StandardSplit(new BinaryImages(pixels, count, side, side, null), "synthetic", "synthetic");
+                0 => row is 2 or 3,
+                1 => column is 2 or 3,
+                2 => row == column,
+                _ => row is 0 or side - 1 || column is 0 or side - 1,
+            };
+            return on ? 0.9 : 0.1;
+        });
+        return DataSetLoader.StandardSplit(images, "synthetic", "synthetic");
     }
 
     /// <summary>K = 4, 50 chains in blocks of 8 (the last one short), two sweeps per round, seed 5.</summary>

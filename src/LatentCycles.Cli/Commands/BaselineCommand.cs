@@ -89,11 +89,10 @@ internal static class BaselineCommand
         {
             if (m.Round % 100 == 0) output.WriteLine($"  round {m.Round}/{config.Rounds}: minibatch log-likelihood {m.MinibatchLogLikelihood:F2} nats");
         });
-        var options = new EvaluationOptions(config.Seed);
-        var train = ModelEvaluator.Evaluate(state.Parameters, split.Train, options);
-        var test = ModelEvaluator.Evaluate(state.Parameters, split.Test, options with { Kernel = train.Kernel });
-        return new BaselineResult("rbm", split.Name, config.K, train.Likelihood.MeanNats, train.Likelihood.StandardErrorNats,
-            test.Likelihood.MeanNats, test.Likelihood.StandardErrorNats, test.Observables.EntropyProduction,
-            test.Observables.MeanSelfTransition, 0);
+        var evaluation = StateEvaluation.Of(state, split, new EvaluationRequest());
+        var observables = evaluation.FreshSample.Observables;
+        return new BaselineResult("rbm", split.Name, config.K, evaluation.Train!.MeanNats, evaluation.Train.StandardErrorNats,
+            evaluation.Test.MeanNats, evaluation.Test.StandardErrorNats, observables.EntropyProduction,
+            observables.MeanSelfTransition, 0);
     }
 }

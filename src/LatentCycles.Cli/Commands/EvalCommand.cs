@@ -62,15 +62,19 @@ internal static class EvalCommand
 
     internal sealed record CycleFigure(int[] Nodes, double? AffinityNats);
 
-    /// <summary>The JSON result of <c>eval</c>.</summary>
+    /// <summary>
+    /// The JSON result of <c>eval</c>: the headline likelihoods of <see cref="StateEvaluation"/> (exact for the RBM,
+    /// <see cref="LikelihoodMethod"/>) and, for the RBM, the fresh-sample estimates beside them.
+    /// </summary>
     internal sealed record EvaluationResult(
         int Round,
+        string LikelihoodMethod,
         double TestLlNats,
         double TestLlSeNats,
         double TrainLlNats,
         double TrainLlSeNats,
-        double? TestLlExactNats,
-        double? TrainLlExactNats,
+        double? TestLlFreshSampleNats,
+        double? TrainLlFreshSampleNats,
         double? EntropyProductionNats,
         double SelfTransition,
         double LargestCurrent,
@@ -83,48 +87,40 @@ internal static class EvalCommand
 
     private static EvaluationResult Evaluate(TrainingState state, DataSplit split, string dataReference, int drawsPerState, string path)
     {
-        var p = state.Parameters;
-        var kernel = ModelEvaluator.EstimateKernel(p, state.Config.Seed, (uint)state.Round, drawsPerState);
-        var options = new EvaluationOptions(state.Config.Seed, (uint)state.Round, drawsPerState, Kernel: kernel);
-        var test = ModelEvaluator.Evaluate(p, split.Test, options);
-        var train = ModelEvaluator.Evaluate(p, split.Train, options);
-        var observables = test.Observables;
+        var evaluation = StateEvaluation.Of(state, split, new EvaluationRequest(drawsPerState, Train: true, ClassFidelity.TrainClassifier(split)));
+        var exact = evaluation.Method == LikelihoodMethod.ExactRbm;
+        var observables = evaluation.FreshSample.Observables;
         return new EvaluationResult(
             state.Round,
-            test.Likelihood.MeanNats, test.Likelihood.StandardErrorNats,
-            train.Likelihood.MeanNats, train.Likelihood.StandardErrorNats,
-            ExactRbmLikelihood(state, split.Test), ExactRbmLikelihood(state, split.Train),
+            exact ? "exact-rbm" : "fresh-sample-kernel",
+            evaluation.Test.MeanNats, evaluation.Test.StandardErrorNats,
+            evaluation.Train!.MeanNats, evaluation.Train.StandardErrorNats,
+            exact ? evaluation.FreshSample.Likelihood.MeanNats : null, exact ? evaluation.FreshSampleTrain!.MeanNats : null,
             observables.EntropyProduction, observables.MeanSelfTransition, observables.MaxAbsCurrent,
             observables.StrongestTriangles.Select(t => new CycleFigure(t.Nodes, t.Affinity)).ToList(),
-            ClassKlDivergence(p, split, state.Config.Seed),
+            evaluation.ClassKlNats,
             drawsPerState,
-            RunAccess.ParametersSha256(p),
+            RunAccess.ParametersSha256(state.Parameters),
             dataReference,
             Path.GetFullPath(path));
     }
-
-    /// <summary>
-    /// The RBM's log-likelihood in closed form (MODEL.md §6), beside the Monte Carlo estimate: an RBM late in training
-    /// barely leaves its latent states, which makes π hard to estimate from a kernel sample. Null for the neq model.
-    /// </summary>
-    private static double? ExactRbmLikelihood(TrainingState state, BinaryImages data) =>
-        state.Config.Model == ModelKind.Rbm ? RbmFormulas.MeanLogLikelihood(state.Parameters, data) : null;
-
-    /// <summary>
-    /// KL(data ‖ model) of the class histograms (MODEL.md §5): a classifier trained on the labelled training images labels
-    /// the test images and generated samples. Null when the data has no labels.
-    /// </summary>
-    private static double? ClassKlDivergence(ModelParameters parameters, DataSplit split, ulong seed) =>
-        ClassFidelity.TrainClassifier(split) is { } classifier ? ClassFidelity.KlDivergence(classifier, parameters, split, seed) : null;
 
     private static Table ResultTable(EvaluationResult r)
     {
         var table = new Table().AddColumn("quantity").AddColumn(new TableColumn("value").RightAligned());
         table.AddRow("round", r.Round.ToString(CultureInfo.InvariantCulture));
-        table.AddRow("test log-likelihood (nats)", Format.WithError(r.TestLlNats, r.TestLlSeNats));
-        table.AddRow("train log-likelihood (nats)", Format.WithError(r.TrainLlNats, r.TrainLlSeNats));
-        if (r.TestLlExactNats is { } exactTest) table.AddRow("test log-likelihood, exact RBM formula (nats)", Format.Number(exactTest));
-        if (r.TrainLlExactNats is { } exactTrain) table.AddRow("train log-likelihood, exact RBM formula (nats)", Format.Number(exactTrain));
+        if (r.TestLlFreshSampleNats is null)
+        {
+            table.AddRow("test log-likelihood (nats)", Format.WithError(r.TestLlNats, r.TestLlSeNats));
+            table.AddRow("train log-likelihood (nats)", Format.WithError(r.TrainLlNats, r.TrainLlSeNats));
+        }
+        else
+        {
+            table.AddRow("test log-likelihood, exact RBM formula (nats)", Format.Number(r.TestLlNats));
+            table.AddRow("train log-likelihood, exact RBM formula (nats)", Format.Number(r.TrainLlNats));
+        }
+        if (r.TestLlFreshSampleNats is { } freshTest) table.AddRow("test log-likelihood, fresh-sample estimate (nats)", Format.Number(freshTest));
+        if (r.TrainLlFreshSampleNats is { } freshTrain) table.AddRow("train log-likelihood, fresh-sample estimate (nats)", Format.Number(freshTrain));
         table.AddRow("entropy production, fresh-sample estimate (nats/step)", Format.Number(r.EntropyProductionNats, "undefined"));
         table.AddRow("mean self-transition, fresh-sample estimate", Format.Number(r.SelfTransition));
         table.AddRow("largest current, fresh-sample estimate", Format.Number(r.LargestCurrent));

@@ -62,17 +62,17 @@ internal static class ExperimentCommand
             run.Read(parseResult, directory, cluster: false);
             var dataReferences = DataReferences(parseResult.GetValue(data));
             var console = parseResult.InvocationConfiguration;
-            var loader = new ReportLoader(console.Output);
-            foreach (var reference in dataReferences) loader.Data(reference);
+            var builder = new ReportBuilder(console.Output);
+            foreach (var reference in dataReferences) builder.Data(reference);
             RunSettings SettingsFor(string d) => run.Read(parseResult, d, cluster: false);
             var printJson = parseResult.GetValue(json);
             if (dataReferences.Count == 1)
             {
-                var (exitCode, part) = Run(directory, plan, dataReferences[0], loader, SettingsFor, console.Output, console.Error);
+                var (exitCode, part) = Run(directory, plan, dataReferences[0], builder, SettingsFor, console.Output, console.Error);
                 if (part is not null) ReportCommand.Summarize(part.Report, part.Written, directory, printJson, console.Output);
                 return exitCode;
             }
-            return RunSeveral(directory, plan, dataReferences, loader, SettingsFor, printJson, console.Output, console.Error);
+            return RunSeveral(directory, plan, dataReferences, builder, SettingsFor, printJson, console.Output, console.Error);
         });
         return command;
     }
@@ -97,7 +97,7 @@ internal static class ExperimentCommand
         reference == RunAccess.EmbeddedDataName ? reference : Path.GetFileName(Path.TrimEndingDirectorySeparator(reference));
 
     /// <summary>One experiment per data set in OUT/&lt;data set&gt;/, then the report over all of them in OUT.</summary>
-    private static int RunSeveral(string directory, List<TrainingConfig> plan, List<string> dataReferences, ReportLoader loader,
+    private static int RunSeveral(string directory, List<TrainingConfig> plan, List<string> dataReferences, ReportBuilder builder,
         Func<string, RunSettings> settingsFor, bool json, TextWriter output, TextWriter error)
     {
         var parts = new List<DataSetPart>();
@@ -107,12 +107,12 @@ internal static class ExperimentCommand
         {
             var name = DataSetDirectoryName(reference);
             var subdirectory = Path.Combine(directory, name);
-            var (code, part) = Run(subdirectory, plan, reference, loader, settingsFor, output, error);
+            var (code, part) = Run(subdirectory, plan, reference, builder, settingsFor, output, error);
             if (code == TrainingSession.StoppedExitCode) return code;
             if (code != 0) exitCode = code;
             if (part is null) continue;
             ReportCommand.PrintModelTable(part.Report, part.Written, subdirectory, output);
-            parts.Add(new DataSetPart(loader.Data(reference).Name, name, part.Report, part.Figures));
+            parts.Add(new DataSetPart(builder.Data(reference).Name, name, part.Report, part.Figures));
             summaries.Add(ReportCommand.SummaryJson(part.Report, part.Written, subdirectory));
         }
         var written = ReportWriter.WriteCombined(directory, ReportCommand.ExperimentTitle, parts, force: true);
@@ -142,10 +142,10 @@ internal static class ExperimentCommand
 
     /// <summary>The experiment on one data set in <paramref name="directory"/>; the report is null when training stopped.</summary>
     private static (int ExitCode, WrittenExperiment? Report) Run(string directory, List<TrainingConfig> plan, string dataReference,
-        ReportLoader loader, Func<string, RunSettings> settingsFor, TextWriter output, TextWriter error)
+        ReportBuilder builder, Func<string, RunSettings> settingsFor, TextWriter output, TextWriter error)
     {
         var runs = plan.Select(c => Inspect(Path.Combine(directory, ReportLoader.RunsDirectoryName, RunNaming.DirectoryName(c)), c, dataReference)).ToList();
-        var split = loader.Data(dataReference);
+        var split = builder.Data(dataReference);
         Directory.CreateDirectory(directory);
         output.WriteLine($"experiment in {Path.GetFullPath(directory)}: {runs.Count} runs on {split.Name}, " +
                          $"{runs.Count(r => r.RoundsDone >= r.Config.Rounds)} already finished");
@@ -173,11 +173,10 @@ internal static class ExperimentCommand
             }
             output.WriteLine($"{label} {result.Outcome.ToString().ToLowerInvariant()} after {result.WallSeconds:F0} s; evaluating");
             var stored = ReportFiles.ReadRunReport(planned.Directory);
-            ReportFiles.WriteRunReport(planned.Directory, new StoredRunReport(stored?.WallSeconds ?? 0, loader.Evaluate(result.State, dataReference)));
+            ReportFiles.WriteRunReport(planned.Directory, new StoredRunReport(stored?.WallSeconds ?? 0, builder.Evaluate(result.State, dataReference)));
         }
 
-        var report = loader.LoadExperiment(directory, ReportCommand.ExperimentTitle,
-            ReportLoader.Describe(plan[0], split, plan.Select(c => c.Seed).Distinct().ToList(), withRbm: plan.Any(c => c.Model == ModelKind.Rbm)));
+        var (report, _) = builder.BuildExperiment(directory, ReportCommand.ExperimentTitle);
         // The experiment's report is rebuilt whenever the experiment is continued: it is this command's own output.
         var written = ReportWriter.Write(directory, report, force: true);
         return (diverged.Count > 0 ? TrainingSession.DivergedExitCode : 0, new WrittenExperiment(report, written.Paths, written.Figures));

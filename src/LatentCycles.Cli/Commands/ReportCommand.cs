@@ -24,20 +24,20 @@ internal static class ReportCommand
             var path = parseResult.GetValue(directory)!;
             RunAccess.RequireRunDirectory(path);
             var output = parseResult.InvocationConfiguration.Output;
-            var loader = new ReportLoader(output);
+            var builder = new ReportBuilder(output);
             var printJson = parseResult.GetValue(json);
             var replace = parseResult.GetValue(force);
             var checkpoints = parseResult.GetValue(store);
             if (RunAccess.HoldsRun(path))
             {
-                var single = loader.LoadSingleRun(path, checkpoints);
+                var single = builder.BuildSingleRun(path, checkpoints);
                 Summarize(single, ReportWriter.Write(path, single, replace).Paths, path, printJson, output);
             }
             else if (checkpoints is not null)
                 throw new CliException($"--store names the checkpoints of one run; {path} is not a run directory");
             else if (IsExperiment(path))
             {
-                var (report, _) = LoadExperiment(loader, path);
+                var (report, _) = builder.BuildExperiment(path, ExperimentTitle);
                 Summarize(report, ReportWriter.Write(path, report, replace).Paths, path, printJson, output);
             }
             else
@@ -45,7 +45,7 @@ internal static class ReportCommand
                 var experiments = Directory.GetDirectories(path).Where(IsExperiment).Order(StringComparer.Ordinal).ToList();
                 if (experiments.Count == 0)
                     throw new CliException($"{path}: neither a run directory nor an experiment with {ReportLoader.RunsDirectoryName}/ (nor a directory of experiments)");
-                WriteSeveral(loader, path, experiments, replace, printJson, output);
+                WriteSeveral(builder, path, experiments, replace, printJson, output);
             }
             return 0;
         });
@@ -61,26 +61,14 @@ internal static class ReportCommand
         return Directory.Exists(runs) && Directory.GetDirectories(runs).Any(RunAccess.HoldsRun);
     }
 
-    /// <summary>An experiment directory's report and the name of its data set.</summary>
-    private static (ExperimentReport Report, string DataName) LoadExperiment(ReportLoader loader, string directory)
-    {
-        var runDirectories = Directory.GetDirectories(Path.Combine(directory, ReportLoader.RunsDirectoryName)).Where(RunAccess.HoldsRun).ToList();
-        var (config, dataReference) = RunAccess.ReadConfig(runDirectories[0]);
-        var configs = runDirectories.Select(d => RunAccess.ReadConfig(d).Config).ToList();
-        var seeds = configs.Select(c => c.Seed).Distinct().Order().ToList();
-        var split = loader.Data(dataReference);
-        return (loader.LoadExperiment(directory, ExperimentTitle,
-            ReportLoader.Describe(config, split, seeds, withRbm: configs.Any(c => c.Model == ModelKind.Rbm))), split.Name);
-    }
-
     /// <summary>An experiment over several data sets: each data set's report in its directory, and the report over all in <paramref name="directory"/>.</summary>
-    private static void WriteSeveral(ReportLoader loader, string directory, List<string> experiments, bool force, bool json, TextWriter output)
+    private static void WriteSeveral(ReportBuilder builder, string directory, List<string> experiments, bool force, bool json, TextWriter output)
     {
         var parts = new List<DataSetPart>();
         var summaries = new List<object>();
         foreach (var experiment in experiments)
         {
-            var (report, dataName) = LoadExperiment(loader, experiment);
+            var (report, dataName) = builder.BuildExperiment(experiment, ExperimentTitle);
             var written = ReportWriter.Write(experiment, report, force);
             PrintModelTable(report, written.Paths, experiment, output);
             parts.Add(new DataSetPart(dataName, Path.GetFileName(experiment), report, written.Figures));

@@ -2,6 +2,7 @@ using LatentCycles.Cli.Reporting;
 using LatentCycles.Core.Data;
 using LatentCycles.Core.Observables;
 using LatentCycles.Core.Evaluation;
+using LatentCycles.Core.Random;
 using LatentCycles.Core.Training;
 
 namespace LatentCycles.Cli.Tests.Reporting;
@@ -69,21 +70,18 @@ internal static class SyntheticReport
         return new LatentKernel(k, values);
     }
 
-    /// <summary>Blobs of ink on 28×28 images, different per seed: enough structure to see in a grid.</summary>
+    /// <summary>Rings of ink on 28×28 images, different per seed: enough structure to see in a grid.</summary>
     public static BinaryImages RandomImages(int count, int seed)
     {
-        var random = new System.Random(seed);
-        var pixels = new byte[count * 784];
-        for (var j = 0; j < count; j++)
+        var random = new CounterRandom((ulong)seed, StreamPurpose.Sampling, 0, 0, 0);
+        var rings = Enumerable.Range(0, count)
+            .Select(_ => (X: 8 + random.NextDouble() * 12, Y: 8 + random.NextDouble() * 12, Radius: 4 + random.NextDouble() * 5))
+            .ToArray();
+        return TestImages.Draw(count, 28, 28, (ulong)seed, (j, i) =>
         {
-            double cx = 8 + random.NextDouble() * 12, cy = 8 + random.NextDouble() * 12, radius = 4 + random.NextDouble() * 5;
-            for (var r = 0; r < 28; r++)
-                for (var c = 0; c < 28; c++)
-                {
-                    var d = Math.Sqrt((r - cy) * (r - cy) + (c - cx) * (c - cx));
-                    pixels[j * 784 + r * 28 + c] = (byte)(Math.Abs(d - radius) < 1.5 && random.NextDouble() < 0.9 ? 1 : 0);
-                }
-        }
-        return new BinaryImages(pixels, count, 28, 28, Enumerable.Range(0, count).Select(j => j % 10).ToArray());
+            var (x, y, radius) = rings[j];
+            double dr = i / 28 - y, dc = i % 28 - x;
+            return Math.Abs(Math.Sqrt(dr * dr + dc * dc) - radius) < 1.5 ? 0.9 : 0;
+        }, Enumerable.Range(0, count).Select(j => j % 10).ToArray());
     }
 }

@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using LatentCycles.Core.Data;
 
 namespace LatentCycles.Cli.Tests.Reporting;
@@ -41,25 +40,7 @@ public sealed class TinyExperimentFixture : IDisposable
     public static string WriteDigitSubset(string directory, int count)
     {
         var all = EmbeddedMnist.LoadAll();
-        var images = new byte[16 + count * all.PixelCount];
-        var labels = new byte[8 + count];
-        BinaryPrimitives.WriteInt32BigEndian(images, 0x0803);
-        BinaryPrimitives.WriteInt32BigEndian(images.AsSpan(4), count);
-        BinaryPrimitives.WriteInt32BigEndian(images.AsSpan(8), all.Rows);
-        BinaryPrimitives.WriteInt32BigEndian(images.AsSpan(12), all.Columns);
-        BinaryPrimitives.WriteInt32BigEndian(labels, 0x0801);
-        BinaryPrimitives.WriteInt32BigEndian(labels.AsSpan(4), count);
-        for (var j = 0; j < count; j++)
-        {
-            var source = (int)((long)j * all.Count / count);
-            var image = all.Image(source);
-            for (var i = 0; i < all.PixelCount; i++) images[16 + j * all.PixelCount + i] = image[i] == 1 ? (byte)255 : (byte)0;
-            labels[8 + j] = (byte)all.Label(source);
-        }
-        var imagesPath = Path.Combine(directory, "digits-images-idx3-ubyte");
-        File.WriteAllBytes(imagesPath, images);
-        File.WriteAllBytes(Path.Combine(directory, "digits-labels-idx1-ubyte"), labels);
-        return imagesPath;
+        return TestImages.WriteIdx(all.Select(Enumerable.Range(0, count).Select(j => (int)((long)j * all.Count / count)).ToArray()), directory, "digits");
     }
 }
 

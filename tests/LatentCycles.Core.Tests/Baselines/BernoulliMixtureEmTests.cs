@@ -33,16 +33,15 @@ public class BernoulliMixtureEmTests
     private static BinaryImages Sample(double[][] means, int count)
     {
         var random = new CounterRandom(11, StreamPurpose.Sampling, 0, 0, 0);
-        var pixels = new byte[count * Pixels];
+        var components = new int[count];
         for (var j = 0; j < count; j++)
         {
             var u = random.NextDouble();
             var z = 0;
             while (z < TrueWeights.Length - 1 && u >= TrueWeights[z]) u -= TrueWeights[z++];
-            for (var i = 0; i < Pixels; i++)
-                pixels[j * Pixels + i] = random.NextDouble() < means[z][i] ? (byte)1 : (byte)0;
+            components[j] = z;
         }
-        return new BinaryImages(pixels, count, 4, 5, null);
+        return TestImages.Draw(count, 4, 5, 11, (j, i) => means[components[j]][i]);
     }
 
     private static readonly BernoulliMixtureOptions Options = new() { Seed = 2024 };

@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using System.IO.Compression;
 
 namespace LatentCycles.Core.Tests.Data;
@@ -12,15 +11,6 @@ internal sealed class IdxFiles : IDisposable
 
     public string PathOf(string name) => _directory.Combine(name);
 
-    /// <summary>An IDX file: magic 0x0000 08 dims, big-endian sizes, then the bytes as given.</summary>
-    public static byte[] Idx(int[] sizes, byte[] body, byte dimensionsOverride = 0)
-    {
-        var header = new byte[4 + 4 * sizes.Length];
-        header[2] = 0x08;
-        header[3] = dimensionsOverride != 0 ? dimensionsOverride : (byte)sizes.Length;
-        for (var d = 0; d < sizes.Length; d++) BinaryPrimitives.WriteInt32BigEndian(header.AsSpan(4 + 4 * d), sizes[d]);
-        return [.. header, .. body];
-    }
 
     /// <summary><paramref name="count"/> images of rows×columns, image j's pixel i has grey level (j·7 + i·37) mod 256.</summary>
     public static byte[] Images(int count, int rows, int columns)
@@ -29,10 +19,10 @@ internal sealed class IdxFiles : IDisposable
         for (var j = 0; j < count; j++)
             for (var i = 0; i < rows * columns; i++)
                 body[j * rows * columns + i] = (byte)((j * 7 + i * 37) % 256);
-        return Idx([count, rows, columns], body);
+        return TestImages.Idx([count, rows, columns], body);
     }
 
-    public static byte[] Labels(int count) => Idx([count], Enumerable.Range(0, count).Select(j => (byte)(j % 10)).ToArray());
+    public static byte[] Labels(int count) => TestImages.Idx([count], Enumerable.Range(0, count).Select(j => (byte)(j % 10)).ToArray());
 
     public string Write(string name, byte[] content, bool gzip = false)
     {

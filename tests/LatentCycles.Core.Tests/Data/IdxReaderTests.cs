@@ -26,7 +26,7 @@ public class IdxReaderTests
     public void Grey_levels_binarize_at_128()
     {
         using var files = new IdxFiles();
-        var path = files.Write("grey-images-idx3-ubyte", IdxFiles.Idx([1, 2, 3], [0, 127, 128, 129, 255, 1]));
+        var path = files.Write("grey-images-idx3-ubyte", TestImages.Idx([1, 2, 3], [0, 127, 128, 129, 255, 1]));
 
         var images = IdxReader.Read(path, null);
 
@@ -168,7 +168,7 @@ public class IdxReaderTests
     public void Images_file_that_is_not_three_dimensional_is_reported()
     {
         using var files = new IdxFiles();
-        var path = files.Write("x-images-idx3-ubyte", IdxFiles.Idx([4, 6], new byte[24]));
+        var path = files.Write("x-images-idx3-ubyte", TestImages.Idx([4, 6], new byte[24]));
 
         var error = Assert.Throws<DataFormatException>(() => IdxReader.Read(path, null));
         Assert.Contains("2-dimensional, an IDX images file must be 3-dimensional", error.Message);
@@ -178,7 +178,7 @@ public class IdxReaderTests
     public void Zero_size_dimension_is_reported()
     {
         using var files = new IdxFiles();
-        var path = files.Write("x-images-idx3-ubyte", IdxFiles.Idx([4, 0, 2], []));
+        var path = files.Write("x-images-idx3-ubyte", TestImages.Idx([4, 0, 2], []));
 
         var error = Assert.Throws<DataFormatException>(() => IdxReader.Read(path, null));
         Assert.Contains("dimension 1 has size 0", error.Message);

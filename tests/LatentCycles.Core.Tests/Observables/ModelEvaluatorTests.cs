@@ -28,7 +28,7 @@ public class ModelEvaluatorTests
     public void Likelihood_estimate_is_within_four_standard_errors_of_the_exact_likelihood()
     {
         var parameters = RandomModels.Parameters(k: 3, n: 8, seed: 2, scale: 1.5);
-        var data = RandomModels.Images(50, 8, seed: 3, _ => 0.5);
+        var data = TestImages.Vectors(50, 8, seed: 3, _ => 0.5);
         var exactPi = StationaryDistribution.Solve(new ExactModel(parameters).Kernel);
         var exact = MixtureLikelihood.MeanLogLikelihood(data, exactPi.Select(x => Math.Log(x)).ToArray(), parameters.L);
 
@@ -85,7 +85,7 @@ public class ModelEvaluatorTests
             for (var i = 0; i < n; i++) p.L[i * k + z] = i == (z + 1) % k ? 30 : -30;
             p.W[z * n + z] = 1000;
         }
-        var data = RandomModels.Images(20, n, seed: 6, _ => 0.5);
+        var data = TestImages.Vectors(20, n, seed: 6, _ => 0.5);
 
         var evaluation = ModelEvaluator.Evaluate(p, data, new EvaluationOptions(Seed: 1, DrawsPerState: 200));
 
@@ -102,7 +102,7 @@ public class ModelEvaluatorTests
         // Every x is encoded to state 0, so π = (1, 0, 0) and log π has −∞ entries.
         var p = RandomModels.Parameters(k: 3, n: 5, seed: 8, scale: 1.0);
         p.B[1] = p.B[2] = -2000;
-        var evaluation = ModelEvaluator.Evaluate(p, RandomModels.Images(10, 5, seed: 9, _ => 0.5), new EvaluationOptions(Seed: 2, DrawsPerState: 100));
+        var evaluation = ModelEvaluator.Evaluate(p, TestImages.Vectors(10, 5, seed: 9, _ => 0.5), new EvaluationOptions(Seed: 2, DrawsPerState: 100));
 
         Assert.Equal([1.0, 0, 0], evaluation.Observables.StationaryDistribution);
         Assert.True(double.IsFinite(evaluation.Likelihood.MeanNats));
@@ -114,7 +114,7 @@ public class ModelEvaluatorTests
     public void Precomputed_kernel_gives_the_same_evaluation_as_a_fresh_estimate_with_its_seed()
     {
         var parameters = RandomModels.Parameters(k: 3, n: 6, seed: 10, scale: 1.0);
-        var data = RandomModels.Images(30, 6, seed: 11, _ => 0.5);
+        var data = TestImages.Vectors(30, 6, seed: 11, _ => 0.5);
         var options = new EvaluationOptions(Seed: 12, Round: 5, DrawsPerState: 300, Batches: 5);
         var kernel = ModelEvaluator.EstimateKernel(parameters, seed: 12, round: 5, drawsPerState: 300, batches: 5);
 
@@ -129,7 +129,7 @@ public class ModelEvaluatorTests
     public void Images_of_the_wrong_size_are_rejected()
     {
         var e = Assert.Throws<ArgumentException>(() =>
-            ModelEvaluator.Evaluate(RandomModels.Parameters(3, 6, seed: 1, scale: 1.0), RandomModels.Images(5, 7, seed: 1, _ => 0.5), new EvaluationOptions(Seed: 1, DrawsPerState: 20)));
+            ModelEvaluator.Evaluate(RandomModels.Parameters(3, 6, seed: 1, scale: 1.0), TestImages.Vectors(5, 7, seed: 1, _ => 0.5), new EvaluationOptions(Seed: 1, DrawsPerState: 20)));
         Assert.Contains("pixels", e.Message);
     }
 }

@@ -49,9 +49,7 @@ public class VectorizedEvaluationOracleTests
     {
         const int k = 6;
         var rng = new CounterRandom(4, StreamPurpose.Minibatch, 0, 0, 0);
-        var pixels = new byte[imageCount * n];
-        for (var j = 0; j < pixels.Length; j++) pixels[j] = (byte)(rng.NextUInt() % 5 == 0 ? 1 : 0);
-        var images = new BinaryImages(pixels, imageCount, 1, n, null);
+        var images = TestImages.Vectors(imageCount, n, 4, _ => 0.2);
         var parameters = new ModelParameters(k, n);
         for (var j = 0; j < parameters.L.Length; j++) parameters.L[j] = rng.NextGaussian() - 1;
         double[] pi = [0.1, 0.2, 0.3, 0.15, 0.05, 0.2];

@@ -25,7 +25,7 @@ internal static class EnumerationFixtures
     }
 
     /// <summary>A data set of <paramref name="count"/> random binary vectors, pixel i on with probability 0.2 + 0.6 i/N.</summary>
-    public static BinaryImages RandomData(int count, int n, ulong seed) => RandomModels.Images(count, n, seed, i => 0.2 + 0.6 * i / n);
+    public static BinaryImages RandomData(int count, int n, ulong seed) => TestImages.Vectors(count, n, seed, i => 0.2 + 0.6 * i / n);
 
     /// <summary>Central finite-difference gradient of f with respect to every parameter, in the parameters' layout (W, b, L).</summary>
     public static double[] FiniteDifferenceGradient(ModelParameters p, Func<ModelParameters, double> f, double h = 1e-5)

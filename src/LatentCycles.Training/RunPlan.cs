@@ -1,5 +1,6 @@
 using LatentCycles.Core.Data;
 using LatentCycles.Core.Training;
+using LatentCycles.Training.Protocol;
 
 namespace LatentCycles.Training;
 
@@ -12,11 +13,13 @@ public sealed class RunPlan : IDisposable
 {
     private readonly RunLock _writer;
 
-    private RunPlan(RunLock writer, TrainingState start, bool fromCheckpoint, DataSplit data, RunSettings settings, ClusterSettings? cluster)
+    private RunPlan(RunLock writer, TrainingState start, bool fromCheckpoint, RunConfigFile recorded, DataSplit data, RunSettings settings,
+        ClusterSettings? cluster)
     {
         _writer = writer;
         Start = start;
         FromCheckpoint = fromCheckpoint;
+        RunId = recorded.RunId ?? throw new ArgumentException("a planned run has its identity");
         Data = data;
         Settings = settings;
         Cluster = cluster;
@@ -28,6 +31,9 @@ public sealed class RunPlan : IDisposable
     /// <summary>Whether <see cref="Start"/> is a stored checkpoint.</summary>
     public bool FromCheckpoint { get; }
 
+    /// <summary>The run's identity, which config.json records and every checkpoint carries.</summary>
+    public Guid RunId { get; }
+
     public TrainingConfig Config => Start.Config;
     public DataSplit Data { get; }
     public RunSettings Settings { get; }
@@ -38,10 +44,11 @@ public sealed class RunPlan : IDisposable
     /// <summary>
     /// Checks a run of <paramref name="config"/> on <paramref name="data"/> and takes its run directory: a new directory
     /// appears with its config.json at once (<see cref="RunDirectory.Create"/>); an existing one must record this run, or
-    /// one that <paramref name="config"/> extends by more rounds (config.json is then rewritten), or none (config.json is
-    /// written). A store that holds checkpoints of another run is refused, and nothing is written then.
+    /// one that <paramref name="config"/> extends by more rounds, or none. config.json is then written whenever it does
+    /// not say exactly this: the configuration, the data, the run's identity and <paramref name="settings"/>. A store that
+    /// holds checkpoints of another run is refused, and nothing is written then.
     /// </summary>
-    /// <exception cref="ArgumentException">a setting is invalid.</exception>
+    /// <exception cref="ArgumentException">a setting is invalid, or the stored model does not fit the data.</exception>
     /// <exception cref="RunStoreException">the directory or the store holds another run, or the store cannot be read.</exception>
     /// <exception cref="RunLockedException">another process writes to the run directory.</exception>
     public static RunPlan Prepare(TrainingConfig config, DataSplit data, RunSettings settings, ClusterSettings? cluster = null)
@@ -52,8 +59,9 @@ public sealed class RunPlan : IDisposable
         var directory = settings.RunDirectory;
         if (!Directory.Exists(directory))
         {
-            var latestOutside = RequireSameRun(settings.StoreLocation, config, data);
-            return Begin(RunDirectory.Create(directory, config, data.Source), latestOutside, config, data, settings, cluster);
+            var outside = LatestOfSameRun(settings.StoreLocation, null, config, data);
+            var created = Record(config, data, outside?.RunId, settings);
+            return Begin(RunDirectory.Create(directory, created), outside, created, data, settings, cluster);
         }
         var writer = RunLock.Acquire(directory);
         try
@@ -62,9 +70,10 @@ public sealed class RunPlan : IDisposable
             if (recorded is not null && (recorded.Data != data.Source || !TrainingState.Extends(config, recorded.Config)))
                 throw new RunStoreException($"{Path.GetFullPath(directory)} holds another run ({ConfigurationText.Describe(
                     ConfigurationText.Differences(recorded.Config, recorded.Data, config, data.Source), RunDirectory.ConfigFileName, "this run")})");
-            var latest = RequireSameRun(settings.StoreLocation, config, data);
-            if (recorded is null || recorded.Config != config) RunDirectory.WriteConfig(directory, config, data.Source);
-            return Begin(writer, latest, config, data, settings, cluster);
+            var latest = LatestOfSameRun(settings.StoreLocation, recorded?.RunId, config, data);
+            var file = Record(config, data, recorded?.RunId ?? latest?.RunId, settings);
+            if (file != recorded) RunDirectory.WriteConfig(directory, file);
+            return Begin(writer, latest, file, data, settings, cluster);
         }
         catch
         {
@@ -73,25 +82,29 @@ public sealed class RunPlan : IDisposable
         }
     }
 
+    private static RunConfigFile Record(TrainingConfig config, DataSplit data, Guid? runId, RunSettings settings) =>
+        new(config, data.Source, runId ?? Guid.NewGuid(), RecordedSettings.Of(settings));
+
     /// <summary>
-    /// The store's latest checkpoint, read once; refused unless <paramref name="config"/> is its run or extends it, on
-    /// images of its size.
+    /// The store's latest checkpoint, read once; refused when another run wrote it, unless <paramref name="config"/> is
+    /// its run or extends it, and unless its model fits the images.
     /// </summary>
-    private static TrainingState? RequireSameRun(StoreLocation store, TrainingConfig config, DataSplit data)
+    private static Checkpoint? LatestOfSameRun(StoreLocation store, Guid? runId, TrainingConfig config, DataSplit data)
     {
-        var latest = CheckpointStore.LatestOrNull(store);
+        var latest = CheckpointStore.LatestOrNull(store, runId);
         if (latest is null) return null;
-        if (!TrainingState.Extends(config, latest.Config))
+        if (!TrainingState.Extends(config, latest.State.Config))
             throw new RunStoreException($"{store} holds a run of another configuration ({ConfigurationText.Describe(
-                ConfigurationText.Differences(latest.Config, data.Source, config, data.Source), "the store", "this run")})");
-        if (latest.Parameters.N != data.Train.PixelCount)
-            throw new ArgumentException($"the data set has {data.Train.PixelCount} pixels per image, the stored model N = {latest.Parameters.N}");
+                ConfigurationText.Differences(latest.State.Config, data.Source, config, data.Source), "the store", "this run")})");
+        if (latest.State.Parameters.N != data.Train.PixelCount)
+            throw new ArgumentException($"the data set has {data.Train.PixelCount} pixels per image, the stored model N = {latest.State.Parameters.N}");
         return latest;
     }
 
-    private static RunPlan Begin(RunLock writer, TrainingState? latest, TrainingConfig config, DataSplit data, RunSettings settings,
+    private static RunPlan Begin(RunLock writer, Checkpoint? latest, RunConfigFile recorded, DataSplit data, RunSettings settings,
         ClusterSettings? cluster) =>
-        new(writer, latest?.WithRounds(config.Rounds) ?? TrainingState.Start(config, data.Train), latest is not null, data, settings, cluster);
+        new(writer, latest?.State.WithRounds(recorded.Config.Rounds) ?? TrainingState.Start(recorded.Config, data.Train), latest is not null,
+            recorded, data, settings, cluster);
 
     public void Dispose() => _writer.Dispose();
 }

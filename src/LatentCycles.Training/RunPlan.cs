@@ -5,21 +5,21 @@ using LatentCycles.Training.Protocol;
 namespace LatentCycles.Training;
 
 /// <summary>
-/// A run checked once, before anything runs: its configuration, data and settings are valid, the store's latest
-/// checkpoint (read once) belongs to it, config.json records it, and this process holds the run directory's writer lock
-/// until the plan is disposed. <see cref="TrainingRunner"/> carries a plan out without checking any of it again.
+/// A run checked once, before anything runs or is written: its configuration, data and settings are valid, the store's
+/// latest checkpoint (read once) and config.json belong to it. <see cref="TrainingRunner"/> carries a plan out without
+/// checking any of it again; it only <see cref="Claim"/>s the run directory, which writes config.json when needed.
 /// </summary>
-public sealed class RunPlan : IDisposable
+public sealed class RunPlan
 {
-    private readonly RunLock _writer;
+    private readonly RunConfigFile? _recorded;
 
-    private RunPlan(RunLock writer, TrainingState start, bool fromCheckpoint, RunConfigFile recorded, DataSplit data, RunSettings settings,
-        ClusterSettings? cluster)
+    private RunPlan(TrainingState start, bool fromCheckpoint, RunConfigFile? recorded, RunConfigFile record, DataSplit data,
+        RunSettings settings, ClusterSettings? cluster)
     {
-        _writer = writer;
         Start = start;
         FromCheckpoint = fromCheckpoint;
-        RunId = recorded.RunId ?? throw new ArgumentException("a planned run has its identity");
+        _recorded = recorded;
+        Record = record;
         Data = data;
         Settings = settings;
         Cluster = cluster;
@@ -31,8 +31,11 @@ public sealed class RunPlan : IDisposable
     /// <summary>Whether <see cref="Start"/> is a stored checkpoint.</summary>
     public bool FromCheckpoint { get; }
 
+    /// <summary>What config.json is to say: the configuration, the data, the run's identity and its settings.</summary>
+    public RunConfigFile Record { get; }
+
     /// <summary>The run's identity, which config.json records and every checkpoint carries.</summary>
-    public Guid RunId { get; }
+    public Guid RunId => Record.RunId!.Value;
 
     public TrainingConfig Config => Start.Config;
     public DataSplit Data { get; }
@@ -42,38 +45,44 @@ public sealed class RunPlan : IDisposable
     public ClusterSettings? Cluster { get; }
 
     /// <summary>
-    /// Checks a run of <paramref name="config"/> on <paramref name="data"/> and takes its run directory: a new directory
-    /// appears with its config.json at once (<see cref="RunDirectory.Create"/>); an existing one must record this run, or
-    /// one that <paramref name="config"/> extends by more rounds, or none. config.json is then written whenever it does
-    /// not say exactly this: the configuration, the data, the run's identity and <paramref name="settings"/>. A store that
-    /// holds checkpoints of another run is refused, and nothing is written then.
+    /// Checks a run of <paramref name="config"/> on <paramref name="data"/>, reading and writing nothing but to look: its
+    /// run directory must be new, or record this run, or one that <paramref name="config"/> extends by more rounds, or
+    /// none; its store must hold no checkpoints of another run.
     /// </summary>
     /// <exception cref="ArgumentException">a setting is invalid, or the stored model does not fit the data.</exception>
     /// <exception cref="RunStoreException">the directory or the store holds another run, or the store cannot be read.</exception>
-    /// <exception cref="RunLockedException">another process writes to the run directory.</exception>
     public static RunPlan Prepare(TrainingConfig config, DataSplit data, RunSettings settings, ClusterSettings? cluster = null)
     {
         config.Validate();
         settings.Validate(minimumThreads: cluster is null ? 1 : 0);
         cluster?.Validate();
         var directory = settings.RunDirectory;
-        if (!Directory.Exists(directory))
-        {
-            var outside = LatestOfSameRun(settings.StoreLocation, null, config, data);
-            var created = Record(config, data, outside?.RunId, settings);
-            return Begin(RunDirectory.Create(directory, created), outside, created, data, settings, cluster);
-        }
+        var recorded = File.Exists(Path.Combine(directory, RunDirectory.ConfigFileName)) ? RunDirectory.ReadConfig(directory) : null;
+        if (recorded is not null && (recorded.Data != data.Source || !TrainingState.Extends(config, recorded.Config)))
+            throw new RunStoreException($"{Path.GetFullPath(directory)} holds a run of another configuration ({ConfigurationText.Describe(
+                ConfigurationText.Differences(recorded.Config, recorded.Data, config, data.Source), RunDirectory.ConfigFileName, "this run")})");
+        var latest = LatestOfSameRun(settings.StoreLocation, recorded?.RunId, config, data);
+        var record = new RunConfigFile(config, data.Source, recorded?.RunId ?? latest?.RunId ?? Guid.NewGuid(), RecordedSettings.Of(settings));
+        var start = latest?.State.WithRounds(config.Rounds) ?? TrainingState.Start(config, data.Train);
+        return new RunPlan(start, latest is not null, recorded, record, data, settings, cluster);
+    }
+
+    /// <summary>
+    /// Takes the run directory for this process until the lock returned is disposed: a new directory appears with its
+    /// config.json at once (<see cref="RunDirectory.Create"/>); an existing one gets config.json rewritten when it does not
+    /// say <see cref="Record"/>.
+    /// </summary>
+    /// <exception cref="RunLockedException">another process writes to the run directory.</exception>
+    /// <exception cref="RunStoreException">the directory was created by another process meanwhile.</exception>
+    public RunLock Claim()
+    {
+        var directory = Settings.RunDirectory;
+        if (!Directory.Exists(directory)) return RunDirectory.Create(directory, Record);
         var writer = RunLock.Acquire(directory);
         try
         {
-            var recorded = File.Exists(Path.Combine(directory, RunDirectory.ConfigFileName)) ? RunDirectory.ReadConfig(directory) : null;
-            if (recorded is not null && (recorded.Data != data.Source || !TrainingState.Extends(config, recorded.Config)))
-                throw new RunStoreException($"{Path.GetFullPath(directory)} holds another run ({ConfigurationText.Describe(
-                    ConfigurationText.Differences(recorded.Config, recorded.Data, config, data.Source), RunDirectory.ConfigFileName, "this run")})");
-            var latest = LatestOfSameRun(settings.StoreLocation, recorded?.RunId, config, data);
-            var file = Record(config, data, recorded?.RunId ?? latest?.RunId, settings);
-            if (file != recorded) RunDirectory.WriteConfig(directory, file);
-            return Begin(writer, latest, file, data, settings, cluster);
+            if (Record != _recorded) RunDirectory.WriteConfig(directory, Record);
+            return writer;
         }
         catch
         {
@@ -81,9 +90,6 @@ public sealed class RunPlan : IDisposable
             throw;
         }
     }
-
-    private static RunConfigFile Record(TrainingConfig config, DataSplit data, Guid? runId, RunSettings settings) =>
-        new(config, data.Source, runId ?? Guid.NewGuid(), RecordedSettings.Of(settings));
 
     /// <summary>
     /// The store's latest checkpoint, read once; refused when another run wrote it, unless <paramref name="config"/> is
@@ -100,11 +106,4 @@ public sealed class RunPlan : IDisposable
             throw new ArgumentException($"the data set has {data.Train.PixelCount} pixels per image, the stored model N = {latest.State.Parameters.N}");
         return latest;
     }
-
-    private static RunPlan Begin(RunLock writer, Checkpoint? latest, RunConfigFile recorded, DataSplit data, RunSettings settings,
-        ClusterSettings? cluster) =>
-        new(writer, latest?.State.WithRounds(recorded.Config.Rounds) ?? TrainingState.Start(recorded.Config, data.Train), latest is not null,
-            recorded, data, settings, cluster);
-
-    public void Dispose() => _writer.Dispose();
 }

@@ -28,6 +28,7 @@ public static class TrainingRunner
     /// metrics.csv (rewritten from the checkpoint on resume).
     /// </summary>
     /// <exception cref="ArgumentException">the configuration's statistics cannot fit a remoting frame.</exception>
+    /// <exception cref="RunLockedException">another process writes to the run directory.</exception>
     /// <exception cref="TimeoutException">a round's statistics or a checkpoint write did not arrive in time.</exception>
     /// <param name="onNotice">Hears of nodes joining and lost.</param>
     /// <param name="onCheckpoint">Hears of each stored checkpoint's state (the dashboard draws its model).</param>
@@ -43,6 +44,7 @@ public static class TrainingRunner
             RequireFrameFits(start.Config, start.Parameters.N, ActorSystemHost.FrameBytesWith(overrides));
             await cluster.RequirePortFreeAsync().ConfigureAwait(false);
         }
+        using var writer = plan.Claim();
 
         var completion = new TaskCompletionSource<RunResult>(TaskCreationOptions.RunContinuationsAsynchronously);
         StateEvaluator evaluate = state => EvaluateLikelihoods(state, data);

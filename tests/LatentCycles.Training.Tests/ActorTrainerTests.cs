@@ -133,10 +133,11 @@ public sealed class ActorTrainerTests
         var config = TrainingFixtures.SmallConfig(rounds: 1) with { Gradient = GradientKind.Exact, Optimizer = OptimizerKind.Adam };
         using var directory = new TemporaryDirectory();
 
-        await TrainingFixtures.Run(config, data, TrainingFixtures.Settings(directory.Path));
+        var settings = TrainingFixtures.Settings(directory.Path);
+        await TrainingFixtures.Run(config, data, settings);
 
         var written = RunDirectory.ReadConfig(directory.Path);
-        Assert.Equal(new RunConfigFile(config, "synthetic", written.RunId), written);
+        Assert.Equal(new RunConfigFile(config, "synthetic", written.RunId, RecordedSettings.Of(settings)), written);
         Assert.NotNull(written.RunId);
     }
 

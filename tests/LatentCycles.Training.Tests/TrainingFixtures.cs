@@ -52,11 +52,8 @@ internal static class TrainingFixtures
     };
 
     public static async Task<RunResult> Run(TrainingConfig config, DataSplit data, RunSettings settings,
-        Action<MetricsRow>? onProgress = null, CancellationToken stop = default)
-    {
-        using var plan = RunPlan.Prepare(config, data, settings);
-        return await TrainingRunner.RunAsync(plan, onProgress ?? (_ => { }), stop).WaitAsync(TimeSpan.FromMinutes(1));
-    }
+        Action<MetricsRow>? onProgress = null, CancellationToken stop = default) =>
+        await TrainingRunner.RunAsync(RunPlan.Prepare(config, data, settings), onProgress ?? (_ => { }), stop).WaitAsync(TimeSpan.FromMinutes(1));
 
     /// <summary>
     /// Runs <see cref="SmallConfig"/> once uninterrupted, once stopped mid-run and resumed (checkpoints in

@@ -217,9 +217,8 @@ internal static class ExperimentCommand
         BatchProgress progress, CancellationToken stop)
     {
         progress.StartRun(label, planned.RoundsDone, planned.Config.Rounds);
-        RunResult result;
-        using (var plan = RunAccess.Prepare(planned.Config, split, settings))
-            result = TrainingRunner.RunAsync(plan, row => progress.Record(row.Round, row.TestLogLikelihood), stop).GetAwaiter().GetResult();
+        var result = TrainingRunner.RunAsync(RunAccess.Prepare(planned.Config, split, settings),
+            row => progress.Record(row.Round, row.TestLogLikelihood), stop).GetAwaiter().GetResult();
         var stored = ReportFiles.ReadRunReport(planned.Directory);
         ReportFiles.WriteRunReport(planned.Directory, new StoredRunReport((stored?.WallSeconds ?? 0) + result.WallSeconds, stored?.Evaluation));
         return result;

@@ -50,7 +50,7 @@ internal static class ResumeCommand
             var settings = run.Read(parseResult, path, clusterSettings is not null, recorded.Settings);
             var config = Extended(recorded.Config, parseResult.GetValue(rounds));
             var split = DataSetLoader.Load(recorded.Data);
-            using var plan = RunAccess.Prepare(config, split, settings, clusterSettings);
+            var plan = RunAccess.Prepare(config, split, settings, clusterSettings);
             if (plan.Start.IsFinished) return Finished(parseResult, finishedOk, path, plan.Start);
 
             var console = parseResult.InvocationConfiguration;

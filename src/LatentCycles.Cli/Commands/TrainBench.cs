@@ -30,7 +30,7 @@ internal static class TrainBench
         {
             var profile = new RoundProfile();
             var settings = new RunSettings { RunDirectory = directory.FullName, Threads = threads, EvaluateEvery = 0, Profile = profile };
-            using var plan = RunAccess.Prepare(config, data, settings);
+            var plan = RunAccess.Prepare(config, data, settings);
             var firstMeasured = rounds / 5;
             var lastMeasured = rounds - 2;
             long start = 0, end = 0;

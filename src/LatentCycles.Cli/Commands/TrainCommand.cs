@@ -87,7 +87,7 @@ internal static class TrainCommand
             RefuseUsedStore(settings);
             var split = DataSetLoader.Load(dataReference);
 
-            using var plan = RunAccess.Prepare(config, split, settings, clusterSettings);
+            var plan = RunAccess.Prepare(config, split, settings, clusterSettings);
             var console = parseResult.InvocationConfiguration;
             console.Output.WriteLine($"training K = {config.K} on {split.Name} ({split.Train.Count} training, {split.Test.Count} test images) in {Path.GetFullPath(directory)}");
             return TrainingSession.Run(plan, dashboardSettings, parseResult.GetValue(json), console.Output, console.Error);

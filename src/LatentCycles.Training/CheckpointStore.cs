@@ -1,3 +1,4 @@
+using System.Data;
 using System.Data.Common;
 using LatentCycles.Core.Training;
 using LatentCycles.Training.Protocol;
@@ -76,7 +77,9 @@ public static class CheckpointStore
             if (missingIsEmpty && tables.All(PersistencePluginTables.Contains) && !HasRows(connection, SnapshotTable, tables)) return read(null);
             throw new RunStoreException($"{store} is an SQLite database but not a LatentCycles checkpoint store (no {JournalTable} and {SnapshotTable} tables)");
         }
-        return read(new SnapshotReader(connection, null, store, "$"));
+        // One read transaction, so the snapshots listed are still there when one is read (a training run deletes old ones).
+        using var transaction = connection.BeginTransaction(deferred: true);
+        return read(new SnapshotReader(connection, transaction, store, "$"));
     }
 
     /// <summary>The tables the SQLite persistence plugin creates (and SQLite's own counter table).</summary>
@@ -107,7 +110,8 @@ public static class CheckpointStore
     {
         using var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(store.ConnectionString) { Pooling = false }.ConnectionString);
         connection.Open();
-        using var transaction = connection.BeginTransaction();
+        // Repeatable read: the snapshots listed are still there when one is read (a training run deletes old ones).
+        using var transaction = connection.BeginTransaction(IsolationLevel.RepeatableRead);
         using (var readOnly = connection.CreateCommand())
         {
             readOnly.Transaction = transaction;

@@ -14,6 +14,18 @@ public sealed partial class StopSignalTests : IDisposable
     public void Dispose() => _temporary.Dispose();
 
     [Fact]
+    public void A_signal_stops_once_and_one_arriving_after_dispose_is_left_to_its_default()
+    {
+        var signals = new StopSignals();
+
+        Assert.Equal(StopSignals.StopRequest.First, signals.RequestStop());
+        Assert.True(signals.Token.IsCancellationRequested);
+        Assert.Equal(StopSignals.StopRequest.Repeated, signals.RequestStop());
+        signals.Dispose();
+        Assert.Equal(StopSignals.StopRequest.Unheard, signals.RequestStop());
+    }
+
+    [Fact]
     public void Sigterm_stops_a_run_with_a_checkpoint_at_the_round_it_reports_and_exit_130()
     {
         var run = _temporary.Combine("run");

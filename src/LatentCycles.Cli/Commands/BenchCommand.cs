@@ -93,12 +93,13 @@ internal static class BenchCommand
         output.WriteLine($"gradient variance at round {state.Round} of {Path.GetFullPath(runDirectory)} ({split.Name}): " +
                          $"{state.Config.Chains} chains, minibatch {state.Config.MinibatchSize}, {rounds} rounds after {burnIn} of burn-in");
         var spreads = GradientVarianceStudy.Measure(state, split.Train, rounds, burnIn);
-        output.WriteLine($"{"gradient",-9} {"baseline",-18} {"var W",11} {"var b",11} {"var L",11} {"var total",11} {"vs pi-mean",10} {"|mean|^2",11}");
+        output.WriteLine($"{"gradient",-9} {"baseline",-18} {"var W",11} {"var b",11} {"var L",11} {"var total",11} {"vs pi-mean",10} {"|mean|^2",11} {"signal/noise W",15} {"b",9} {"L",9}");
         foreach (var s in spreads)
         {
             var reference = spreads.First(r => r.Gradient == s.Gradient && r.Baseline == BaselineKind.StationaryMean).Variance.All;
             output.WriteLine($"{GradientName(s.Gradient),-9} {BaselineName(s.Baseline),-18} {s.Variance.W,11:G4} {s.Variance.B,11:G4} {s.Variance.L,11:G4} " +
-                             $"{s.Variance.All,11:G4} {s.Variance.All / reference,10:F3} {s.SquaredMean.All,11:G4}");
+                             $"{s.Variance.All,11:G4} {s.Variance.All / reference,10:F3} {s.SquaredMean.All,11:G4} " +
+                             $"{s.SignalToNoise.W,15:G3} {s.SignalToNoise.B,9:G3} {s.SignalToNoise.L,9:G3}");
         }
         if (!json) return;
         CommandConventions.WriteJsonLine(output, new
@@ -116,6 +117,9 @@ internal static class BenchCommand
                 VarianceL = s.Variance.L,
                 VarianceTotal = s.Variance.All,
                 SquaredMeanTotal = s.SquaredMean.All,
+                SignalToNoiseW = s.SignalToNoise.W,
+                SignalToNoiseB = s.SignalToNoise.B,
+                SignalToNoiseL = s.SignalToNoise.L,
             }).ToList(),
         });
     }

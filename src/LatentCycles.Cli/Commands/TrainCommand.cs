@@ -26,6 +26,11 @@ internal static class TrainCommand
             Description = "Learning rate (a positive number)",
             DefaultValueFactory = _ => defaults.LearningRate.ToString(CultureInfo.InvariantCulture),
         };
+        var decoderLearningRateScale = new Option<string>("--decoder-lr-scale")
+        {
+            Description = "The decoder's L learns at the learning rate times this; W and b at the learning rate (a positive number)",
+            DefaultValueFactory = _ => defaults.DecoderLearningRateScale.ToString(CultureInfo.InvariantCulture),
+        };
         var optimizer = ChoiceOption("--optimizer", "Optimizer", ConfigurationText.Optimizers, defaults.Optimizer);
         var gradient = ChoiceOption("--gradient", "Chain-phase weights: two-step (g = ρ/π) or exact (g = Z ρ/π)", ConfigurationText.Gradients, defaults.Gradient);
         var baseline = ChoiceOption("--baseline", "Constant subtracted from g, a control variate (MODEL.md §3, \"Baselines\")", ConfigurationText.Baselines, defaults.Baseline);
@@ -53,7 +58,7 @@ internal static class TrainCommand
 
         var command = new Command("train", "Train a model in a new run directory")
         {
-            output, data, k, chains, rounds, sweeps, learningRate, optimizer, gradient, baseline, initNoise, decoderSmoothing, model, seed, blockSize,
+            output, data, k, chains, rounds, sweeps, learningRate, decoderLearningRateScale, optimizer, gradient, baseline, initNoise, decoderSmoothing, model, seed, blockSize,
             run.CheckpointEvery, run.KeepCheckpoints, run.EvaluateEvery, run.Threads, run.Store, run.Profile,
             cluster.Cluster, cluster.Port, cluster.Hostname, cluster.MinWorkers, dashboard.Port, dashboard.Host, json,
         };
@@ -66,6 +71,7 @@ internal static class TrainCommand
                 Rounds = parseResult.GetValue(rounds),
                 Sweeps = parseResult.GetValue(sweeps),
                 LearningRate = ParseNumber("--lr", parseResult.GetValue(learningRate)),
+                DecoderLearningRateScale = ParseNumber("--decoder-lr-scale", parseResult.GetValue(decoderLearningRateScale)),
                 Baseline = ConfigurationText.Baselines[parseResult.GetValue(baseline)!],
                 InitNoise = ParseNumber("--init-noise", parseResult.GetValue(initNoise)),
                 DecoderSmoothing = ParseNumber("--decoder-smoothing", parseResult.GetValue(decoderSmoothing)),

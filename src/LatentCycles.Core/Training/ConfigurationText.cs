@@ -41,6 +41,7 @@ public static class ConfigurationText
         ("--rounds", Invariant(c.Rounds)),
         ("--sweeps", Invariant(c.Sweeps)),
         ("--lr", c.LearningRate.ToString("R", CultureInfo.InvariantCulture)),
+        ("--decoder-lr-scale", c.DecoderLearningRateScale.ToString("R", CultureInfo.InvariantCulture)),
         ("--optimizer", NameOf(Optimizers, c.Optimizer)),
         ("--gradient", NameOf(Gradients, c.Gradient)),
         ("--baseline", NameOf(Baselines, c.Baseline)),

@@ -13,8 +13,14 @@ public sealed record BlockTotals(double W, double B, double L)
 
 /// <summary>The spread of one gradient estimator over independent rounds at fixed parameters (MODEL.md §3, "Baselines").</summary>
 /// <param name="Variance">Σ_j Var(∂_j) over the parameters of each block: the trace of the estimate's covariance.</param>
-/// <param name="SquaredMean">‖E ∂‖² over each block, the signal the variance is compared with.</param>
-public sealed record GradientSpread(GradientKind Gradient, BaselineKind Baseline, BlockTotals Variance, BlockTotals SquaredMean);
+/// <param name="SquaredMean">‖E ∂‖² over each block, the signal the variance is compared with: the squared mean over the
+/// rounds less its expected excess Var/rounds, so that a block without signal measures about 0 however few the rounds.</param>
+public sealed record GradientSpread(GradientKind Gradient, BaselineKind Baseline, BlockTotals Variance, BlockTotals SquaredMean)
+{
+    /// <summary>‖E ∂‖² / Σ Var(∂_j) of each block. RMSprop steps each parameter by about the learning rate whatever the
+    /// gradient's scale; this ratio says how much of a block's steps follow the gradient and how much are a random walk.</summary>
+    public BlockTotals SignalToNoise => new(SquaredMean.W / Variance.W, SquaredMean.B / Variance.B, SquaredMean.L / Variance.L);
+}
 
 /// <summary>
 /// Freezes a run's parameters and chain states, runs many rounds of its chains and minibatches, and measures every
@@ -69,7 +75,9 @@ public static class GradientVarianceStudy
             foreach (var baseline in Baselines)
             {
                 var m = moments[index++];
-                result.Add(new GradientSpread(gradient, baseline, BlockSums(k, n, m.Variance()), BlockSums(k, n, m.Mean.Select(v => v * v).ToArray())));
+                var variance = m.Variance();
+                var squaredMean = m.Mean.Select((v, j) => v * v - variance[j] / rounds).ToArray();
+                result.Add(new GradientSpread(gradient, baseline, BlockSums(k, n, variance), BlockSums(k, n, squaredMean)));
             }
         return result;
     }

@@ -27,15 +27,17 @@ public sealed class OptimizerState
     public OptimizerState Clone() => new(Steps, (double[])FirstMoment.Clone(), (double[])SecondMoment.Clone());
 
     /// <summary>
-    /// One ascent step θ' = θ + lr·step(gradient), written into <paramref name="next"/>; returns the state after it.
+    /// One ascent step θ'_j = θ_j + lr_j·step(gradient)_j, each parameter with its own learning rate, written into
+    /// <paramref name="next"/>; returns the state after it.
     /// Neither this state nor <paramref name="theta"/> changes: a checkpoint may still be writing them.
     /// </summary>
-    public OptimizerState Step(OptimizerKind kind, double learningRate, ReadOnlySpan<double> theta, ReadOnlySpan<double> gradient,
-        Span<double> next)
+    public OptimizerState Step(OptimizerKind kind, ReadOnlySpan<double> learningRates, ReadOnlySpan<double> theta,
+        ReadOnlySpan<double> gradient, Span<double> next)
     {
         const double epsilon = 1e-8;
-        if (gradient.Length != theta.Length || next.Length != theta.Length || SecondMoment.Length != theta.Length)
-            throw new ArgumentException("parameters, gradient and optimizer state differ in length");
+        if (gradient.Length != theta.Length || next.Length != theta.Length || SecondMoment.Length != theta.Length ||
+            learningRates.Length != theta.Length)
+            throw new ArgumentException("parameters, gradient, learning rates and optimizer state differ in length");
         var t = Steps + 1;
         var v = new double[theta.Length];
         switch (kind)
@@ -44,7 +46,7 @@ public sealed class OptimizerState
                 for (var j = 0; j < theta.Length; j++)
                 {
                     v[j] = 0.9 * SecondMoment[j] + 0.1 * gradient[j] * gradient[j];
-                    next[j] = theta[j] + learningRate * gradient[j] / (Math.Sqrt(v[j]) + epsilon);
+                    next[j] = theta[j] + learningRates[j] * gradient[j] / (Math.Sqrt(v[j]) + epsilon);
                 }
                 return new OptimizerState(t, FirstMoment, v);
             case OptimizerKind.Adam:
@@ -56,7 +58,7 @@ public sealed class OptimizerState
                 {
                     m[j] = beta1 * FirstMoment[j] + (1 - beta1) * gradient[j];
                     v[j] = beta2 * SecondMoment[j] + (1 - beta2) * gradient[j] * gradient[j];
-                    next[j] = theta[j] + learningRate * (m[j] / c1) / (Math.Sqrt(v[j] / c2) + epsilon);
+                    next[j] = theta[j] + learningRates[j] * (m[j] / c1) / (Math.Sqrt(v[j] / c2) + epsilon);
                 }
                 return new OptimizerState(t, m, v);
             default:

@@ -38,6 +38,12 @@ public sealed record TrainingConfig
     public int Rounds { get; init; } = 2000;
     public int Sweeps { get; init; } = 1;
     public double LearningRate { get; init; } = 0.003;
+
+    /// <summary>
+    /// The decoder's L learns at <see cref="LearningRate"/> times this; W and b at <see cref="LearningRate"/>
+    /// (MODEL.md §3, "Update": why the decoder may take larger steps than the encoder).
+    /// </summary>
+    public double DecoderLearningRateScale { get; init; } = 2;
     public OptimizerKind Optimizer { get; init; } = OptimizerKind.RmsProp;
     public GradientKind Gradient { get; init; } = GradientKind.TwoStep;
 
@@ -65,6 +71,19 @@ public sealed record TrainingConfig
     /// <summary>The most sweeps per round: a round of the most chains must end well within the round timeout.</summary>
     public const int MaxSweeps = 10_000;
 
+    /// <summary>
+    /// The learning rate of every parameter, laid out as the parameters (<see cref="LatentCycles.Core.Model.ParameterLayout"/>):
+    /// W and b at <see cref="LearningRate"/>, L at <see cref="LearningRate"/> × <see cref="DecoderLearningRateScale"/>.
+    /// </summary>
+    public double[] LearningRates(int pixels)
+    {
+        var layout = new LatentCycles.Core.Model.ParameterLayout(K, pixels);
+        var rates = new double[layout.Length];
+        rates.AsSpan().Fill(LearningRate);
+        layout.L(rates.AsSpan()).Fill(LearningRate * DecoderLearningRateScale);
+        return rates;
+    }
+
     /// <summary>First chain id and number of chains of block b.</summary>
     public (int FirstChain, int Count) Block(int b)
     {
@@ -80,6 +99,8 @@ public sealed record TrainingConfig
         if (Rounds < 0) throw new ArgumentException($"the number of rounds must not be negative, got {Rounds}");
         if (Sweeps is < 1 or > MaxSweeps) throw new ArgumentException($"the number of sweeps must be between 1 and {MaxSweeps}, got {Sweeps}");
         if (!double.IsFinite(LearningRate) || LearningRate <= 0) throw new ArgumentException($"the learning rate must be a positive number, got {LearningRate}");
+        if (!double.IsFinite(DecoderLearningRateScale) || DecoderLearningRateScale <= 0)
+            throw new ArgumentException($"the decoder learning-rate scale must be a positive number, got {DecoderLearningRateScale}");
         if (MinibatchSize < 1) throw new ArgumentException($"the minibatch size must be at least 1, got {MinibatchSize}");
         if (!double.IsFinite(InitNoise) || InitNoise < 0) throw new ArgumentException($"the initialization noise must be a non-negative number, got {InitNoise}");
         if (!double.IsFinite(DecoderSmoothing) || DecoderSmoothing <= 0 || DecoderSmoothing > 1)

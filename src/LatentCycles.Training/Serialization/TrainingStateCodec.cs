@@ -14,8 +14,8 @@ public sealed class CheckpointFormatException(string message) : Exception(messag
 /// </summary>
 public static class TrainingStateCodec
 {
-    private const string StateMagic = "LCSTATE2";
-    private const string ConfigMagic = "LCCONFG2";
+    private const string StateMagic = "LCSTATE3";
+    private const string ConfigMagic = "LCCONFG3";
 
     public static byte[] Encode(TrainingState state)
     {
@@ -110,6 +110,7 @@ public static class TrainingStateCodec
         w.Write((int)c.Baseline);
         w.Write(c.InitNoise);
         w.Write(c.DecoderSmoothing);
+        w.Write(c.DecoderLearningRateScale);
     }
 
     private static TrainingConfig ReadConfig(BinaryReader r) => new()
@@ -128,6 +129,7 @@ public static class TrainingStateCodec
         Baseline = ReadEnum<BaselineKind>(r),
         InitNoise = r.ReadDouble(),
         DecoderSmoothing = r.ReadDouble(),
+        DecoderLearningRateScale = r.ReadDouble(),
     };
 
     private static T ReadEnum<T>(BinaryReader r) where T : struct, Enum
@@ -137,14 +139,14 @@ public static class TrainingStateCodec
     }
 
     /// <summary>
-    /// The first format (…1) had no baseline or initialization settings; its runs used settings that are no longer the
-    /// defaults, so they are refused rather than continued differently.
+    /// Earlier formats lack settings whose defaults have changed since (…1: baseline and initialization, …2: the decoder's
+    /// learning-rate scale); their runs are refused rather than continued differently.
     /// </summary>
     private static void ExpectMagic(BinaryReader r, string magic, string what)
     {
         var found = Encoding.ASCII.GetString(r.ReadBytes(magic.Length));
-        if (found.Length == magic.Length && found[..^1] == magic[..^1] && found[^1] == '1')
-            throw new CheckpointFormatException($"this {what} was written by an earlier version of latentcycles (format {found}, before the baseline and initialization settings); start a new run");
+        if (found.Length == magic.Length && found[..^1] == magic[..^1] && found[^1] is '1' or '2')
+            throw new CheckpointFormatException($"this {what} was written by an earlier version of latentcycles (format {found}, before the settings it lacks became defaults); start a new run");
         if (found != magic) throw new CheckpointFormatException($"not a LatentCycles {what} (wrong magic)");
     }
 

@@ -18,7 +18,7 @@ public class OptimizerTests
         var before = (Theta: (double[])theta.Clone(), First: (double[])state.FirstMoment.Clone(), Second: (double[])state.SecondMoment.Clone());
         var next = new double[theta.Length];
 
-        var after = state.Step(kind, 0.01, theta, gradient, next);
+        var after = state.Step(kind, Enumerable.Repeat(0.01, theta.Length).ToArray(), theta, gradient, next);
 
         Assert.Equal(before.Theta, theta);
         Assert.Equal(before.First, state.FirstMoment);
@@ -27,6 +27,23 @@ public class OptimizerTests
         // A first step from zero moments moves every parameter along its gradient.
         for (var j = 0; j < theta.Length; j++)
             Assert.Equal(Math.Sign(gradient[j]), Math.Sign(next[j] - theta[j]));
+    }
+
+    [Fact]
+    public void The_decoder_moves_at_the_scaled_learning_rate_and_the_encoder_at_the_learning_rate()
+    {
+        var config = new TrainingConfig { K = 3, LearningRate = 0.01, DecoderLearningRateScale = 2.5 };
+        var layout = new ParameterLayout(3, 5);
+        var rates = config.LearningRates(5);
+        Assert.All(layout.W(rates.AsSpan()).ToArray().Concat(layout.B(rates.AsSpan()).ToArray()), r => Assert.Equal(0.01, r));
+        Assert.All(layout.L(rates.AsSpan()).ToArray(), r => Assert.Equal(0.025, r));
+
+        // The first RMSprop step from zero moments moves every parameter by lr/√0.1 whatever its gradient's size (ε aside).
+        var theta = new double[layout.Length];
+        var gradient = Enumerable.Range(0, layout.Length).Select(j => 1.0 + j).ToArray();
+        var next = new double[layout.Length];
+        new OptimizerState(layout.Length).Step(OptimizerKind.RmsProp, rates, theta, gradient, next);
+        for (var j = 0; j < next.Length; j++) Assert.Equal(rates[j] / Math.Sqrt(0.1), next[j], 6);
     }
 
     [Fact]

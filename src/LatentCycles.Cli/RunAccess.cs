@@ -5,6 +5,7 @@ using LatentCycles.Core.Data;
 using LatentCycles.Core.Model;
 using LatentCycles.Core.Training;
 using LatentCycles.Training;
+using LatentCycles.Training.Protocol;
 using LatentCycles.Training.Serialization;
 
 namespace LatentCycles.Cli;
@@ -79,14 +80,57 @@ internal static class RunAccess
     }
 
     /// <summary>
-    /// The latest checkpoint in <paramref name="store"/>, or null when it holds none (or does not exist yet); with
-    /// <paramref name="runId"/>, one written by another run is refused.
+    /// The run a directory records: its config.json; or, when that is missing, the configuration and identity of the
+    /// latest checkpoint (every checkpoint holds them), with <paramref name="data"/> as the data set it trains on
+    /// (checkpoints do not name it), else the embedded one, and no recorded settings.
     /// </summary>
-    public static TrainingState? LatestInStore(StoreLocation store, Guid? runId = null)
+    public static (RunConfigFile Recorded, bool FromCheckpoint) ReadRecorded(string directory, string? store, string? data)
+    {
+        RequireRunDirectory(directory);
+        if (File.Exists(Path.Combine(directory, RunDirectory.ConfigFileName)))
+        {
+            var file = ReadConfigFile(directory);
+            if (data is not null && Path.GetFullPath(data) != file.Data)
+                throw new CliException($"{directory} trains on {file.Data} ({RunDirectory.ConfigFileName}); --data names the data only of a run whose {RunDirectory.ConfigFileName} is missing");
+            return (file, false);
+        }
+        Checkpoint? latest;
+        try
+        {
+            latest = CheckpointStore.LatestOrNull(StoreLocation.For(directory, store), runId: null);
+        }
+        catch (ArgumentException e)
+        {
+            throw new CliException(e.Message);
+        }
+        catch (Exception e) when (IsReadFailure(e))
+        {
+            throw new CliException(e.Message);
+        }
+        if (latest is null)
+            throw new CliException($"{directory}: {RunDirectory.ConfigFileName} is missing and no checkpoint holds the run's configuration");
+        return (new RunConfigFile(latest.State.Config, data is null ? EmbeddedDataName : Path.GetFullPath(data), latest.RunId), true);
+    }
+
+    /// <summary><see cref="RunPlan.Prepare"/>, with an invalid setting as one <c>error:</c> line.</summary>
+    public static RunPlan Prepare(TrainingConfig config, DataSplit data, RunSettings settings, ClusterSettings? cluster = null)
     {
         try
         {
-            return CheckpointStore.LatestOrNull(store, runId)?.State;
+            return RunPlan.Prepare(config, data, settings, cluster);
+        }
+        catch (ArgumentException e)
+        {
+            throw new CliException(e.Message);
+        }
+    }
+
+    /// <summary>The latest checkpoint in <paramref name="store"/>, or null when it holds none (or does not exist yet).</summary>
+    public static TrainingState? LatestInStore(StoreLocation store)
+    {
+        try
+        {
+            return CheckpointStore.LatestOrNull(store, runId: null)?.State;
         }
         catch (Exception e) when (IsReadFailure(e))
         {

@@ -12,8 +12,7 @@ using Spectre.Console;
 namespace LatentCycles.Cli;
 
 /// <summary>
-/// Runs <see cref="TrainingRunner.RunAsync"/> (or, with cluster settings, <see cref="TrainingRunner.RunClusterAsync"/>)
-/// for <c>train</c> and <c>resume</c>: live progress, the dashboard when asked for, Ctrl-C and SIGTERM as a clean stop
+/// Carries out a <see cref="RunPlan"/> with <see cref="TrainingRunner.RunAsync"/> for <c>train</c> and <c>resume</c>: live progress, the dashboard when asked for, Ctrl-C and SIGTERM as a clean stop
 /// (the runner checkpoints), cluster news on stderr, and the final summary. Exit codes: 0 finished, 130 stopped, 3 diverged.
 /// </summary>
 internal static class TrainingSession
@@ -24,9 +23,9 @@ internal static class TrainingSession
     /// <summary>Plain progress lines per run when stdout is not a terminal (plus every evaluation round).</summary>
     private const int PlainProgressLines = 20;
 
-    public static int Run(TrainingState start, DataSplit data, RunSettings settings, ClusterSettings? cluster, DashboardSettings? dashboard,
-        bool json, TextWriter output, TextWriter error)
+    public static int Run(RunPlan plan, DashboardSettings? dashboard, bool json, TextWriter output, TextWriter error)
     {
+        var (start, data, settings, cluster) = (plan.Start, plan.Data, plan.Settings, plan.Cluster);
         var errorGate = new object();
         var interactive = !json && ReferenceEquals(output, Console.Out) && !Console.IsOutputRedirected;
         var console = Consoles.For(output, interactive);
@@ -48,12 +47,12 @@ internal static class TrainingSession
             feed.CheckpointSaved(state.Round);
             feed.ModelChanged(state.Round, state.Parameters);
         };
-        Func<Action<MetricsRow>, CancellationToken, Task<RunResult>> train = cluster is null
-            ? (onProgress, token) => TrainingRunner.RunAsync(start, data, settings, onProgress, token, onCheckpoint)
-            : (onProgress, token) => TrainingRunner.RunClusterAsync(start, data, settings, cluster, onProgress, notice =>
-            {
-                lock (errorGate) error.WriteLine(notice);
-            }, token, onCheckpoint);
+        Action<string>? onNotice = cluster is null ? null : notice =>
+        {
+            lock (errorGate) error.WriteLine(notice);
+        };
+        Func<Action<MetricsRow>, CancellationToken, Task<RunResult>> train = (onProgress, token) =>
+            TrainingRunner.RunAsync(plan, onProgress, token, onNotice, onCheckpoint);
         if (feed is not null)
         {
             var runTrain = train;

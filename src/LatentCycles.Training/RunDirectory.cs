@@ -8,7 +8,16 @@ namespace LatentCycles.Training;
 /// <summary>The configuration a run directory was started with, and the data set it trains on (a name or a path).</summary>
 /// <param name="RunId">The run's identity, drawn once when the run is created and written into every checkpoint; null
 /// in a config.json written before runs had one.</param>
-public sealed record RunConfigFile(TrainingConfig Config, string Data, Guid? RunId);
+/// <param name="Settings">How the run executes, kept so that <c>resume</c> goes on as the run was started; null in a
+/// config.json written before runs recorded them.</param>
+public sealed record RunConfigFile(TrainingConfig Config, string Data, Guid? RunId, RecordedSettings? Settings = null);
+
+/// <summary>The settings of <see cref="RunSettings"/> that a run keeps from session to session.</summary>
+public sealed record RecordedSettings(int CheckpointEvery, int KeepCheckpoints, int EvaluateEvery, int Threads)
+{
+    public static RecordedSettings Of(RunSettings settings) =>
+        new(settings.CheckpointEvery, settings.KeepCheckpoints, settings.EvaluateEvery, settings.Threads);
+}
 
 /// <summary>The files of a run directory (docs/ARCHITECTURE.md, "Outputs of a run").</summary>
 public static class RunDirectory
@@ -34,7 +43,7 @@ public static class RunDirectory
     /// </summary>
     /// <exception cref="RunStoreException">the path is a file, or the directory already holds a run.</exception>
     /// <exception cref="RunLockedException">another process writes to the directory.</exception>
-    public static RunLock Create(string runDirectory, TrainingConfig config, string dataName)
+    public static RunLock Create(string runDirectory, RunConfigFile file)
     {
         var full = Path.GetFullPath(runDirectory);
         if (File.Exists(full)) throw new RunStoreException($"{full} is a file, not a run directory");
@@ -44,7 +53,7 @@ public static class RunDirectory
             try
             {
                 if (File.Exists(Path.Combine(full, ConfigFileName))) throw new RunStoreException($"{full} already holds a run");
-                WriteConfig(full, new RunConfigFile(config, dataName, Guid.NewGuid()));
+                WriteConfig(full, file);
                 return existing;
             }
             catch
@@ -60,7 +69,7 @@ public static class RunDirectory
         var created = RunLock.Acquire(partial);
         try
         {
-            WriteConfig(partial, new RunConfigFile(config, dataName, Guid.NewGuid()));
+            WriteConfig(partial, file);
             Directory.Move(partial, full);
             created.MovedTo(full);
             return created;
@@ -76,6 +85,7 @@ public static class RunDirectory
 
     private const string DataKey = "data";
     private const string RunIdKey = "run_id";
+    private const string SettingsKey = "run_settings";
 
     private static readonly JsonSerializerOptions JsonOptions = new()
     {
@@ -86,24 +96,29 @@ public static class RunDirectory
     };
 
     /// <summary>
-    /// Writes RunDirectory/config.json, the configuration's settings in snake_case plus <c>data</c> and <c>run_id</c>,
-    /// through a temporary file renamed into place: a reader never sees half of it.
+    /// Writes RunDirectory/config.json, the configuration's settings in snake_case plus <c>data</c>, <c>run_id</c> and
+    /// <c>run_settings</c>, through a temporary file renamed into place: a reader never sees half of it. The one writer
+    /// of config.json: <see cref="RunPlan.Prepare"/> calls it (through <see cref="Create"/> for a new directory).
     /// </summary>
     public static void WriteConfig(string runDirectory, RunConfigFile file)
     {
         Directory.CreateDirectory(runDirectory);
         var path = Path.Combine(runDirectory, ConfigFileName);
         var temporary = path + ".tmp";
-        File.WriteAllText(temporary, ConfigJson(file.Config, file.Data, file.RunId) + "\n");
+        File.WriteAllText(temporary, ConfigJson(file.Config, file.Data, file.RunId, file.Settings) + "\n");
         File.Move(temporary, path, overwrite: true);
     }
 
-    /// <summary>The text of config.json: the configuration's settings in snake_case plus <c>data</c> (and <c>run_id</c> when known).</summary>
-    public static string ConfigJson(TrainingConfig config, string dataName, Guid? runId = null)
+    /// <summary>
+    /// The text of config.json: the configuration's settings in snake_case plus <c>data</c> (and <c>run_id</c> and
+    /// <c>run_settings</c> when known).
+    /// </summary>
+    public static string ConfigJson(TrainingConfig config, string dataName, Guid? runId = null, RecordedSettings? settings = null)
     {
         var json = JsonSerializer.SerializeToNode(config, JsonOptions)!.AsObject();
         json[DataKey] = dataName;
         if (runId is { } id) json[RunIdKey] = id.ToString();
+        if (settings is not null) json[SettingsKey] = JsonSerializer.SerializeToNode(settings, JsonOptions);
         return json.ToJsonString(JsonOptions);
     }
 
@@ -119,8 +134,10 @@ public static class RunDirectory
             json.Remove(DataKey);
             Guid? runId = json[RunIdKey] is { } id ? Guid.Parse(id.GetValue<string>()) : null;
             json.Remove(RunIdKey);
+            var settings = json[SettingsKey]?.Deserialize<RecordedSettings>(JsonOptions);
+            json.Remove(SettingsKey);
             var config = json.Deserialize<TrainingConfig>(JsonOptions) ?? throw new JsonException("no configuration");
-            return new RunConfigFile(config, data, runId);
+            return new RunConfigFile(config, data, runId, settings);
         }
         catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException)
         {

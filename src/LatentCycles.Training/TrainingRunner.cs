@@ -18,69 +18,44 @@ public static class TrainingRunner
     internal const string PersistenceId = "latentcycles-run";
 
     /// <summary>
-    /// A new run (empty store: starts from <paramref name="start"/>) or a resume (the store holds checkpoints of the same
-    /// configuration: continues from the latest, recomputing the rounds after it bit for bit). Runs until config.Rounds;
-    /// <paramref name="stop"/> cancelled → finishes the round in flight, checkpoints, returns Stopped. A NaN/∞ gradient →
-    /// Diverged with the last good checkpoint's state. Writes metrics.csv (rewritten from the checkpoint on resume) and
-    /// config.json (if absent) in the run directory.
+    /// Carries out <paramref name="plan"/>: a new run (empty store: starts from round 0) or a resume (continues from the
+    /// latest checkpoint, recomputing the rounds after it bit for bit). On one host: a coordinator, a node aggregator and
+    /// settings.Threads chain workers. With plan.Cluster, as the coordinator process of a cluster: the seed node at its
+    /// hostname and port, running the coordinator as a cluster singleton and, with settings.Threads &gt; 0, a node
+    /// aggregator of its own; the blocks go to every registered node, and the result is bit-identical to a single-process
+    /// run. Runs until the configuration's rounds; <paramref name="stop"/> cancelled → finishes the round in flight,
+    /// checkpoints, returns Stopped. A NaN/∞ gradient → Diverged with the last good checkpoint's state. Writes
+    /// metrics.csv (rewritten from the checkpoint on resume).
     /// </summary>
-    /// <exception cref="RunStoreException">the store is not a LatentCycles store, or holds a run of another configuration (the file is left untouched).</exception>
+    /// <exception cref="ArgumentException">the configuration's statistics cannot fit a remoting frame.</exception>
     /// <exception cref="RunLockedException">another process writes to the run directory.</exception>
     /// <exception cref="TimeoutException">a round's statistics or a checkpoint write did not arrive in time.</exception>
+    /// <param name="onNotice">Hears of nodes joining and lost.</param>
     /// <param name="onCheckpoint">Hears of each stored checkpoint's state (the dashboard draws its model).</param>
-    public static Task<RunResult> RunAsync(TrainingState start, DataSplit data, RunSettings settings,
-        Action<MetricsRow> onProgress, CancellationToken stop, Action<TrainingState>? onCheckpoint = null) =>
-        RunAsync(start, data, settings, null, onProgress, _ => { }, stop, onCheckpoint);
-
-    /// <summary>
-    /// As <see cref="RunAsync(TrainingState, DataSplit, RunSettings, Action{MetricsRow}, CancellationToken)"/>, as the
-    /// coordinator process of a cluster: the seed node at <paramref name="cluster"/>'s hostname and port, running the
-    /// coordinator as a cluster singleton and, with settings.Threads &gt; 0, a node aggregator of its own. The blocks go
-    /// to every registered node; the result is bit-identical to a single-process run. <paramref name="onNotice"/> hears
-    /// of nodes joining and lost.
-    /// </summary>
-    /// <exception cref="ArgumentException">a setting is invalid, or the configuration's statistics cannot fit a remoting frame.</exception>
-    public static Task<RunResult> RunClusterAsync(TrainingState start, DataSplit data, RunSettings settings, ClusterSettings cluster,
-        Action<MetricsRow> onProgress, Action<string> onNotice, CancellationToken stop, Action<TrainingState>? onCheckpoint = null) =>
-        RunAsync(start, data, settings, cluster, onProgress, onNotice, stop, onCheckpoint);
-
-    private static async Task<RunResult> RunAsync(TrainingState start, DataSplit data, RunSettings settings, ClusterSettings? cluster,
-        Action<MetricsRow> onProgress, Action<string> onNotice, CancellationToken stop, Action<TrainingState>? onCheckpoint)
+    public static async Task<RunResult> RunAsync(RunPlan plan, Action<MetricsRow> onProgress, CancellationToken stop,
+        Action<string>? onNotice = null, Action<TrainingState>? onCheckpoint = null)
     {
-        settings.Validate(minimumThreads: cluster is null ? 1 : 0);
-        cluster?.Validate();
-        start.Config.Validate();
-        if (data.Train.PixelCount != start.Parameters.N)
-            throw new ArgumentException($"the data set has {data.Train.PixelCount} pixels per image, the model N = {start.Parameters.N}");
+        var (start, data, settings, cluster) = (plan.Start, plan.Data, plan.Settings, plan.Cluster);
+        onNotice ??= _ => { };
         var clock = Stopwatch.StartNew();
-        var store = settings.StoreLocation;
         var overrides = OperatorOverrides.Load();
         if (cluster is not null)
         {
             RequireFrameFits(start.Config, start.Parameters.N, ActorSystemHost.FrameBytesWith(overrides));
             await cluster.RequirePortFreeAsync().ConfigureAwait(false);
         }
-        Directory.CreateDirectory(settings.RunDirectory);
-        using var writer = RunLock.Acquire(settings.RunDirectory);
-        var configFile = Path.Combine(settings.RunDirectory, RunDirectory.ConfigFileName);
-        var recordedRunId = File.Exists(configFile) ? RunDirectory.ReadConfig(settings.RunDirectory).RunId : null;
-        var stored = CheckpointStore.LatestOrNull(store, recordedRunId);
-        // A start with more rounds than the store's run extends it (resume --rounds).
-        if (stored is not null && !TrainingState.Extends(start.Config, stored.State.Config))
-            throw new RunStoreException($"{store} holds a run of another configuration ({Differences(stored.State.Config, start.Config)})");
-        var runId = recordedRunId ?? stored?.RunId ?? Guid.NewGuid();
-        if (!File.Exists(configFile)) RunDirectory.WriteConfig(settings.RunDirectory, new RunConfigFile(start.Config, data.Source, runId));
+        using var writer = plan.Claim();
 
         var completion = new TaskCompletionSource<RunResult>(TaskCreationOptions.RunContinuationsAsynchronously);
         StateEvaluator evaluate = state => EvaluateLikelihoods(state, data);
-        CoordinatorSetup Setup(ActorSystem system, IReadOnlyList<NodeShare<IActorRef>> nodes) => new(PersistenceId, runId, start, data, settings, nodes,
+        CoordinatorSetup Setup(ActorSystem system, IReadOnlyList<NodeShare<IActorRef>> nodes) => new(PersistenceId, plan.RunId, start, data, settings, nodes,
             MinRemoteNodes: cluster?.MinWorkers ?? 0, InCluster: cluster is not null,
             system.Settings.Config.GetTimeSpan(TrainingTimeouts.RoundTimeoutPath), system.Settings.Config.GetTimeSpan(TrainingTimeouts.CheckpointTimeoutPath),
             evaluate, onProgress, onNotice, completion, onCheckpoint);
         var options = new ActorSystemOptions
         {
             Threads = settings.Threads,
-            Store = store,
+            Store = settings.StoreLocation,
             Cluster = cluster is null ? null : new ClusterMembership(ClusterRole.Coordinator, cluster),
             LogFile = Path.Combine(settings.RunDirectory, RunDirectory.LogFileName),
             Overrides = overrides,
@@ -137,12 +112,4 @@ public static class TrainingRunner
         var evaluation = StateEvaluation.Of(state, data, new EvaluationRequest());
         return (evaluation.Train!, evaluation.Test);
     }
-
-    /// <summary>The settings in which two configurations differ, e.g. "Seed 5 there, 6 here".</summary>
-    private static string Differences(TrainingConfig stored, TrainingConfig given) =>
-        string.Join(", ", typeof(TrainingConfig).GetProperties()
-            .Where(p => p.CanWrite)
-            .Select(p => (p.Name, Stored: p.GetValue(stored), Given: p.GetValue(given)))
-            .Where(d => !Equals(d.Stored, d.Given))
-            .Select(d => FormattableString.Invariant($"{d.Name} {d.Stored} there, {d.Given} here")));
 }

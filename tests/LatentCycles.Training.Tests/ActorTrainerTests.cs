@@ -1,3 +1,4 @@
+using LatentCycles.Core.Data;
 using LatentCycles.Core.Model;
 using LatentCycles.Core.Training;
 
@@ -15,7 +16,7 @@ public sealed class ActorTrainerTests
         var expected = new ReferenceTrainer(data.Train).RunToEnd(start);
         using var directory = new TemporaryDirectory();
 
-        var result = await TrainingFixtures.Run(start, data, TrainingFixtures.Settings(directory.Path, threads));
+        var result = await TrainingFixtures.Run(start.Config, data, TrainingFixtures.Settings(directory.Path, threads));
 
         Assert.Equal(RunOutcome.Finished, result.Outcome);
         TrainingFixtures.AssertBitIdentical(expected, result.State);
@@ -29,7 +30,7 @@ public sealed class ActorTrainerTests
         using var directory = new TemporaryDirectory();
         var reports = new List<MetricsRow>();
 
-        await TrainingFixtures.Run(start, data, TrainingFixtures.Settings(directory.Path), reports.Add);
+        await TrainingFixtures.Run(start.Config, data, TrainingFixtures.Settings(directory.Path), reports.Add);
 
         Assert.Equal([1, 2, 3, 4, 5, 6], reports.Select(r => r.Round));
         Assert.Equal([4, 6], reports.Where(r => r.TestLogLikelihood is not null).Select(r => r.Round));
@@ -53,12 +54,12 @@ public sealed class ActorTrainerTests
         using var directory = new TemporaryDirectory();
         var settings = TrainingFixtures.Settings(directory.Path);
         using var stop = new CancellationTokenSource();
-        await TrainingFixtures.Run(start, data, settings, row => { if (row.Round == 2) stop.Cancel(); }, stop.Token);
+        await TrainingFixtures.Run(start.Config, data, settings, row => { if (row.Round == 2) stop.Cancel(); }, stop.Token);
         var metricsPath = Path.Combine(directory.Path, RunDirectory.MetricsFileName);
         // What a run killed after its checkpoint would leave behind: rows the resumed run recomputes.
         File.AppendAllText(metricsPath, "6,-1,,,,,,0.5,0.1,1000,1,2.5,\n7,-1,,,,,,0.5,0.1,1000,1,3,\n");
 
-        await TrainingFixtures.Run(start, data, settings);
+        await TrainingFixtures.Run(start.Config, data, settings);
 
         var lines = File.ReadAllLines(metricsPath);
         Assert.Equal(MetricsCsv.Header, lines[0]);
@@ -76,7 +77,7 @@ public sealed class ActorTrainerTests
         for (var r = 0; r < 3; r++) afterThree = reference.RunRound(afterThree).Next;
         using var directory = new TemporaryDirectory();
 
-        var result = await TrainingFixtures.Run(start, data, TrainingFixtures.Settings(directory.Path));
+        var result = await TrainingFixtures.Run(start.Config, data, TrainingFixtures.Settings(directory.Path));
 
         Assert.Equal(0, CheckpointStore.Load(directory.Path, 2).Round);
         TrainingFixtures.AssertBitIdentical(afterThree, CheckpointStore.Load(directory.Path, 5));
@@ -94,10 +95,10 @@ public sealed class ActorTrainerTests
         var settings = TrainingFixtures.Settings(directory.Path) with { CheckpointEvery = 1, KeepCheckpoints = 2 };
         var metricsPath = Path.Combine(directory.Path, RunDirectory.MetricsFileName);
         using var stop = new CancellationTokenSource();
-        await TrainingFixtures.Run(start, data, settings, row => { if (row.Round == 4) stop.Cancel(); }, stop.Token);
+        await TrainingFixtures.Run(start.Config, data, settings, row => { if (row.Round == 4) stop.Cancel(); }, stop.Token);
         var beforeResume = MetricsCsv.Read(metricsPath);
 
-        var result = await TrainingFixtures.Run(start, data, settings);
+        var result = await TrainingFixtures.Run(start.Config, data, settings);
 
         TrainingFixtures.AssertBitIdentical(expected, result.State);
         var error = Assert.Throws<RunStoreException>(() => CheckpointStore.Load(directory.Path, 5));
@@ -117,7 +118,7 @@ public sealed class ActorTrainerTests
         var start = TrainingState.Start(config, data.Train);
         using var directory = new TemporaryDirectory();
 
-        var result = await TrainingFixtures.Run(start, data, TrainingFixtures.Settings(directory.Path));
+        var result = await TrainingFixtures.Run(start.Config, data, TrainingFixtures.Settings(directory.Path));
 
         Assert.Equal(RunOutcome.Diverged, result.Outcome);
         Assert.True(result.State.Parameters.IsFinite());
@@ -132,24 +133,25 @@ public sealed class ActorTrainerTests
         var config = TrainingFixtures.SmallConfig(rounds: 1) with { Gradient = GradientKind.Exact, Optimizer = OptimizerKind.Adam };
         using var directory = new TemporaryDirectory();
 
-        await TrainingFixtures.Run(TrainingState.Start(config, data.Train), data, TrainingFixtures.Settings(directory.Path));
+        var settings = TrainingFixtures.Settings(directory.Path);
+        await TrainingFixtures.Run(config, data, settings);
 
         var written = RunDirectory.ReadConfig(directory.Path);
-        Assert.Equal(new RunConfigFile(config, "synthetic", written.RunId), written);
+        Assert.Equal(new RunConfigFile(config, "synthetic", written.RunId, RecordedSettings.Of(settings)), written);
         Assert.NotNull(written.RunId);
     }
 
     [Fact]
-    public async Task Model_size_must_match_the_data()
+    public async Task A_stored_model_must_match_the_size_of_the_data()
     {
         var data = TrainingFixtures.SyntheticData();
-        var config = TrainingFixtures.SmallConfig();
-        var parameters = new ModelParameters(config.K, 5);
-        var start = new TrainingState(config, 0, parameters, new OptimizerState(parameters.Length), new byte[config.Chains]);
+        var config = TrainingFixtures.SmallConfig(rounds: 2);
         using var directory = new TemporaryDirectory();
+        await TrainingFixtures.Run(config, data, TrainingFixtures.Settings(directory.Path));
+        var smaller = DataSetLoader.StandardSplit(TestImages.Vectors(20, 5, 1, _ => 0.5), "five pixels", "synthetic");
 
-        var error = await Assert.ThrowsAsync<ArgumentException>(() => TrainingFixtures.Run(start, data, TrainingFixtures.Settings(directory.Path)));
+        var error = Assert.Throws<ArgumentException>(() => RunPlan.Prepare(config, smaller, TrainingFixtures.Settings(directory.Path)));
 
-        Assert.Contains("N = 5", error.Message);
+        Assert.Contains("N = 36", error.Message);
     }
 }

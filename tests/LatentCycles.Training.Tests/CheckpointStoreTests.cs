@@ -55,19 +55,24 @@ public sealed class CheckpointStoreTests
     {
         var data = TrainingFixtures.SyntheticData();
         using var directory = new TemporaryDirectory();
-        await TrainingFixtures.Run(TrainingState.Start(TrainingFixtures.SmallConfig(rounds: 2), data.Train), data,
+        await TrainingFixtures.Run(TrainingFixtures.SmallConfig(rounds: 2), data,
             TrainingFixtures.Settings(directory.Path));
         var store = Path.Combine(directory.Path, RunDirectory.StoreFileName);
         SqliteConnection.ClearAllPools();
         var hash = Files.Hash(store);
-        var other = TrainingState.Start(TrainingFixtures.SmallConfig(rounds: 2) with { Seed = 6 }, data.Train);
+        var other = TrainingFixtures.SmallConfig(rounds: 2) with { Seed = 6 };
+        var configFile = Path.Combine(directory.Path, RunDirectory.ConfigFileName);
+        var configError = await Assert.ThrowsAsync<RunStoreException>(() => TrainingFixtures.Run(other, data, TrainingFixtures.Settings(directory.Path)));
+        File.Delete(configFile);
 
-        var error = await Assert.ThrowsAsync<RunStoreException>(() => TrainingFixtures.Run(other, data, TrainingFixtures.Settings(directory.Path)));
+        var storeError = await Assert.ThrowsAsync<RunStoreException>(() => TrainingFixtures.Run(other, data, TrainingFixtures.Settings(directory.Path)));
 
-        Assert.Contains("another configuration", error.Message);
-        Assert.Contains("Seed 5 there, 6 here", error.Message);
-        Assert.DoesNotContain('\n', error.Message);
+        Assert.Contains("--seed 5 in config.json, 6 in this run", configError.Message);
+        Assert.Contains("another configuration", storeError.Message);
+        Assert.Contains("--seed 5 in the store, 6 in this run", storeError.Message);
+        Assert.DoesNotContain('\n', storeError.Message);
         Assert.Equal(hash, Files.Hash(store));
+        Assert.False(File.Exists(configFile));
     }
 
     [Fact]
@@ -87,7 +92,7 @@ public sealed class CheckpointStoreTests
         var data = TrainingFixtures.SyntheticData();
         var start = TrainingState.Start(TrainingFixtures.SmallConfig(), data.Train);
 
-        var runError = await Assert.ThrowsAsync<RunStoreException>(() => TrainingFixtures.Run(start, data, TrainingFixtures.Settings(runDirectory)));
+        var runError = await Assert.ThrowsAsync<RunStoreException>(() => TrainingFixtures.Run(start.Config, data, TrainingFixtures.Settings(runDirectory)));
         var loadError = Assert.Throws<RunStoreException>(() => CheckpointStore.LoadLatest(runDirectory));
 
         Assert.Contains(expectedMessage, runError.Message);

@@ -51,9 +51,9 @@ internal static class TrainingFixtures
         EvaluateEvery = 4,
     };
 
-    public static Task<RunResult> Run(TrainingState start, DataSplit data, RunSettings settings,
+    public static async Task<RunResult> Run(TrainingConfig config, DataSplit data, RunSettings settings,
         Action<MetricsRow>? onProgress = null, CancellationToken stop = default) =>
-        TrainingRunner.RunAsync(start, data, settings, onProgress ?? (_ => { }), stop).WaitAsync(TimeSpan.FromMinutes(1));
+        await TrainingRunner.RunAsync(RunPlan.Prepare(config, data, settings), onProgress ?? (_ => { }), stop).WaitAsync(TimeSpan.FromMinutes(1));
 
     /// <summary>
     /// Runs <see cref="SmallConfig"/> once uninterrupted, once stopped mid-run and resumed (checkpoints in
@@ -65,12 +65,12 @@ internal static class TrainingFixtures
     {
         var data = SyntheticData();
         var start = TrainingState.Start(SmallConfig(), data.Train);
-        var uninterrupted = await Run(start, data, Settings(directory.Combine("whole")));
+        var uninterrupted = await Run(start.Config, data, Settings(directory.Combine("whole")));
         var settings = Settings(directory.Combine("resumed"), threads: 3) with { Store = store };
         using var stop = new CancellationTokenSource();
 
-        var stopped = await Run(start, data, settings, row => { if (row.Round == 2) stop.Cancel(); }, stop.Token);
-        var resumed = await Run(start, data, settings);
+        var stopped = await Run(start.Config, data, settings, row => { if (row.Round == 2) stop.Cancel(); }, stop.Token);
+        var resumed = await Run(start.Config, data, settings);
 
         Assert.Equal(RunOutcome.Stopped, stopped.Outcome);
         Assert.InRange(stopped.State.Round, 2, 9);

@@ -25,7 +25,11 @@ internal static class BaselineCommand
         var iterations = new Option<int>("--iterations") { Description = "EM iterations per restart at most", DefaultValueFactory = _ => 100 };
         var rounds = new Option<int>("--rounds") { Description = "RBM training rounds", DefaultValueFactory = _ => 2000 };
         var chains = new Option<int>("--chains") { Description = "RBM persistent chains", DefaultValueFactory = _ => 2000 };
-        var learningRate = new Option<double>("--lr") { Description = "RBM learning rate (RMSprop)", DefaultValueFactory = _ => 0.003 };
+        var learningRate = new Option<double>("--lr")
+        {
+            Description = "RBM learning rate (RMSprop; the decoder's L at this times the training default --decoder-lr-scale)",
+            DefaultValueFactory = _ => new TrainingConfig().LearningRate,
+        };
         var json = CommandConventions.JsonOption();
 
         var command = new Command("baseline", "Fit a baseline: the Bernoulli-mixture EM ceiling or the RBM by PCD")

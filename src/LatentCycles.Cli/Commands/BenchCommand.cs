@@ -124,9 +124,9 @@ internal static class BenchCommand
         });
     }
 
-    private static string GradientName(GradientKind kind) => TrainCommand.Gradients.First(g => g.Value == kind).Key;
+    private static string GradientName(GradientKind kind) => ConfigurationText.NameOf(ConfigurationText.Gradients, kind);
 
-    private static string BaselineName(BaselineKind kind) => TrainCommand.Baselines.First(b => b.Value == kind).Key;
+    private static string BaselineName(BaselineKind kind) => ConfigurationText.NameOf(ConfigurationText.Baselines, kind);
     private static string PathName => ChainSweeper.FastestPath switch
     {
         SweepPath.SixteenLane => "AVX-512 16-lane",

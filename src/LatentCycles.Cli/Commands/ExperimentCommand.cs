@@ -190,8 +190,9 @@ internal static class ExperimentCommand
     {
         if (!RunAccess.HoldsRun(runDirectory)) return new PlannedRun(config, runDirectory, 0);
         var (existing, existingData) = RunAccess.ReadConfig(runDirectory);
-        if (existing != config || existingData != dataReference)
-            throw new CliException($"{runDirectory} holds a run with other settings (data, K, chains, rounds or seed); use another --out directory");
+        var differences = ConfigurationText.Differences(existing, existingData, config, dataReference);
+        if (differences.Count > 0)
+            throw new CliException($"{runDirectory} holds a run with other settings ({ConfigurationText.Describe(differences, "that run", "this experiment")}); use another --out directory");
         if (!File.Exists(Path.Combine(runDirectory, RunDirectory.StoreFileName))) return new PlannedRun(config, runDirectory, 0);
         return new PlannedRun(config, runDirectory, RunAccess.LoadState(runDirectory, round: null).Round);
     }
@@ -215,11 +216,8 @@ internal static class ExperimentCommand
     private static RunResult Train(PlannedRun planned, DataSplit split, string dataReference, RunSettings settings, string label,
         BatchProgress progress, CancellationToken stop)
     {
-        Directory.CreateDirectory(planned.Directory);
-        if (!File.Exists(Path.Combine(planned.Directory, RunDirectory.ConfigFileName)))
-            RunDirectory.WriteConfig(planned.Directory, new RunConfigFile(planned.Config, dataReference, Guid.NewGuid()));
         progress.StartRun(label, planned.RoundsDone, planned.Config.Rounds);
-        var result = TrainingRunner.RunAsync(TrainingState.Start(planned.Config, split.Train), split, settings,
+        var result = TrainingRunner.RunAsync(RunAccess.Prepare(planned.Config, split, settings),
             row => progress.Record(row.Round, row.TestLogLikelihood), stop).GetAwaiter().GetResult();
         var stored = ReportFiles.ReadRunReport(planned.Directory);
         ReportFiles.WriteRunReport(planned.Directory, new StoredRunReport((stored?.WallSeconds ?? 0) + result.WallSeconds, stored?.Evaluation));

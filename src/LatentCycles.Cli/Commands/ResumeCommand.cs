@@ -9,7 +9,8 @@ namespace LatentCycles.Cli.Commands;
 /// <c>latentcycles resume DIR</c>: continues a run from its latest checkpoint with the configuration and data it was
 /// started with. Because every random draw is keyed by (seed, chain, round, sweep), the resumed run ends with the same
 /// parameters as an uninterrupted one (MODEL.md §8); a run stopped before its first checkpoint starts again from round 0.
-/// A finished run, or one another process writes to, is refused and left untouched.
+/// A finished run, or one another process writes to, is refused and left untouched. The run is checked once, into a
+/// <see cref="RunPlan"/>, which reads the store's latest checkpoint once.
 /// </summary>
 internal static class ResumeCommand
 {
@@ -28,10 +29,14 @@ internal static class ResumeCommand
             Description = "Extend the run to N rounds in all (at least its own); the result equals a run of N rounds from the start",
             HelpName = "N",
         };
+        var data = new Option<string?>("--data")
+        {
+            Description = $"The data set the run trains on, needed only when its {RunDirectory.ConfigFileName} is missing (checkpoints do not name it) [default: the embedded MNIST-10k]",
+        };
         var json = CommandConventions.JsonOption();
         var command = new Command("resume", "Continue an interrupted run from its latest checkpoint, or extend a run with --rounds")
         {
-            rounds, finishedOk,
+            rounds, finishedOk, data,
             directory, run.CheckpointEvery, run.KeepCheckpoints, run.EvaluateEvery, run.Threads, run.Store, run.Profile,
             cluster.Cluster, cluster.Port, cluster.Hostname, cluster.MinWorkers, dashboard.Port, dashboard.Host, json,
         };
@@ -40,39 +45,24 @@ internal static class ResumeCommand
             var path = parseResult.GetValue(directory)!;
             var clusterSettings = cluster.ReadCoordinator(parseResult);
             var dashboardSettings = dashboard.Read(parseResult);
-            var settings = run.Read(parseResult, path, clusterSettings is not null);
             RunAccess.RefuseBusy(path);
-            var (recorded, dataReference, runId) = RunAccess.ReadConfigFile(path);
-            var config = Extended(recorded, parseResult.GetValue(rounds));
-            if (Latest(path, config, settings, runId) is { IsFinished: true } finished) return Finished(parseResult, finishedOk, path, finished);
-            var split = DataSetLoader.Load(dataReference);
-            using var writer = RunLock.Acquire(path);
-            // Another resume may have run between the look above and the lock.
-            var latest = Latest(path, config, settings, runId);
-            if (latest is { IsFinished: true }) return Finished(parseResult, finishedOk, path, latest);
-            var state = latest ?? TrainingState.Start(config, split.Train);
-            if (config != recorded) RunDirectory.WriteConfig(path, new RunConfigFile(config, dataReference, runId));
+            var (recorded, fromCheckpoint) = RunAccess.ReadRecorded(path, parseResult.GetValue(run.Store), parseResult.GetValue(data));
+            var settings = run.Read(parseResult, path, clusterSettings is not null, recorded.Settings);
+            var config = Extended(recorded.Config, parseResult.GetValue(rounds));
+            var split = DataSetLoader.Load(recorded.Data);
+            var plan = RunAccess.Prepare(config, split, settings, clusterSettings);
+            if (plan.Start.IsFinished) return Finished(parseResult, finishedOk, path, plan.Start);
 
             var console = parseResult.InvocationConfiguration;
-            console.Output.WriteLine(latest is null
-                ? $"starting {Path.GetFullPath(path)}, which holds no checkpoint yet, at round 0 of {config.Rounds}"
-                : $"resuming {Path.GetFullPath(path)} at round {state.Round} of {config.Rounds}");
-            return TrainingSession.Run(state, split, settings, clusterSettings, dashboardSettings, parseResult.GetValue(json), console.Output, console.Error);
+            if (fromCheckpoint)
+                console.Output.WriteLine($"{RunDirectory.ConfigFileName} was missing: rewritten from the checkpoint of round {plan.Start.Round}, " +
+                                         $"with data {recorded.Data}");
+            console.Output.WriteLine(plan.FromCheckpoint
+                ? $"resuming {Path.GetFullPath(path)} at round {plan.Start.Round} of {config.Rounds}"
+                : $"starting {Path.GetFullPath(path)}, which holds no checkpoint yet, at round 0 of {config.Rounds}");
+            return TrainingSession.Run(plan, dashboardSettings, parseResult.GetValue(json), console.Output, console.Error);
         });
         return command;
-    }
-
-    /// <summary>
-    /// The latest checkpoint, or null when the run stopped before its first one: it then starts again from round 0, which
-    /// is a function of the configuration and the data, so the run is the same as if it had never stopped.
-    /// </summary>
-    private static TrainingState? Latest(string path, TrainingConfig config, RunSettings settings, Guid? runId)
-    {
-        var latest = RunAccess.LatestInStore(settings.StoreLocation, runId);
-        if (latest is null || latest.Config == config) return latest;
-        // The checkpoints of a run being extended have the rounds it had when they were written.
-        if (TrainingState.Extends(config, latest.Config)) return latest.WithRounds(config.Rounds);
-        throw new CliException($"{path}: the checkpoints and {RunDirectory.ConfigFileName} describe different runs");
     }
 
     /// <summary>The run's configuration, with <c>--rounds</c> its extension to that many rounds.</summary>

@@ -34,16 +34,19 @@ internal sealed record RunOptions(Option<int> CheckpointEvery, Option<int> KeepC
             new Option<bool>("--profile") { Description = "Print the mean milliseconds per round of each round phase at the end" });
     }
 
-    /// <summary>The run's settings; a cluster's coordinator may have no chain threads of its own.</summary>
-    public RunSettings Read(ParseResult parseResult, string runDirectory, bool cluster = false)
+    /// <summary>
+    /// The run's settings; a cluster's coordinator may have no chain threads of its own. A setting the command line does
+    /// not give is <paramref name="recorded"/>'s, when given (how the run being resumed was started), else the default.
+    /// </summary>
+    public RunSettings Read(ParseResult parseResult, string runDirectory, bool cluster = false, RecordedSettings? recorded = null)
     {
         var settings = new RunSettings
         {
             RunDirectory = runDirectory,
-            CheckpointEvery = parseResult.GetValue(CheckpointEvery),
-            KeepCheckpoints = parseResult.GetValue(KeepCheckpoints),
-            EvaluateEvery = parseResult.GetValue(EvaluateEvery),
-            Threads = parseResult.GetValue(Threads),
+            CheckpointEvery = GivenOr(parseResult, CheckpointEvery, recorded?.CheckpointEvery),
+            KeepCheckpoints = GivenOr(parseResult, KeepCheckpoints, recorded?.KeepCheckpoints),
+            EvaluateEvery = GivenOr(parseResult, EvaluateEvery, recorded?.EvaluateEvery),
+            Threads = GivenOr(parseResult, Threads, recorded?.Threads),
             Store = parseResult.GetValue(Store),
             Profile = parseResult.GetValue(Profile) ? new RoundProfile() : null,
         };
@@ -57,4 +60,7 @@ internal sealed record RunOptions(Option<int> CheckpointEvery, Option<int> KeepC
         }
         return settings;
     }
+
+    private static int GivenOr(ParseResult parseResult, Option<int> option, int? recorded) =>
+        recorded is { } value && parseResult.GetResult(option) is null or { Implicit: true } ? value : parseResult.GetValue(option);
 }

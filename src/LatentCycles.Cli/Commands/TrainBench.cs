@@ -25,23 +25,16 @@ internal static class TrainBench
     public static Result Run(DataSplit data, int k, int chains, int sweeps, int rounds, int threads)
     {
         var config = new TrainingConfig { K = k, Chains = chains, Sweeps = sweeps, Rounds = rounds };
-        try
-        {
-            config.Validate();
-        }
-        catch (ArgumentException e)
-        {
-            throw new CliException(e.Message);
-        }
         var directory = Directory.CreateTempSubdirectory("latentcycles-bench-");
         try
         {
             var profile = new RoundProfile();
             var settings = new RunSettings { RunDirectory = directory.FullName, Threads = threads, EvaluateEvery = 0, Profile = profile };
+            var plan = RunAccess.Prepare(config, data, settings);
             var firstMeasured = rounds / 5;
             var lastMeasured = rounds - 2;
             long start = 0, end = 0;
-            var result = TrainingRunner.RunAsync(TrainingState.Start(config, data.Train), data, settings, progress =>
+            var result = TrainingRunner.RunAsync(plan, progress =>
             {
                 if (progress.Round == firstMeasured) start = Stopwatch.GetTimestamp();
                 if (progress.Round == lastMeasured + 1) end = Stopwatch.GetTimestamp();
@@ -55,4 +48,5 @@ internal static class TrainBench
             directory.Delete(recursive: true);
         }
     }
+
 }

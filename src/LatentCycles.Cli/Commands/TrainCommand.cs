@@ -12,17 +12,6 @@ namespace LatentCycles.Cli.Commands;
 /// </summary>
 internal static class TrainCommand
 {
-    private static readonly Dictionary<string, OptimizerKind> Optimizers = new() { ["rmsprop"] = OptimizerKind.RmsProp, ["adam"] = OptimizerKind.Adam };
-    internal static readonly Dictionary<string, GradientKind> Gradients = new() { ["two-step"] = GradientKind.TwoStep, ["exact"] = GradientKind.Exact };
-    internal static readonly Dictionary<string, BaselineKind> Baselines = new()
-    {
-        ["pi-mean"] = BaselineKind.StationaryMean,
-        ["plain-mean"] = BaselineKind.PlainMean,
-        ["optimal"] = BaselineKind.Optimal,
-        ["optimal-per-block"] = BaselineKind.OptimalPerBlock,
-    };
-    private static readonly Dictionary<string, ModelKind> Models = new() { ["neq"] = ModelKind.Neq, ["rbm"] = ModelKind.Rbm };
-
     public static Command Create()
     {
         var defaults = new TrainingConfig();
@@ -42,9 +31,9 @@ internal static class TrainCommand
             Description = "The decoder's L learns at the learning rate times this; W and b at the learning rate (a positive number)",
             DefaultValueFactory = _ => defaults.DecoderLearningRateScale.ToString(CultureInfo.InvariantCulture),
         };
-        var optimizer = ChoiceOption("--optimizer", "Optimizer", Optimizers, defaults.Optimizer);
-        var gradient = ChoiceOption("--gradient", "Chain-phase weights: two-step (g = ρ/π) or exact (g = Z ρ/π)", Gradients, defaults.Gradient);
-        var baseline = ChoiceOption("--baseline", "Constant subtracted from g, a control variate (MODEL.md §3, \"Baselines\")", Baselines, defaults.Baseline);
+        var optimizer = ChoiceOption("--optimizer", "Optimizer", ConfigurationText.Optimizers, defaults.Optimizer);
+        var gradient = ChoiceOption("--gradient", "Chain-phase weights: two-step (g = ρ/π) or exact (g = Z ρ/π)", ConfigurationText.Gradients, defaults.Gradient);
+        var baseline = ChoiceOption("--baseline", "Constant subtracted from g, a control variate (MODEL.md §3, \"Baselines\")", ConfigurationText.Baselines, defaults.Baseline);
         var initNoise = new Option<string>("--init-noise")
         {
             Description = "Standard deviation of the initial noise on W and L",
@@ -55,7 +44,7 @@ internal static class TrainCommand
             Description = "α of the initial decoder logits log((m + α)/(1 − m + α)) from the pixel means m",
             DefaultValueFactory = _ => defaults.DecoderSmoothing.ToString(CultureInfo.InvariantCulture),
         };
-        var model = ChoiceOption("--model", "The nonequilibrium model or the tied RBM baseline", Models, defaults.Model);
+        var model = ChoiceOption("--model", "The nonequilibrium model or the tied RBM baseline", ConfigurationText.Models, defaults.Model);
         var blockSize = new Option<int>("--block-size")
         {
             Description = "Chains per block, the unit of work handed to threads and nodes",
@@ -83,23 +72,15 @@ internal static class TrainCommand
                 Sweeps = parseResult.GetValue(sweeps),
                 LearningRate = ParseNumber("--lr", parseResult.GetValue(learningRate)),
                 DecoderLearningRateScale = ParseNumber("--decoder-lr-scale", parseResult.GetValue(decoderLearningRateScale)),
-                Baseline = Baselines[parseResult.GetValue(baseline)!],
+                Baseline = ConfigurationText.Baselines[parseResult.GetValue(baseline)!],
                 InitNoise = ParseNumber("--init-noise", parseResult.GetValue(initNoise)),
                 DecoderSmoothing = ParseNumber("--decoder-smoothing", parseResult.GetValue(decoderSmoothing)),
-                Optimizer = Optimizers[parseResult.GetValue(optimizer)!],
-                Gradient = Gradients[parseResult.GetValue(gradient)!],
-                Model = Models[parseResult.GetValue(model)!],
+                Optimizer = ConfigurationText.Optimizers[parseResult.GetValue(optimizer)!],
+                Gradient = ConfigurationText.Gradients[parseResult.GetValue(gradient)!],
+                Model = ConfigurationText.Models[parseResult.GetValue(model)!],
                 Seed = parseResult.GetValue(seed),
                 BlockSize = parseResult.GetValue(blockSize),
             };
-            try
-            {
-                config.Validate();
-            }
-            catch (ArgumentException e)
-            {
-                throw new CliException(e.Message);
-            }
             var directory = parseResult.GetValue(output) ?? Path.Combine("runs", DateTime.Now.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture));
             var clusterSettings = cluster.ReadCoordinator(parseResult);
             var dashboardSettings = dashboard.Read(parseResult);
@@ -112,21 +93,21 @@ internal static class TrainCommand
             RefuseUsedStore(settings);
             var split = DataSetLoader.Load(dataReference);
 
-            var start = TrainingState.Start(config, split.Train);
-            using var writer = RunDirectory.Create(directory, config, dataReference);
+            var plan = RunAccess.Prepare(config, split, settings, clusterSettings);
             var console = parseResult.InvocationConfiguration;
             console.Output.WriteLine($"training K = {config.K} on {split.Name} ({split.Train.Count} training, {split.Test.Count} test images) in {Path.GetFullPath(directory)}");
-            return TrainingSession.Run(start, split, settings, clusterSettings, dashboardSettings, parseResult.GetValue(json), console.Output, console.Error);
+            return TrainingSession.Run(plan, dashboardSettings, parseResult.GetValue(json), console.Output, console.Error);
         });
         return command;
     }
 
-    private static Option<string> ChoiceOption<T>(string name, string description, Dictionary<string, T> choices, T defaultValue)
+    private static Option<string> ChoiceOption<T>(string name, string description, IReadOnlyDictionary<string, T> choices, T defaultValue)
+        where T : struct, Enum
     {
         var option = new Option<string>(name)
         {
             Description = $"{description} ({string.Join('|', choices.Keys)})",
-            DefaultValueFactory = _ => choices.First(c => EqualityComparer<T>.Default.Equals(c.Value, defaultValue)).Key,
+            DefaultValueFactory = _ => ConfigurationText.NameOf(choices, defaultValue),
         };
         option.AcceptOnlyFromAmong([.. choices.Keys]);
         return option;
@@ -147,12 +128,8 @@ internal static class TrainCommand
     {
         if (!RunAccess.HoldsRun(directory)) return;
         var (existing, existingData) = RunAccess.ReadConfig(directory);
-        var requested = Describe(config, dataReference);
-        var stored = Describe(existing, existingData);
-        for (var j = 0; j < requested.Count; j++)
-            if (requested[j].Value != stored[j].Value)
-                throw new CliException(
-                    $"{directory} already holds a run with {stored[j].Setting} {stored[j].Value}, not {requested[j].Value}; choose another --out directory");
+        if (ConfigurationText.Differences(existing, existingData, config, dataReference) is [var first, ..])
+            throw new CliException($"{directory} already holds a run with {first.Setting} {first.Stored}, not {first.Given}; choose another --out directory");
         throw new CliException($"{directory} already holds this run; continue it with: latentcycles resume {directory}");
     }
 
@@ -164,27 +141,4 @@ internal static class TrainCommand
             throw new CliException($"{settings.StoreLocation} already holds a run (round {existing.Round} of {existing.Config.Rounds}); " +
                 "continue it with latentcycles resume, or give an empty store");
     }
-
-    /// <summary>Every setting that determines a run's result, in the order the user meets them, as text to compare and show.</summary>
-    private static List<(string Setting, string Value)> Describe(TrainingConfig c, string data) =>
-    [
-        ("--data", data),
-        ("--k", Invariant(c.K)),
-        ("--chains", Invariant(c.Chains)),
-        ("--rounds", Invariant(c.Rounds)),
-        ("--sweeps", Invariant(c.Sweeps)),
-        ("--lr", c.LearningRate.ToString("R", CultureInfo.InvariantCulture)),
-        ("--decoder-lr-scale", c.DecoderLearningRateScale.ToString("R", CultureInfo.InvariantCulture)),
-        ("--optimizer", Optimizers.First(o => o.Value == c.Optimizer).Key),
-        ("--gradient", Gradients.First(g => g.Value == c.Gradient).Key),
-        ("--baseline", Baselines.First(b => b.Value == c.Baseline).Key),
-        ("--init-noise", c.InitNoise.ToString("R", CultureInfo.InvariantCulture)),
-        ("--decoder-smoothing", c.DecoderSmoothing.ToString("R", CultureInfo.InvariantCulture)),
-        ("--model", Models.First(m => m.Value == c.Model).Key),
-        ("--seed", Invariant(c.Seed)),
-        ("minibatch size", Invariant(c.MinibatchSize)),
-        ("--block-size", Invariant(c.BlockSize)),
-    ];
-
-    private static string Invariant(IFormattable value) => value.ToString(null, CultureInfo.InvariantCulture);
 }

@@ -37,13 +37,13 @@ public sealed record TrainingConfig
     public int Chains { get; init; } = 2000;
     public int Rounds { get; init; } = 2000;
     public int Sweeps { get; init; } = 1;
-    public double LearningRate { get; init; } = 0.003;
+    public double LearningRate { get; init; } = 0.002;
 
     /// <summary>
     /// The decoder's L learns at <see cref="LearningRate"/> times this; W and b at <see cref="LearningRate"/>
     /// (MODEL.md §3, "Update": why the decoder may take larger steps than the encoder).
     /// </summary>
-    public double DecoderLearningRateScale { get; init; } = 2;
+    public double DecoderLearningRateScale { get; init; } = 3;
     public OptimizerKind Optimizer { get; init; } = OptimizerKind.RmsProp;
     public GradientKind Gradient { get; init; } = GradientKind.TwoStep;
 

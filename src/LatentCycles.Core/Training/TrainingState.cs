@@ -49,11 +49,11 @@ public sealed class TrainingState
 
     /// <summary>
     /// The state before round 0: parameters initialized from the training data (MODEL.md §3, "Initialization"), chains started
-    /// in uniformly drawn latent states. For the RBM the parameters are tied (W = Lᵀ, b = c).
+    /// in uniformly drawn latent states. For the RBM the parameters are tied (W = Lᵀ, b = c). The configuration must be
+    /// valid (<see cref="TrainingConfig.Validate"/>; a run's is checked once, when it is planned).
     /// </summary>
     public static TrainingState Start(TrainingConfig config, BinaryImages train)
     {
-        config.Validate();
         var parameters = ModelParameters.Initialize(config.K, train.PixelMeans(), config.Seed,
             config.InitNoise, config.InitNoise, config.DecoderSmoothing);
         if (config.Model == ModelKind.Rbm) parameters.TieEncoderToDecoder();

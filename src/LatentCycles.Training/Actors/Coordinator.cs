@@ -12,15 +12,13 @@ namespace LatentCycles.Training.Actors;
 /// <summary>
 /// Owns the run: a <see cref="RunState"/> advanced by the pure <see cref="RunStep"/>, whose effects it carries out —
 /// rounds over the registered nodes (<see cref="RoundDispatch"/>), evaluations (on the <see cref="Evaluator"/> child, while
-/// the next rounds run), metrics.csv rows and progress, and checkpoints (a <see cref="CheckpointTaken"/> event with the
-/// metrics rows since the last, then a <see cref="Checkpoint"/> snapshot of the training state; snapshots beyond the
-/// run's retention are deleted). Recovery replays every event, which rebuilds the metrics history, then loads the latest
-/// snapshot; the rounds after it are recomputed bit for bit because every random stream is keyed by round.
+/// the next rounds run), metrics.csv rows and progress, and checkpoints (<see cref="CheckpointWriter"/>: an event with the
+/// metrics rows since the last, a snapshot of the training state, retention). Recovery replays every event, which
+/// rebuilds the metrics history, then loads the latest snapshot; the rounds after it are recomputed bit for bit because
+/// every random stream is keyed by round.
 /// </summary>
 internal sealed class Coordinator : ReceivePersistentActor, IWithTimers
 {
-    private const string CheckpointTimer = "checkpoint";
-
     private readonly CoordinatorSetup _setup;
     private readonly RunStep _step;
     private readonly RoundProfile? _profile;
@@ -29,17 +27,7 @@ internal sealed class Coordinator : ReceivePersistentActor, IWithTimers
     private RoundDispatch _dispatch = null!;
     private IActorRef _evaluator = ActorRefs.Nobody;
     private MetricsCsv? _csv;
-    private long _checkpointStarted;
-    private readonly CheckpointJournal _journal = new();
-
-    /// <summary>
-    /// Old snapshots are being deleted. The rounds go on meanwhile, but the store is not written to until it is done
-    /// (<see cref="_afterDeletion"/>): SQLite takes one writer at a time, and a write that waits for the lock sleeps far
-    /// longer than the deletion takes.
-    /// </summary>
-    private bool _deletingSnapshots;
-
-    private RunEffect? _afterDeletion;
+    private CheckpointWriter _checkpoints = null!;
 
     public Coordinator(CoordinatorSetup setup)
     {
@@ -47,11 +35,11 @@ internal sealed class Coordinator : ReceivePersistentActor, IWithTimers
         _profile = setup.Settings.Profile;
         _step = new RunStep(new RunPolicy(setup.Settings.CheckpointEvery, setup.Settings.EvaluateEvery), setup.Data.Train, _profile);
         _run = RunState.New(setup.Start);
-        Recover<CheckpointTaken>(taken => _journal.Add(taken, LastSequenceNr));
+        Recover<CheckpointTaken>(taken => _checkpoints.Recover(taken));
         Recover<RecoveryCompleted>(_ => LoadSnapshot(PersistenceId, SnapshotSelectionCriteria.Latest, long.MaxValue));
         Command<LoadSnapshotResult>(loaded => Guard(() =>
         {
-            if (loaded.Snapshot?.Snapshot is Checkpoint checkpoint) Resume(checkpoint);
+            if (loaded.Snapshot?.Snapshot is Checkpoint checkpoint) _run = _checkpoints.Resumed(checkpoint);
             BeginRun();
         }));
         Command<LoadSnapshotFailed>(failed => Fail(new RunStoreException($"cannot read the latest checkpoint: {failed.Cause.Message}", failed.Cause)));
@@ -66,21 +54,16 @@ internal sealed class Coordinator : ReceivePersistentActor, IWithTimers
         Command<RunInput>(answer => Guard(() => Step(answer)));
         Command<SaveSnapshotSuccess>(_ => Guard(() =>
         {
-            Timers.Cancel(CheckpointTimer);
             if (_run.CheckpointInFlight is not { } saved) return;
             _setup.OnCheckpoint?.Invoke(saved);
-            DeleteOldSnapshots();
+            _checkpoints.Saved();
             Step(new RunInput.CheckpointSaved(saved.Round));
         }));
-        Command<DeleteSnapshotsSuccess>(_ => Guard(SnapshotsDeleted));
-        Command<DeleteSnapshotsFailure>(f => Guard(() =>
-        {
-            Context.GetLogger().Warning(f.Cause, "deleting the checkpoints before sequence number {0} failed; they stay in the store", f.Criteria.MaxSequenceNr);
-            SnapshotsDeleted();
-        }));
+        Command<DeleteSnapshotsSuccess>(_ => Guard(() => SnapshotsDeleted(null)));
+        Command<DeleteSnapshotsFailure>(f => Guard(() => SnapshotsDeleted(f)));
         Command<SaveSnapshotFailure>(f => Fail(new RunStoreException($"writing the checkpoint of round {CheckpointRound} failed: {f.Cause.Message}", f.Cause)));
         Command<RoundDispatch.RoundTimedOut>(t => Guard(() => _dispatch.OnTimedOut(t)));
-        Command<CheckpointTimedOut>(t => Fail(new TimeoutException(
+        Command<CheckpointWriter.TimedOut>(t => Fail(new TimeoutException(
             $"the checkpoint of round {t.Round} was not written within {_setup.CheckpointTimeout}; stopping the run")));
         Command<Terminated>(t => Guard(() => _dispatch.Lose(n => n.Equals(t.ActorRef), $"the node aggregator {t.ActorRef.Path} stopped")));
         Command<ClusterEvent.UnreachableMember>(m => Guard(() => _dispatch.LoseMember(m.Member, "is unreachable")));
@@ -108,6 +91,8 @@ internal sealed class Coordinator : ReceivePersistentActor, IWithTimers
     {
         base.PreStart();
         _dispatch = new RoundDispatch(_setup, Context, Timers);
+        _checkpoints = new CheckpointWriter(_setup, Timers, Context.GetLogger(), (e, handler) => Persist(e, handler), () => LastSequenceNr,
+            checkpoint => SaveSnapshot(checkpoint), criteria => DeleteSnapshots(criteria));
         _evaluator = Context.ActorOf(Evaluator.Props(_setup.Evaluate, _profile), "evaluator");
     }
 
@@ -127,20 +112,6 @@ internal sealed class Coordinator : ReceivePersistentActor, IWithTimers
         _sessionClock.Start();
         Carry(_step.Begin(_run));
     }
-
-    /// <summary>Continues from <paramref name="checkpoint"/>, with the history its events (or, in earlier formats, itself) hold.</summary>
-    private void Resume(Checkpoint checkpoint)
-    {
-        if (checkpoint.RunId is { } id && id != _setup.RunId)
-            throw new RunStoreException($"the latest checkpoint was written by run {id}, not by this run {_setup.RunId}");
-        _run = RunState.Resumed(Extended(checkpoint.State), _journal.HistoryAt(checkpoint));
-    }
-
-    /// <summary>A stored state of this run with fewer rounds than the start's: the run is being extended to the start's rounds.</summary>
-    private TrainingState Extended(TrainingState stored) =>
-        stored.Config != _setup.Start.Config && TrainingState.Extends(_setup.Start.Config, stored.Config)
-            ? stored.WithRounds(_setup.Start.Config.Rounds)
-            : stored;
 
     private void Step(RunInput input) => Carry(_step.Next(_run, input));
 
@@ -168,51 +139,19 @@ internal sealed class Coordinator : ReceivePersistentActor, IWithTimers
                     _profile?.Lap(RoundPhase.Metrics, started);
                     break;
                 case RunEffect.SaveCheckpoint save:
-                    _checkpointStarted = started;
-                    Timers.StartSingleTimer(CheckpointTimer, new CheckpointTimedOut(save.State.Round), _setup.CheckpointTimeout);
-                    if (_deletingSnapshots) _afterDeletion = save;
-                    else SaveCheckpoint(save);
+                    _checkpoints.Save(save);
                     break;
                 case RunEffect.Finish finish:
                     _dispatch.EndProfiledRound(started);
-                    if (_deletingSnapshots) _afterDeletion = finish;
-                    else Finish(finish);
+                    if (!_checkpoints.Holds(finish)) Finish(finish);
                     break;
             }
         }
     }
 
-    /// <summary>
-    /// One checkpoint is in flight at a time: one event with the rows the journal does not hold yet, then the snapshot.
-    /// Rows go to the journal only with a checkpoint, so a round costs no write of its own.
-    /// </summary>
-    private void SaveCheckpoint(RunEffect.SaveCheckpoint save) =>
-        Persist(_journal.EventFor(save.State, save.History), taken =>
-        {
-            // The event holds up the coordinator's messages until it is journaled; the snapshot is written beside the rounds.
-            _profile?.Lap(RoundPhase.Checkpoint, _checkpointStarted);
-            _journal.Add(taken, LastSequenceNr);
-            SaveSnapshot(new Checkpoint(save.State, _setup.RunId));
-        });
-
-    /// <summary>
-    /// Keeps the newest <see cref="RunSettings.KeepCheckpoints"/> snapshots (0: all) through the persistence API; the
-    /// events, which hold the metrics, stay. The next checkpoint and the run's end wait for the deletion.
-    /// </summary>
-    private void DeleteOldSnapshots()
+    private void SnapshotsDeleted(DeleteSnapshotsFailure? failure)
     {
-        if (_journal.SnapshotsBeyond(_setup.Settings.KeepCheckpoints) is not { } last) return;
-        _deletingSnapshots = true;
-        DeleteSnapshots(new SnapshotSelectionCriteria(last));
-    }
-
-    private void SnapshotsDeleted()
-    {
-        _deletingSnapshots = false;
-        var next = _afterDeletion;
-        _afterDeletion = null;
-        if (next is RunEffect.SaveCheckpoint save) SaveCheckpoint(save);
-        else if (next is RunEffect.Finish finish) Finish(finish);
+        if (_checkpoints.Deleted(failure) is { } finish) Finish(finish);
     }
 
     private void Finish(RunEffect.Finish finish)
@@ -233,6 +172,4 @@ internal sealed class Coordinator : ReceivePersistentActor, IWithTimers
         try { step(); }
         catch (Exception e) { Fail(e); }
     }
-
-    private sealed record CheckpointTimedOut(int Round);
 }

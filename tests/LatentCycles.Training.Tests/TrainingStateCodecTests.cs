@@ -16,15 +16,25 @@ public class TrainingStateCodecTests
         Assert.Equal(config, TrainingStateCodec.DecodeConfig(TrainingStateCodec.EncodeConfig(config)));
     }
 
-    [Theory]
-    [InlineData("LCCONFG1")]
-    [InlineData("LCCONFG2")]
-    public void A_configuration_of_an_earlier_format_is_refused_with_one_line_that_says_why(string magic)
+    [Fact]
+    public void A_configuration_of_format_1_is_refused_with_one_line_that_says_why()
     {
         var bytes = TrainingStateCodec.EncodeConfig(new TrainingConfig());
-        Encoding.ASCII.GetBytes(magic).CopyTo(bytes, 0);
+        Encoding.ASCII.GetBytes("LCCONFG1").CopyTo(bytes, 0);
         var error = Assert.Throws<CheckpointFormatException>(() => TrainingStateCodec.DecodeConfig(bytes));
         Assert.Contains("earlier version", error.Message);
         Assert.DoesNotContain('\n', error.Message);
+    }
+
+    [Fact]
+    public void A_configuration_of_format_2_reads_with_the_one_learning_rate_it_was_trained_at()
+    {
+        var config = new TrainingConfig { Baseline = BaselineKind.Optimal, InitNoise = 0.25, DecoderLearningRateScale = 3 };
+        var current = TrainingStateCodec.EncodeConfig(config);
+        // Format 2 is format 3 without the trailing decoder learning-rate scale.
+        var formatTwo = current[..^sizeof(double)];
+        Encoding.ASCII.GetBytes("LCCONFG2").CopyTo(formatTwo, 0);
+
+        Assert.Equal(config with { DecoderLearningRateScale = 1 }, TrainingStateCodec.DecodeConfig(formatTwo));
     }
 }

@@ -41,8 +41,7 @@ public static class TrainingStateCodec
         try
         {
             using var r = new BinaryReader(new MemoryStream(bytes.ToArray()));
-            ExpectMagic(r, StateMagic, "checkpoint");
-            var config = ReadConfig(r);
+            var config = ReadConfig(r, ExpectMagic(r, StateMagic, "checkpoint"));
             var round = r.ReadInt32();
             var n = r.ReadInt32();
             var parameters = ReadParameterBlocks(r, config.K, n);
@@ -85,8 +84,7 @@ public static class TrainingStateCodec
         try
         {
             using var r = new BinaryReader(new MemoryStream(bytes.ToArray()));
-            ExpectMagic(r, ConfigMagic, "configuration");
-            return ReadConfig(r);
+            return ReadConfig(r, ExpectMagic(r, ConfigMagic, "configuration"));
         }
         catch (EndOfStreamException)
         {
@@ -113,7 +111,8 @@ public static class TrainingStateCodec
         w.Write(c.DecoderLearningRateScale);
     }
 
-    private static TrainingConfig ReadConfig(BinaryReader r) => new()
+    /// <summary>Format 2 predates the decoder's own learning rate: its runs trained every block at the one rate, scale 1.</summary>
+    private static TrainingConfig ReadConfig(BinaryReader r, char format) => new()
     {
         K = r.ReadInt32(),
         Chains = r.ReadInt32(),
@@ -129,7 +128,7 @@ public static class TrainingStateCodec
         Baseline = ReadEnum<BaselineKind>(r),
         InitNoise = r.ReadDouble(),
         DecoderSmoothing = r.ReadDouble(),
-        DecoderLearningRateScale = r.ReadDouble(),
+        DecoderLearningRateScale = format == '2' ? 1.0 : r.ReadDouble(),
     };
 
     private static T ReadEnum<T>(BinaryReader r) where T : struct, Enum
@@ -139,18 +138,20 @@ public static class TrainingStateCodec
     }
 
     /// <summary>
-    /// Earlier formats lack settings whose defaults have changed since (…1: baseline and initialization, …2: the decoder's
-    /// learning-rate scale); their runs are refused rather than continued differently.
+    /// The format's version digit. Format 1 lacks the baseline and initialization settings, whose values then cannot be
+    /// told now that their defaults have changed: its runs are refused rather than continued differently. Format 2 lacks
+    /// only the decoder's learning-rate scale, which was 1 (<see cref="ReadConfig"/>).
     /// </summary>
-    private static void ExpectMagic(BinaryReader r, string magic, string what)
+    private static char ExpectMagic(BinaryReader r, string magic, string what)
     {
         var found = Encoding.ASCII.GetString(r.ReadBytes(magic.Length));
-        if (found.Length == magic.Length && found[..^1] == magic[..^1] && found[^1] is '1' or '2')
+        var sameKind = found.Length == magic.Length && found[..^1] == magic[..^1];
+        if (sameKind && found[^1] == '1')
             throw new CheckpointFormatException($"this {what} was written by an earlier version of latentcycles (format {found}, before the settings it lacks became defaults); start a new run");
-        if (found != magic) throw new CheckpointFormatException($"not a LatentCycles {what} (wrong magic)");
+        if (found != magic && !(sameKind && found[^1] == '2')) throw new CheckpointFormatException($"not a LatentCycles {what} (wrong magic)");
+        return found[^1];
     }
 
-    /// <summary>Length, then the doubles little-endian; on little-endian machines as one block (a round's parameters go out this way).</summary>
     /// <summary>W, b and L as three length-prefixed arrays: the form checkpoints and messages have always had.</summary>
     public static void WriteParameterBlocks(BinaryWriter w, ModelParameters p)
     {

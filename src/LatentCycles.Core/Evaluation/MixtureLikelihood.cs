@@ -33,18 +33,13 @@ public static class MixtureLikelihood
         var active = data.Active;
         var count = images?.Count ?? data.Count;
         var result = new double[count * k];
-        var logits = logitsNK.ToArray();
-        // Rows are independent: in parallel over images, each row summed in pixel order (DisjointRanges).
-        DisjointRanges.For(count, 64, (first, end) =>
+        for (var j = 0; j < count; j++)
         {
-            for (var j = first; j < end; j++)
-            {
-                var row = result.AsSpan(j * k, k);
-                baseLog.CopyTo(row);
-                foreach (var i in active.ForImage(images?[j] ?? j))
-                    ShortVectors.AddInPlace(row, logits.AsSpan(i * k, k));
-            }
-        });
+            var row = result.AsSpan(j * k, k);
+            baseLog.CopyTo(row);
+            foreach (var i in active.ForImage(images?[j] ?? j))
+                ShortVectors.AddInPlace(row, logitsNK.Slice(i * k, k));
+        }
         return result;
     }
 

@@ -43,47 +43,33 @@ public static class GradientEstimator
     public static DataPhase ComputeDataPhase(ModelParameters parameters, BinaryImages data, IReadOnlyList<int>? images, ReadOnlySpan<double> pi)
     {
         int k = parameters.K, n = parameters.N;
-        var logits = parameters.L.ToArray();
-        var logPi = new double[k];
+        ReadOnlySpan<double> logits = parameters.L;
+        Span<double> logPi = stackalloc double[k];
         for (var z = 0; z < k; z++) logPi[z] = pi[z] > 0 ? Math.Log(pi[z]) : double.NegativeInfinity;
-        // Three stages, each output computed by one thread in the order of a plain loop (DisjointRanges), so the bits do
-        // not depend on the threads: each image's responsibilities, in parallel over images; the sums over images, in
-        // image order; and each pixel's Σ_j r_j x_ji over the images in image order, in parallel over pixels.
-        var responsibilities = MixtureLikelihood.ComponentLogDensities(data, images, logits, k);
+        var comp = MixtureLikelihood.ComponentLogDensities(data, images, logits, k);
+        var active = data.Active;
         var count = images?.Count ?? data.Count;
-        var logP = new double[count];
-        DisjointRanges.For(count, 64, (first, end) =>
-        {
-            for (var j = first; j < end; j++)
-            {
-                var r = responsibilities.AsSpan(j * k, k);
-                for (var z = 0; z < k; z++) r[z] += logPi[z];
-                logP[j] = Logistic.LogSumExp(r);
-                for (var z = 0; z < k; z++) r[z] = Math.Exp(r[z] - logP[j]);
-            }
-        });
-        var llSum = 0.0;
         var responsibilitySum = new double[k];
+        var weightedPixels = new double[n * k];
+        Span<double> r = stackalloc double[k];
+        var llSum = 0.0;
         for (var j = 0; j < count; j++)
         {
-            llSum += logP[j];
-            for (var z = 0; z < k; z++) responsibilitySum[z] += responsibilities[j * k + z];
+            for (var z = 0; z < k; z++) r[z] = logPi[z] + comp[j * k + z];
+            var logP = Logistic.LogSumExp(r);
+            llSum += logP;
+            for (var z = 0; z < k; z++)
+            {
+                r[z] = Math.Exp(r[z] - logP);
+                responsibilitySum[z] += r[z];
+            }
+            foreach (var i in active.ForImage(images?[j] ?? j)) ShortVectors.AddInPlace(weightedPixels.AsSpan(i * k, k), r);
         }
         var inv = 1.0 / count;
-        var active = data.Active;
         var gradL = new double[n * k];
-        DisjointRanges.For(n, 64, (firstPixel, endPixel) =>
-        {
-            for (var j = 0; j < count; j++)
-            {
-                var r = responsibilities.AsSpan(j * k, k);
-                foreach (var i in active.ForImage(images?[j] ?? j))
-                    if (i >= firstPixel && i < endPixel) ShortVectors.AddInPlace(gradL.AsSpan(i * k, k), r);
-            }
-            for (var i = firstPixel; i < endPixel; i++)
-                for (var z = 0; z < k; z++)
-                    gradL[i * k + z] = (gradL[i * k + z] - responsibilitySum[z] * Logistic.Sigmoid(logits[i * k + z])) * inv;
-        });
+        for (var i = 0; i < n; i++)
+            for (var z = 0; z < k; z++)
+                gradL[i * k + z] = (weightedPixels[i * k + z] - responsibilitySum[z] * Logistic.Sigmoid(logits[i * k + z])) * inv;
         var rho = new double[k];
         for (var z = 0; z < k; z++) rho[z] = responsibilitySum[z] * inv;
         return new DataPhase(gradL, rho, llSum * inv);
@@ -256,53 +242,40 @@ public static class GradientEstimator
     {
         int k = parameters.K, n = parameters.N;
         if (s.Transitions == 0) return;
-        var logits = parameters.L.ToArray();
+        ReadOnlySpan<double> logits = parameters.L;
         var invT = 1.0 / s.Transitions;
-        // Σ_z' g(z') C[z,z'] μ_iz is μ_iz times one number per z: gather it, then subtract once per pixel.
-        var weightedCount = new double[k];
         for (var z = 0; z < k; z++)
+        {
+            // Σ_z' g(z') C[z,z'] μ_iz is μ_iz times one number per z: gather it, then subtract once per pixel.
+            var weightedCount = 0.0;
             for (var zNext = 0; zNext < k; zNext++)
             {
+                var weightL = g.L[zNext] * invT;
+                var weightW = g.W[zNext] * invT;
                 var count = s.C[z * k + zNext];
-                weightedCount[z] += g.L[zNext] * invT * count;
+                weightedCount += weightL * count;
+                var sx = s.Sx.AsSpan((z * k + zNext) * n, n);
+                var wRow = gradW.Slice(zNext * n, n);
+                for (var i = 0; i < n; i++)
+                {
+                    gradL[i * k + z] += weightL * sx[i];
+                    wRow[i] += weightW * sx[i];
+                }
                 gradB[zNext] += g.B[zNext] * invT * count;
             }
+            for (var i = 0; i < n; i++)
+                gradL[i * k + z] -= weightedCount * Logistic.Sigmoid(logits[i * k + z]);
+        }
         for (var zNext = 0; zNext < k; zNext++)
-            for (var kk = 0; kk < k; kk++) gradB[kk] -= g.B[zNext] * invT * ChainStatistics.ProbabilityUnit * s.GP[zNext * k + kk];
-        // Every entry of ∂W and ∂L belongs to one pixel: in parallel over pixels, each entry summed in the plain loop's order.
-        var w = new double[gradW.Length];
-        var l = new double[gradL.Length];
-        gradW.CopyTo(w);
-        gradL.CopyTo(l);
-        DisjointRanges.For(n, 64, (first, end) =>
         {
-            for (var z = 0; z < k; z++)
-            {
-                for (var zNext = 0; zNext < k; zNext++)
-                {
-                    var weightL = g.L[zNext] * invT;
-                    var weightW = g.W[zNext] * invT;
-                    var sx = s.Sx.AsSpan((z * k + zNext) * n, n);
-                    for (var i = first; i < end; i++)
-                    {
-                        l[i * k + z] += weightL * sx[i];
-                        w[zNext * n + i] += weightW * sx[i];
-                    }
-                }
-                for (var i = first; i < end; i++)
-                    l[i * k + z] -= weightedCount[z] * Logistic.Sigmoid(logits[i * k + z]);
-            }
-            for (var zNext = 0; zNext < k; zNext++)
-            {
-                var fixedWeightW = g.W[zNext] * invT * ChainStatistics.ProbabilityUnit;
-                var gBlock = s.G.AsSpan(zNext * n * k, n * k);
-                for (var i = first; i < end; i++)
-                    for (var kk = 0; kk < k; kk++)
-                        w[kk * n + i] -= fixedWeightW * gBlock[i * k + kk];
-            }
-        });
-        w.CopyTo(gradW);
-        l.CopyTo(gradL);
+            var fixedWeightW = g.W[zNext] * invT * ChainStatistics.ProbabilityUnit;
+            var fixedWeightB = g.B[zNext] * invT * ChainStatistics.ProbabilityUnit;
+            var gBlock = s.G.AsSpan(zNext * n * k, n * k);
+            for (var i = 0; i < n; i++)
+                for (var kk = 0; kk < k; kk++)
+                    gradW[kk * n + i] -= fixedWeightW * gBlock[i * k + kk];
+            for (var kk = 0; kk < k; kk++) gradB[kk] -= fixedWeightB * s.GP[zNext * k + kk];
+        }
     }
 
     /// <summary>

@@ -41,7 +41,7 @@ public class VectorizedEvaluationOracleTests
         }
     }
 
-    /// <summary>The larger case is split over threads (by images, then by pixels); the bits must not change.</summary>
+    /// <summary>A small minibatch with repeats, and a full-size one over many images and pixels.</summary>
     [Theory]
     [InlineData(30, 50, 7)]
     [InlineData(400, 300, 500)]

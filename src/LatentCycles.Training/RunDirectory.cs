@@ -137,6 +137,9 @@ public static class RunDirectory
             var settings = json[SettingsKey]?.Deserialize<RecordedSettings>(JsonOptions);
             json.Remove(SettingsKey);
             var config = json.Deserialize<TrainingConfig>(JsonOptions) ?? throw new JsonException("no configuration");
+            // Runs written before the decoder had a learning rate of its own trained every block at the one rate.
+            if (!json.ContainsKey(JsonOptions.PropertyNamingPolicy!.ConvertName(nameof(TrainingConfig.DecoderLearningRateScale))))
+                config = config with { DecoderLearningRateScale = 1 };
             return new RunConfigFile(config, data, runId, settings);
         }
         catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException)

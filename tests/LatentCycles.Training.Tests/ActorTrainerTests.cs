@@ -142,6 +142,19 @@ public sealed class ActorTrainerTests
     }
 
     [Fact]
+    public void A_config_json_written_before_the_decoder_learning_rate_scale_reads_with_the_one_rate_it_trained_at()
+    {
+        using var directory = new TemporaryDirectory();
+        RunDirectory.WriteConfig(directory.Path, new RunConfigFile(TrainingFixtures.SmallConfig() with { DecoderLearningRateScale = 3 }, "synthetic", null, null));
+        var path = Path.Combine(directory.Path, RunDirectory.ConfigFileName);
+        var json = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(path))!.AsObject();
+        Assert.True(json.Remove("decoder_learning_rate_scale"));
+        File.WriteAllText(path, json.ToJsonString());
+
+        Assert.Equal(1, RunDirectory.ReadConfig(directory.Path).Config.DecoderLearningRateScale);
+    }
+
+    [Fact]
     public async Task A_stored_model_must_match_the_size_of_the_data()
     {
         var data = TrainingFixtures.SyntheticData();

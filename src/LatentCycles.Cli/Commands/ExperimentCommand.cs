@@ -69,7 +69,7 @@ internal static class ExperimentCommand
             if (dataReferences.Count == 1)
             {
                 var (exitCode, part) = Run(directory, plan, dataReferences[0], builder, SettingsFor, console.Output, console.Error);
-                if (part is not null) ReportCommand.Summarize(part.Report, part.Written, directory, printJson, console.Output);
+                if (part is not null) ReportCommand.Summarize(part.Report, part.Written.Paths, directory, printJson, console.Output);
                 return exitCode;
             }
             return RunSeveral(directory, plan, dataReferences, builder, SettingsFor, printJson, console.Output, console.Error);
@@ -100,24 +100,17 @@ internal static class ExperimentCommand
     private static int RunSeveral(string directory, List<TrainingConfig> plan, List<string> dataReferences, ReportBuilder builder,
         Func<string, RunSettings> settingsFor, bool json, TextWriter output, TextWriter error)
     {
-        var parts = new List<DataSetPart>();
-        var summaries = new List<object>();
+        var combined = new CombinedReport(output);
         var exitCode = 0;
         foreach (var reference in dataReferences)
         {
-            var name = DataSetDirectoryName(reference);
-            var subdirectory = Path.Combine(directory, name);
+            var subdirectory = Path.Combine(directory, DataSetDirectoryName(reference));
             var (code, part) = Run(subdirectory, plan, reference, builder, settingsFor, output, error);
             if (code == TrainingSession.StoppedExitCode) return code;
             if (code != 0) exitCode = code;
-            if (part is null) continue;
-            ReportCommand.PrintModelTable(part.Report, part.Written, subdirectory, output);
-            parts.Add(new DataSetPart(builder.Data(reference).Name, name, part.Report, part.Figures));
-            summaries.Add(ReportCommand.SummaryJson(part.Report, part.Written, subdirectory));
+            if (part is not null) combined.Add(builder.Data(reference).Name, subdirectory, part.Report, part.Written);
         }
-        var written = ReportWriter.WriteCombined(directory, ReportCommand.ExperimentTitle, parts, force: true);
-        output.WriteLine($"report over {parts.Count} data sets: {Path.GetFullPath(written[0])} and {ReportWriter.HtmlFileName}");
-        if (json) CommandConventions.WriteJsonLine(output, new { Directory = Path.GetFullPath(directory), DataSets = summaries });
+        combined.Write(directory, force: true, json);
         return exitCode;
     }
 
@@ -138,7 +131,7 @@ internal static class ExperimentCommand
     private sealed record PlannedRun(TrainingConfig Config, string Directory, int RoundsDone);
 
     /// <summary>An experiment's report as written, with what its summary needs.</summary>
-    private sealed record WrittenExperiment(ExperimentReport Report, IReadOnlyList<string> Written, IReadOnlyList<Figure> Figures);
+    private sealed record WrittenExperiment(ExperimentReport Report, WrittenReport Written);
 
     /// <summary>The experiment on one data set in <paramref name="directory"/>; the report is null when training stopped.</summary>
     private static (int ExitCode, WrittenExperiment? Report) Run(string directory, List<TrainingConfig> plan, string dataReference,
@@ -179,7 +172,7 @@ internal static class ExperimentCommand
         var (report, _) = builder.BuildExperiment(directory, ReportCommand.ExperimentTitle);
         // The experiment's report is rebuilt whenever the experiment is continued: it is this command's own output.
         var written = ReportWriter.Write(directory, report, force: true);
-        return (diverged.Count > 0 ? TrainingSession.DivergedExitCode : 0, new WrittenExperiment(report, written.Paths, written.Figures));
+        return (diverged.Count > 0 ? TrainingSession.DivergedExitCode : 0, new WrittenExperiment(report, written));
     }
 
     /// <summary>

@@ -64,19 +64,13 @@ internal static class ReportCommand
     /// <summary>An experiment over several data sets: each data set's report in its directory, and the report over all in <paramref name="directory"/>.</summary>
     private static void WriteSeveral(ReportBuilder builder, string directory, List<string> experiments, bool force, bool json, TextWriter output)
     {
-        var parts = new List<DataSetPart>();
-        var summaries = new List<object>();
+        var combined = new CombinedReport(output);
         foreach (var experiment in experiments)
         {
             var (report, dataName) = builder.BuildExperiment(experiment, ExperimentTitle);
-            var written = ReportWriter.Write(experiment, report, force);
-            PrintModelTable(report, written.Paths, experiment, output);
-            parts.Add(new DataSetPart(dataName, Path.GetFileName(experiment), report, written.Figures));
-            summaries.Add(SummaryJson(report, written.Paths, experiment));
+            combined.Add(dataName, experiment, report, ReportWriter.Write(experiment, report, force));
         }
-        var combined = ReportWriter.WriteCombined(directory, ExperimentTitle, parts, force);
-        output.WriteLine($"report over {parts.Count} data sets: {Path.GetFullPath(combined[0])} and {ReportWriter.HtmlFileName}");
-        if (json) CommandConventions.WriteJsonLine(output, new { Directory = Path.GetFullPath(directory), DataSets = summaries });
+        combined.Write(directory, force, json);
     }
 
     /// <summary>Prints the model table and the files written; with <paramref name="json"/> also the summary as one JSON line.</summary>
@@ -137,5 +131,31 @@ internal static class ReportCommand
                 r.WallSeconds,
             }).ToList(),
         };
+    }
+}
+
+/// <summary>
+/// The report of an experiment over several data sets (<c>experiment --data A,B</c>, or <c>report</c> of its directory):
+/// each data set's model table is printed as its report is added, then <see cref="Write"/> writes the report over all.
+/// </summary>
+internal sealed class CombinedReport(TextWriter output)
+{
+    private readonly List<DataSetPart> _parts = [];
+    private readonly List<object> _summaries = [];
+
+    /// <summary>One data set's report, written to <paramref name="experiment"/>, a subdirectory of the combined report's.</summary>
+    public void Add(string dataName, string experiment, ExperimentReport report, WrittenReport written)
+    {
+        ReportCommand.PrintModelTable(report, written.Paths, experiment, output);
+        _parts.Add(new DataSetPart(dataName, Path.GetFileName(experiment), report, written.Figures));
+        _summaries.Add(ReportCommand.SummaryJson(report, written.Paths, experiment));
+    }
+
+    /// <summary>The report over all parts in <paramref name="directory"/>; with <paramref name="json"/> also the summaries as one JSON line.</summary>
+    public void Write(string directory, bool force, bool json)
+    {
+        var written = ReportWriter.WriteCombined(directory, ReportCommand.ExperimentTitle, _parts, force);
+        output.WriteLine($"report over {_parts.Count} data sets: {Path.GetFullPath(written[0])} and {ReportWriter.HtmlFileName}");
+        if (json) CommandConventions.WriteJsonLine(output, new { Directory = Path.GetFullPath(directory), DataSets = _summaries });
     }
 }

@@ -55,11 +55,7 @@ internal static class ReportCommand
     internal const string ExperimentTitle = "Nonequilibrium latent cycles against the RBM: likelihood training experiment";
 
     /// <summary>True when <paramref name="directory"/> has a <c>runs/</c> subdirectory holding at least one run.</summary>
-    private static bool IsExperiment(string directory)
-    {
-        var runs = Path.Combine(directory, ReportLoader.RunsDirectoryName);
-        return Directory.Exists(runs) && Directory.GetDirectories(runs).Any(RunAccess.HoldsRun);
-    }
+    private static bool IsExperiment(string directory) => ReportLoader.RunDirectories(directory).Count > 0;
 
     /// <summary>An experiment over several data sets: each data set's report in its directory, and the report over all in <paramref name="directory"/>.</summary>
     private static void WriteSeveral(ReportBuilder builder, string directory, List<string> experiments, bool force, bool json, TextWriter output)

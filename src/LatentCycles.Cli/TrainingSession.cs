@@ -52,16 +52,11 @@ internal static class TrainingSession
             lock (errorGate) error.WriteLine(notice);
         };
         Func<Action<MetricsRow>, CancellationToken, Task<RunResult>> train = (onProgress, token) =>
-            TrainingRunner.RunAsync(plan, onProgress, token, onNotice, onCheckpoint);
-        if (feed is not null)
-        {
-            var runTrain = train;
-            train = (onProgress, token) => runTrain(row =>
+            TrainingRunner.RunAsync(plan, feed is null ? onProgress : row =>
             {
                 feed.RoundCompleted(DashboardRounds.From(row));
                 onProgress(row);
-            }, token);
-        }
+            }, token, onNotice, onCheckpoint);
 
         // The first Ctrl-C asks for a clean stop at the next round boundary; a second one ends the process at once.
         var stop = new StopSignals();

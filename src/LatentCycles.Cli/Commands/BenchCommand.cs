@@ -127,11 +127,13 @@ internal static class BenchCommand
     private static string GradientName(GradientKind kind) => ConfigurationText.NameOf(ConfigurationText.Gradients, kind);
 
     private static string BaselineName(BaselineKind kind) => ConfigurationText.NameOf(ConfigurationText.Baselines, kind);
-    private static string PathName => ChainSweeper.FastestPath switch
+
+    /// <summary>The chain sweep's fastest path as the table's heading and the JSON name it.</summary>
+    private static (string Text, string Json) PathName => ChainSweeper.FastestPath switch
     {
-        SweepPath.SixteenLane => "AVX-512 16-lane",
-        SweepPath.EightLane => "AVX2 8-lane",
-        _ => "scalar",
+        SweepPath.SixteenLane => ("AVX-512 16-lane", "avx512"),
+        SweepPath.EightLane => ("AVX2 8-lane", "avx2"),
+        _ => ("scalar", "scalar"),
     };
 
     private static int[] ParseThreadCounts(string? text)
@@ -150,7 +152,7 @@ internal static class BenchCommand
         var data = settings.TrainRounds is null ? null : DataSetLoader.Load(RunAccess.EmbeddedDataName);
         var pixels = data?.Train.PixelCount ?? settings.Pixels;
         output.WriteLine($"chain sweep: K = {settings.K}, N = {pixels}, {settings.Chains} chains, {settings.Sweeps} sweep(s) per round, " +
-                         $"{PathName} path, {settings.Seconds:0.###} s per measurement");
+                         $"{PathName.Text} path, {settings.Seconds:0.###} s per measurement");
         if (data is not null)
             output.WriteLine($"trainer: {settings.TrainRounds} rounds on {data.Name} after each kernel measurement, evaluation only at the end");
         output.WriteLine($"{"threads",8} {"steps/s",14} {"steps/s/thread",16} {"steps/cpu-s",14}" +
@@ -197,7 +199,7 @@ internal static class BenchCommand
             Chains = settings.Chains,
             Sweeps = settings.Sweeps,
             SecondsPerMeasurement = settings.Seconds,
-            Simd = ChainSweeper.FastestPath switch { SweepPath.SixteenLane => "avx512", SweepPath.EightLane => "avx2", _ => "scalar" },
+            Simd = PathName.Json,
             ActivePixelFraction = activeFraction,
             StepsPerSecondPerCore = oneThread is null ? (double?)null : Math.Round(oneThread.StepsPerSecond),
             StepsPerSecondByThreads = byThreads,

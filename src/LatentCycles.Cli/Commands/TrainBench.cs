@@ -48,5 +48,4 @@ internal static class TrainBench
             directory.Delete(recursive: true);
         }
     }
-
 }

@@ -97,13 +97,9 @@ internal static class RunAccess
         Checkpoint? latest;
         try
         {
-            latest = CheckpointStore.LatestOrNull(StoreLocation.For(directory, store), runId: null);
+            latest = LatestCheckpoint(StoreLocation.For(directory, store));
         }
         catch (ArgumentException e)
-        {
-            throw new CliException(e.Message);
-        }
-        catch (Exception e) when (IsReadFailure(e))
         {
             throw new CliException(e.Message);
         }
@@ -126,11 +122,14 @@ internal static class RunAccess
     }
 
     /// <summary>The latest checkpoint in <paramref name="store"/>, or null when it holds none (or does not exist yet).</summary>
-    public static TrainingState? LatestInStore(StoreLocation store)
+    public static TrainingState? LatestInStore(StoreLocation store) => LatestCheckpoint(store)?.State;
+
+    /// <summary>The latest checkpoint in <paramref name="store"/> with its run's identity, or null when it holds none.</summary>
+    private static Checkpoint? LatestCheckpoint(StoreLocation store)
     {
         try
         {
-            return CheckpointStore.LatestOrNull(store, runId: null)?.State;
+            return CheckpointStore.LatestOrNull(store, runId: null);
         }
         catch (Exception e) when (IsReadFailure(e))
         {

@@ -49,12 +49,7 @@ public sealed class NodeAggregatorTests() : HostedTestKit(new ActorSystemOptions
         var block = new ChainStatistics(config.K, n);
         var sum = new ChainStatistics(config.K, n);
         var states = (byte[])chainStates.Clone();
-        for (var b = 0; b < config.BlockCount; b++)
-        {
-            var (first, count) = config.Block(b);
-            BlockRunner.Run(config, round, prepared, b, states.AsSpan(first, count), sweeper, block);
-            sum.Add(block);
-        }
+        BlockRunner.RunAll(config, round, prepared, states, sweeper, block, sum);
         return (sum, states);
     }
 }

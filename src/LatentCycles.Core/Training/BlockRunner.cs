@@ -20,4 +20,21 @@ public static class BlockRunner
         statistics.Clear();
         sweeper.Advance(prepared, config.Seed, (uint)round, first, blockStates, config.Sweeps, statistics);
     }
+
+    /// <summary>
+    /// Runs every block of the round in block order on one thread, advancing <paramref name="states"/> (every chain's) in
+    /// place, and sums the blocks' statistics into <paramref name="merged"/> (cleared first); <paramref name="block"/> is
+    /// the scratch buffer of one block.
+    /// </summary>
+    public static void RunAll(TrainingConfig config, int round, PreparedParameters prepared, Span<byte> states,
+        ChainSweeper sweeper, ChainStatistics block, ChainStatistics merged)
+    {
+        merged.Clear();
+        for (var b = 0; b < config.BlockCount; b++)
+        {
+            var (first, count) = config.Block(b);
+            Run(config, round, prepared, b, states.Slice(first, count), sweeper, block);
+            merged.Add(block);
+        }
+    }
 }

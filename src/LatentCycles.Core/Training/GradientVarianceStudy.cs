@@ -52,18 +52,11 @@ public static class GradientVarianceStudy
         for (var r = 0; r < burnIn + rounds; r++)
         {
             var round = state.Round + r;
-            merged.Clear();
-            for (var b = 0; b < config.BlockCount; b++)
-            {
-                var (first, count) = config.Block(b);
-                BlockRunner.Run(config, round, prepared, b, states.AsSpan(first, count), sweeper, block);
-                merged.Add(block);
-            }
+            BlockRunner.RunAll(config, round, prepared, states, sweeper, block, merged);
             if (r < burnIn) continue;
             var kernel = RoundComputation.KernelEstimate(merged);
             var pi = StationaryDistribution.Solve(kernel);
-            var batch = train.Select(RoundComputation.MinibatchIndices(config, round, train.Count));
-            var data = GradientEstimator.ComputeDataPhase(parameters, batch, pi);
+            var data = GradientEstimator.ComputeDataPhase(parameters, train, RoundComputation.MinibatchIndices(config, round, train.Count), pi);
             var j = 0;
             foreach (var gradient in Gradients)
                 foreach (var baseline in Baselines)

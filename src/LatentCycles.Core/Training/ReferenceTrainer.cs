@@ -78,12 +78,7 @@ public sealed class ReferenceTrainer(BinaryImages train)
         var merged = new ChainStatistics(k, n);
         var prepared = new PreparedParameters(state.Parameters);
         var states = (byte[])state.ChainStates.Clone();
-        for (var b = 0; b < config.BlockCount; b++)
-        {
-            var (first, count) = config.Block(b);
-            BlockRunner.Run(config, state.Round, prepared, b, states.AsSpan(first, count), _sweeper, _block);
-            merged.Add(_block);
-        }
+        BlockRunner.RunAll(config, state.Round, prepared, states, _sweeper, _block, merged);
         return (merged, states);
     }
 }

@@ -1,3 +1,5 @@
+using LatentCycles.Core.Model;
+
 namespace LatentCycles.Core.Training;
 
 /// <summary>Which model is trained: the nonequilibrium model, or the tied-parameter RBM baseline (MODEL.md §6).</summary>
@@ -72,12 +74,12 @@ public sealed record TrainingConfig
     public const int MaxSweeps = 10_000;
 
     /// <summary>
-    /// The learning rate of every parameter, laid out as the parameters (<see cref="LatentCycles.Core.Model.ParameterLayout"/>):
+    /// The learning rate of every parameter, laid out as the parameters (<see cref="ParameterLayout"/>):
     /// W and b at <see cref="LearningRate"/>, L at <see cref="LearningRate"/> × <see cref="DecoderLearningRateScale"/>.
     /// </summary>
     public double[] LearningRates(int pixels)
     {
-        var layout = new LatentCycles.Core.Model.ParameterLayout(K, pixels);
+        var layout = new ParameterLayout(K, pixels);
         var rates = new double[layout.Length];
         rates.AsSpan().Fill(LearningRate);
         layout.L(rates.AsSpan()).Fill(LearningRate * DecoderLearningRateScale);
@@ -110,5 +112,5 @@ public sealed record TrainingConfig
             throw new ArgumentException("the RBM baseline trains by persistent contrastive divergence; --gradient applies to the neq model only");
     }
 
-    private const int MaxStates = LatentCycles.Core.Model.ModelParameters.MaxStates;
+    private const int MaxStates = ModelParameters.MaxStates;
 }

@@ -11,7 +11,6 @@ internal sealed class IdxFiles : IDisposable
 
     public string PathOf(string name) => _directory.Combine(name);
 
-
     /// <summary><paramref name="count"/> images of rows×columns, image j's pixel i has grey level (j·7 + i·37) mod 256.</summary>
     public static byte[] Images(int count, int rows, int columns)
     {

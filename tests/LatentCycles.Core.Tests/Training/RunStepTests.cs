@@ -158,12 +158,7 @@ public sealed class RunStepTests
             var sweeper = new ChainSweeper(state.Config.K, Data.PixelCount);
             var prepared = new PreparedParameters(state.Parameters);
             var chains = (byte[])state.ChainStates.Clone();
-            for (var b = 0; b < state.Config.BlockCount; b++)
-            {
-                var (first, count) = state.Config.Block(b);
-                BlockRunner.Run(state.Config, state.Round, prepared, b, chains.AsSpan(first, count), sweeper, block);
-                statistics.Add(block);
-            }
+            BlockRunner.RunAll(state.Config, state.Round, prepared, chains, sweeper, block, statistics);
             statistics.HasNonFiniteProbabilities = nonFinite;
             Answer(new RunInput.RoundCompleted(statistics, chains, new RoundTiming(0.5, sessionSeconds, 1, DateTimeOffset.UnixEpoch)));
         }

@@ -40,7 +40,7 @@ public static class CheckpointStore
     private static TrainingState Load(string runDirectory, string? storeText, int? round)
     {
         var store = StoreLocation.For(runDirectory, storeText);
-        var runId = File.Exists(Path.Combine(runDirectory, RunDirectory.ConfigFileName)) ? RunDirectory.ReadConfig(runDirectory).RunId : null;
+        var runId = RunDirectory.ReadConfigOrNull(runDirectory)?.RunId;
         var found = Read(store, missingIsEmpty: false, snapshots => round is { } r ? snapshots!.AtOrBefore(r, runId) : snapshots!.Latest(runId));
         return found?.State ?? throw new RunStoreException($"{store} holds no checkpoint");
     }

@@ -98,7 +98,7 @@ public static class RunDirectory
     /// <summary>
     /// Writes RunDirectory/config.json, the configuration's settings in snake_case plus <c>data</c>, <c>run_id</c> and
     /// <c>run_settings</c>, through a temporary file renamed into place: a reader never sees half of it. The one writer
-    /// of config.json: <see cref="RunPlan.Prepare"/> calls it (through <see cref="Create"/> for a new directory).
+    /// of config.json: <see cref="RunPlan.Claim"/> calls it (through <see cref="Create"/> for a new directory).
     /// </summary>
     public static void WriteConfig(string runDirectory, RunConfigFile file)
     {
@@ -121,6 +121,10 @@ public static class RunDirectory
         if (settings is not null) json[SettingsKey] = JsonSerializer.SerializeToNode(settings, JsonOptions);
         return json.ToJsonString(JsonOptions);
     }
+
+    /// <summary>Reads RunDirectory/config.json, or null when there is none; <see cref="RunStoreException"/> when it is malformed.</summary>
+    public static RunConfigFile? ReadConfigOrNull(string runDirectory) =>
+        File.Exists(Path.Combine(runDirectory, ConfigFileName)) ? ReadConfig(runDirectory) : null;
 
     /// <summary>Reads RunDirectory/config.json; <see cref="RunStoreException"/> with one line when it is missing or malformed.</summary>
     public static RunConfigFile ReadConfig(string runDirectory)

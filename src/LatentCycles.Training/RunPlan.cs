@@ -57,7 +57,7 @@ public sealed class RunPlan
         settings.Validate(minimumThreads: cluster is null ? 1 : 0);
         cluster?.Validate();
         var directory = settings.RunDirectory;
-        var recorded = File.Exists(Path.Combine(directory, RunDirectory.ConfigFileName)) ? RunDirectory.ReadConfig(directory) : null;
+        var recorded = RunDirectory.ReadConfigOrNull(directory);
         if (recorded is not null && (recorded.Data != data.Source || !TrainingState.Extends(config, recorded.Config)))
             throw new RunStoreException($"{Path.GetFullPath(directory)} holds a run of another configuration ({ConfigurationText.Describe(
                 ConfigurationText.Differences(recorded.Config, recorded.Data, config, data.Source), RunDirectory.ConfigFileName, "this run")})");

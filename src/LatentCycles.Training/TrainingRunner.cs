@@ -103,7 +103,7 @@ public static class TrainingRunner
         var largest = Math.Max(worst, parameters);
         if (largest > frameBytes)
             throw new ArgumentException(FormattableString.Invariant(
-                $"K = {config.K}, N = {n} with {config.Chains} chains needs messages of up to {largest:F0} bytes, above the remoting frame of {frameBytes} bytes; raise akka.remote.dot-netty.tcp.maximum-frame-size (see {OperatorOverrides.Variable})"));
+                $"K = {config.K}, N = {n} with {config.Chains} chains needs messages of up to {largest:F0} bytes, above the remoting frame of {frameBytes} bytes; raise {ActorSystemHost.FramePath} (see {OperatorOverrides.Variable})"));
     }
 
     /// <summary>The training- and test-set headline likelihoods of the one evaluation <c>eval</c> and <c>report</c> show too.</summary>

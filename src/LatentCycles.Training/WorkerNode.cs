@@ -68,7 +68,7 @@ public static class WorkerNode
         {
             Receive<ClusterEvent.MemberRemoved>(m =>
             {
-                if (m.Member.HasRole("coordinator"))
+                if (m.Member.HasRole(ActorSystemHost.RoleName(ClusterRole.Coordinator)))
                     CoordinatedShutdown.Get(Context.System).Run(CoordinatedShutdown.ClusterLeavingReason.Instance);
             });
         }

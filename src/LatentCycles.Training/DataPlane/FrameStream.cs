@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Text;
 using Akka.Configuration;
+using LatentCycles.Training.Hosting;
 using LatentCycles.Training.Serialization;
 
 namespace LatentCycles.Training.DataPlane;
@@ -67,7 +68,7 @@ internal sealed class FrameStream(Stream stream, long maximumFrameBytes) : IAsyn
 
     /// <summary>The largest frame a data link carries: the remoting's frame limit, which the coordinator checks a run against.</summary>
     public static long MaximumFrameBytes(Config config) =>
-        config.GetByteSize("akka.remote.dot-netty.tcp.maximum-frame-size") ?? throw new ArgumentException("akka.remote.dot-netty.tcp.maximum-frame-size is not set");
+        config.GetByteSize(ActorSystemHost.FramePath) ?? throw new ArgumentException($"{ActorSystemHost.FramePath} is not set");
 
     private async Task WriteAndFlushAsync(MemoryStream buffer, CancellationToken cancel)
     {

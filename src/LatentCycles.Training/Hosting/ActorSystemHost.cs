@@ -39,7 +39,8 @@ public sealed class ActorSystemHost : IAsyncDisposable
     /// </summary>
     public const long FrameBytes = 32_000_000;
 
-    private const string FramePath = "akka.remote.dot-netty.tcp.maximum-frame-size";
+    /// <summary>The remoting setting of the frame limit, which the data plane shares.</summary>
+    internal const string FramePath = "akka.remote.dot-netty.tcp.maximum-frame-size";
 
     private readonly IHost _host;
 

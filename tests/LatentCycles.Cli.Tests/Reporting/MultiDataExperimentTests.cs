@@ -15,11 +15,7 @@ public sealed class MultiDataExperimentTests : IDisposable
     {
         var directory = _temporary.Combine(name);
         Directory.CreateDirectory(directory);
-        var images = TinyExperimentFixture.WriteDigitSubset(directory, count);
-        var renamed = Path.Combine(directory, $"{name}-images-idx3-ubyte");
-        File.Move(images, renamed);
-        File.Move(Path.Combine(directory, "digits-labels-idx1-ubyte"), Path.Combine(directory, $"{name}-labels-idx1-ubyte"));
-        return renamed;
+        return TinyExperimentFixture.WriteDigitSubset(directory, count, name);
     }
 
     [Fact]

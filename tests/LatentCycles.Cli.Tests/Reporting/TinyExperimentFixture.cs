@@ -36,11 +36,14 @@ public sealed class TinyExperimentFixture : IDisposable
 
     public void Dispose() => _root.Dispose();
 
-    /// <summary>Writes <paramref name="count"/> embedded digits, evenly spaced so every class is there, as IDX images and labels; returns the images path.</summary>
-    public static string WriteDigitSubset(string directory, int count)
+    /// <summary>
+    /// Writes <paramref name="count"/> embedded digits, evenly spaced so every class is there, as IDX images and labels
+    /// named <paramref name="name"/>-…-ubyte; returns the images path.
+    /// </summary>
+    public static string WriteDigitSubset(string directory, int count, string name = "digits")
     {
         var all = EmbeddedMnist.LoadAll();
-        return TestImages.WriteIdx(all.Select(Enumerable.Range(0, count).Select(j => (int)((long)j * all.Count / count)).ToArray()), directory, "digits");
+        return TestImages.WriteIdx(all.Select(Enumerable.Range(0, count).Select(j => (int)((long)j * all.Count / count)).ToArray()), directory, name);
     }
 }
 

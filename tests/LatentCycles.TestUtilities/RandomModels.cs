@@ -16,5 +16,4 @@ public static class RandomModels
         for (var j = 0; j < p.L.Length; j++) p.L[j] = scale * rng.NextGaussian();
         return p;
     }
-
 }

@@ -27,7 +27,7 @@ internal static class BaselineCommand
         var chains = new Option<int>("--chains") { Description = "RBM persistent chains", DefaultValueFactory = _ => 2000 };
         var learningRate = new Option<double>("--lr")
         {
-            Description = "RBM learning rate (RMSprop; the decoder's L at this times the training default --decoder-lr-scale)",
+            Description = "RBM learning rate (with the training defaults' optimizer, --lr-schedule and --decoder-lr-scale)",
             DefaultValueFactory = _ => new TrainingConfig().LearningRate,
         };
         var json = CommandConventions.JsonOption();

@@ -104,7 +104,7 @@ internal sealed class ReportBuilder(TextWriter log)
         $"Data: {split.Name} ({split.Train.Count} training and {split.Test.Count} test images of {split.Train.PixelCount} binary pixels). " +
         $"K = {config.K} latent states, {config.Chains} persistent chains, {config.Sweeps} sweep(s) per round, {config.Rounds} rounds, " +
         $"minibatch {config.MinibatchSize}, {config.Optimizer} with learning rate {config.LearningRate} " +
-        $"(the decoder's L {config.LearningRate * config.DecoderLearningRateScale}){ScheduleText(config)}; " +
+        $"(the decoder's L {config.LearningRate * config.DecoderLearningRateScale:G6}){ScheduleText(config)}; " +
         $"seed{(seeds.Count == 1 ? "" : "s")} {string.Join(", ", seeds)}. Final evaluation from a fresh kernel estimate " +
         $"({ModelEvaluator.DefaultDrawsPerState} draws per latent state)" +
         (withRbm

@@ -41,6 +41,8 @@ public sealed class ExperimentCommandTests(TinyExperimentFixture experiment)
         var markdown = File.ReadAllText(Path.Combine(experiment.Directory, ReportWriter.MarkdownFileName));
         Assert.Contains("| neq two-step | 2/2 |", markdown);
         Assert.Contains("| Bernoulli mixture, EM (ceiling) | 2/2 |", markdown);
+        // The opening states the optimizer, both rates and their schedule as the runs used them: the defaults here.
+        Assert.Contains("Adam with learning rate 0.0045 (the decoder's L 0.0135), both falling as 1/√(1 + t/500) with the round t", markdown);
         Assert.Contains("data:image/png;base64,", File.ReadAllText(Path.Combine(experiment.Directory, ReportWriter.HtmlFileName)));
     }
 

@@ -144,6 +144,9 @@ public static class RunDirectory
             // Runs written before the decoder had a learning rate of its own trained every block at the one rate.
             if (!json.ContainsKey(JsonOptions.PropertyNamingPolicy!.ConvertName(nameof(TrainingConfig.DecoderLearningRateScale))))
                 config = config with { DecoderLearningRateScale = 1 };
+            // Runs written before the learning-rate schedule kept the rate constant.
+            if (!json.ContainsKey(JsonOptions.PropertyNamingPolicy.ConvertName(nameof(TrainingConfig.LearningRateSchedule))))
+                config = config with { LearningRateSchedule = LearningRateSchedule.Constant };
             return new RunConfigFile(config, data, runId, settings);
         }
         catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException)

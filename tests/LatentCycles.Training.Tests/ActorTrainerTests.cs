@@ -47,6 +47,15 @@ public sealed class ActorTrainerTests
     }
 
     [Fact]
+    public async Task A_stopped_run_with_a_falling_learning_rate_resumes_to_the_same_bits_as_an_uninterrupted_run()
+    {
+        using var directory = new TemporaryDirectory();
+
+        await TrainingFixtures.AssertStoppedRunResumesBitIdentical(directory, store: null,
+            TrainingFixtures.SmallConfig() with { LearningRateSchedule = LearningRateSchedule.InverseSqrt, LearningRateTimeConstant = 2 });
+    }
+
+    [Fact]
     public async Task Resuming_rewrites_metrics_csv_from_the_checkpoint_so_rows_never_repeat()
     {
         var data = TrainingFixtures.SyntheticData();
@@ -144,14 +153,29 @@ public sealed class ActorTrainerTests
     [Fact]
     public void A_config_json_written_before_the_decoder_learning_rate_scale_reads_with_the_one_rate_it_trained_at()
     {
+        var config = ReadConfigJsonWithout(TrainingFixtures.SmallConfig() with { DecoderLearningRateScale = 3 }, "decoder_learning_rate_scale");
+
+        Assert.Equal(1, config.DecoderLearningRateScale);
+    }
+
+    [Fact]
+    public void A_config_json_written_before_the_learning_rate_schedule_reads_with_the_constant_rate_it_trained_at()
+    {
+        var config = ReadConfigJsonWithout(TrainingFixtures.SmallConfig() with { LearningRateSchedule = LearningRateSchedule.Inverse }, "learning_rate_schedule");
+
+        Assert.Equal(LearningRateSchedule.Constant, config.LearningRateSchedule);
+    }
+
+    /// <summary>Writes <paramref name="config"/> as config.json, removes one entry, as an earlier version would have lacked it, and reads it back.</summary>
+    private static TrainingConfig ReadConfigJsonWithout(TrainingConfig config, string entry)
+    {
         using var directory = new TemporaryDirectory();
-        RunDirectory.WriteConfig(directory.Path, new RunConfigFile(TrainingFixtures.SmallConfig() with { DecoderLearningRateScale = 3 }, "synthetic", null, null));
+        RunDirectory.WriteConfig(directory.Path, new RunConfigFile(config, "synthetic", null, null));
         var path = Path.Combine(directory.Path, RunDirectory.ConfigFileName);
         var json = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(path))!.AsObject();
-        Assert.True(json.Remove("decoder_learning_rate_scale"));
+        Assert.True(json.Remove(entry));
         File.WriteAllText(path, json.ToJsonString());
-
-        Assert.Equal(1, RunDirectory.ReadConfig(directory.Path).Config.DecoderLearningRateScale);
+        return RunDirectory.ReadConfig(directory.Path).Config;
     }
 
     [Fact]

@@ -56,15 +56,16 @@ internal static class TrainingFixtures
         await TrainingRunner.RunAsync(RunPlan.Prepare(config, data, settings), onProgress ?? (_ => { }), stop).WaitAsync(TimeSpan.FromMinutes(1));
 
     /// <summary>
-    /// Runs <see cref="SmallConfig"/> once uninterrupted, once stopped mid-run and resumed (checkpoints in
+    /// Runs <paramref name="config"/> (by default <see cref="SmallConfig"/>) once uninterrupted, once stopped mid-run and resumed (checkpoints in
     /// <paramref name="store"/>, or run.db), and asserts both end bit-identical. Returns the resumed run's settings.
     /// The stop is asked for at row 2, the last row before the first checkpoint and evaluation that rounds may run
     /// ahead of; the run stops after the round in flight then, round 3.
     /// </summary>
-    public static async Task<RunSettings> AssertStoppedRunResumesBitIdentical(TemporaryDirectory directory, string? store)
+    public static async Task<RunSettings> AssertStoppedRunResumesBitIdentical(TemporaryDirectory directory, string? store,
+        TrainingConfig? config = null)
     {
         var data = SyntheticData();
-        var start = TrainingState.Start(SmallConfig(), data.Train);
+        var start = TrainingState.Start(config ?? SmallConfig(), data.Train);
         var uninterrupted = await Run(start.Config, data, Settings(directory.Combine("whole")));
         var settings = Settings(directory.Combine("resumed"), threads: 3) with { Store = store };
         using var stop = new CancellationTokenSource();

@@ -12,6 +12,7 @@ public class TrainingStateCodecTests
         var config = new TrainingConfig
         {
             Baseline = BaselineKind.OptimalPerBlock, InitNoise = 0.25, DecoderSmoothing = 0.5, DecoderLearningRateScale = 1.5,
+            LearningRateSchedule = LearningRateSchedule.Inverse, LearningRateTimeConstant = 75,
         };
         Assert.Equal(config, TrainingStateCodec.DecodeConfig(TrainingStateCodec.EncodeConfig(config)));
     }
@@ -27,14 +28,27 @@ public class TrainingStateCodecTests
     }
 
     [Fact]
-    public void A_configuration_of_format_2_reads_with_the_one_learning_rate_it_was_trained_at()
+    public void A_configuration_of_format_2_reads_with_the_one_constant_learning_rate_it_was_trained_at()
     {
         var config = new TrainingConfig { Baseline = BaselineKind.Optimal, InitNoise = 0.25, DecoderLearningRateScale = 3 };
-        var current = TrainingStateCodec.EncodeConfig(config);
-        // Format 2 is format 3 without the trailing decoder learning-rate scale.
-        var formatTwo = current[..^sizeof(double)];
+        var current = TrainingStateCodec.EncodeConfig(config with { LearningRateSchedule = LearningRateSchedule.InverseSqrt });
+        // Format 2 is format 4 without the trailing decoder learning-rate scale, schedule and time constant.
+        var formatTwo = current[..^(2 * sizeof(double) + sizeof(int))];
         Encoding.ASCII.GetBytes("LCCONFG2").CopyTo(formatTwo, 0);
 
-        Assert.Equal(config with { DecoderLearningRateScale = 1 }, TrainingStateCodec.DecodeConfig(formatTwo));
+        Assert.Equal(config with { DecoderLearningRateScale = 1, LearningRateSchedule = LearningRateSchedule.Constant },
+            TrainingStateCodec.DecodeConfig(formatTwo));
+    }
+
+    [Fact]
+    public void A_configuration_of_format_3_reads_with_the_constant_learning_rate_it_was_trained_at()
+    {
+        var config = new TrainingConfig { DecoderLearningRateScale = 2.5 };
+        var current = TrainingStateCodec.EncodeConfig(config with { LearningRateSchedule = LearningRateSchedule.Inverse });
+        // Format 3 is format 4 without the trailing schedule and time constant.
+        var formatThree = current[..^(sizeof(double) + sizeof(int))];
+        Encoding.ASCII.GetBytes("LCCONFG3").CopyTo(formatThree, 0);
+
+        Assert.Equal(config with { LearningRateSchedule = LearningRateSchedule.Constant }, TrainingStateCodec.DecodeConfig(formatThree));
     }
 }

@@ -31,6 +31,13 @@ internal static class TrainCommand
             Description = "The decoder's L learns at the learning rate times this; W and b at the learning rate (a positive number)",
             DefaultValueFactory = _ => defaults.DecoderLearningRateScale.ToString(CultureInfo.InvariantCulture),
         };
+        var schedule = ChoiceOption("--lr-schedule", "How every learning rate falls with the round t: constant, inverse-sqrt (× 1/√(1 + t/τ)) or inverse (× τ/(τ + t))",
+            ConfigurationText.LearningRateSchedules, defaults.LearningRateSchedule);
+        var timeConstant = new Option<string>("--lr-time-constant")
+        {
+            Description = "τ of --lr-schedule, in rounds (a positive number)",
+            DefaultValueFactory = _ => defaults.LearningRateTimeConstant.ToString(CultureInfo.InvariantCulture),
+        };
         var optimizer = ChoiceOption("--optimizer", "Optimizer", ConfigurationText.Optimizers, defaults.Optimizer);
         var gradient = ChoiceOption("--gradient", "Chain-phase weights: two-step (g = ρ/π) or exact (g = Z ρ/π)", ConfigurationText.Gradients, defaults.Gradient);
         var baseline = ChoiceOption("--baseline", "Constant subtracted from g, a control variate (MODEL.md §3, \"Baselines\")", ConfigurationText.Baselines, defaults.Baseline);
@@ -58,7 +65,7 @@ internal static class TrainCommand
 
         var command = new Command("train", "Train a model in a new run directory")
         {
-            output, data, k, chains, rounds, sweeps, learningRate, decoderLearningRateScale, optimizer, gradient, baseline, initNoise, decoderSmoothing, model, seed, blockSize,
+            output, data, k, chains, rounds, sweeps, learningRate, decoderLearningRateScale, schedule, timeConstant, optimizer, gradient, baseline, initNoise, decoderSmoothing, model, seed, blockSize,
             run.CheckpointEvery, run.KeepCheckpoints, run.EvaluateEvery, run.Threads, run.Store, run.Profile,
             cluster.Cluster, cluster.Port, cluster.Hostname, cluster.MinWorkers, dashboard.Port, dashboard.Host, json,
         };
@@ -72,6 +79,8 @@ internal static class TrainCommand
                 Sweeps = parseResult.GetValue(sweeps),
                 LearningRate = ParseNumber("--lr", parseResult.GetValue(learningRate)),
                 DecoderLearningRateScale = ParseNumber("--decoder-lr-scale", parseResult.GetValue(decoderLearningRateScale)),
+                LearningRateSchedule = ConfigurationText.LearningRateSchedules[parseResult.GetValue(schedule)!],
+                LearningRateTimeConstant = ParseNumber("--lr-time-constant", parseResult.GetValue(timeConstant)),
                 Baseline = ConfigurationText.Baselines[parseResult.GetValue(baseline)!],
                 InitNoise = ParseNumber("--init-noise", parseResult.GetValue(initNoise)),
                 DecoderSmoothing = ParseNumber("--decoder-smoothing", parseResult.GetValue(decoderSmoothing)),

@@ -104,12 +104,20 @@ internal sealed class ReportBuilder(TextWriter log)
         $"Data: {split.Name} ({split.Train.Count} training and {split.Test.Count} test images of {split.Train.PixelCount} binary pixels). " +
         $"K = {config.K} latent states, {config.Chains} persistent chains, {config.Sweeps} sweep(s) per round, {config.Rounds} rounds, " +
         $"minibatch {config.MinibatchSize}, {config.Optimizer} with learning rate {config.LearningRate} " +
-        $"(the decoder's L {config.LearningRate * config.DecoderLearningRateScale}); " +
+        $"(the decoder's L {config.LearningRate * config.DecoderLearningRateScale}){ScheduleText(config)}; " +
         $"seed{(seeds.Count == 1 ? "" : "s")} {string.Join(", ", seeds)}. Final evaluation from a fresh kernel estimate " +
         $"({ModelEvaluator.DefaultDrawsPerState} draws per latent state)" +
         (withRbm
             ? "; the RBM's log-likelihood is its exact closed form (MODEL.md §6, \"Which likelihood is reported\")."
             : ".");
+
+    private static string ScheduleText(TrainingConfig config) => config.LearningRateSchedule switch
+    {
+        LearningRateSchedule.Constant => "",
+        LearningRateSchedule.InverseSqrt => $", both falling as 1/√(1 + t/{config.LearningRateTimeConstant}) with the round t",
+        LearningRateSchedule.Inverse => $", both falling as {config.LearningRateTimeConstant}/({config.LearningRateTimeConstant} + t) with the round t",
+        _ => throw new ArgumentOutOfRangeException(nameof(config)),
+    };
 
     /// <summary>Test images spread evenly over the test set, which may be sorted by class, so every class shows.</summary>
     private static BinaryImages TestDigits(DataSplit split)

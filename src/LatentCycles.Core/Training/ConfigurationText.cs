@@ -14,6 +14,13 @@ public static class ConfigurationText
     public static readonly IReadOnlyDictionary<string, OptimizerKind> Optimizers =
         new Dictionary<string, OptimizerKind> { ["rmsprop"] = OptimizerKind.RmsProp, ["adam"] = OptimizerKind.Adam };
 
+    public static readonly IReadOnlyDictionary<string, LearningRateSchedule> LearningRateSchedules = new Dictionary<string, LearningRateSchedule>
+    {
+        ["constant"] = LearningRateSchedule.Constant,
+        ["inverse-sqrt"] = LearningRateSchedule.InverseSqrt,
+        ["inverse"] = LearningRateSchedule.Inverse,
+    };
+
     public static readonly IReadOnlyDictionary<string, GradientKind> Gradients =
         new Dictionary<string, GradientKind> { ["two-step"] = GradientKind.TwoStep, ["exact"] = GradientKind.Exact };
 
@@ -42,6 +49,8 @@ public static class ConfigurationText
         ("--sweeps", Invariant(c.Sweeps)),
         ("--lr", c.LearningRate.ToString("R", CultureInfo.InvariantCulture)),
         ("--decoder-lr-scale", c.DecoderLearningRateScale.ToString("R", CultureInfo.InvariantCulture)),
+        ("--lr-schedule", NameOf(LearningRateSchedules, c.LearningRateSchedule)),
+        ("--lr-time-constant", c.LearningRateTimeConstant.ToString("R", CultureInfo.InvariantCulture)),
         ("--optimizer", NameOf(Optimizers, c.Optimizer)),
         ("--gradient", NameOf(Gradients, c.Gradient)),
         ("--baseline", NameOf(Baselines, c.Baseline)),

@@ -29,6 +29,19 @@ public enum BaselineKind
 
 public enum OptimizerKind { RmsProp, Adam }
 
+/// <summary>How the learning rate falls with the rounds (MODEL.md §3, "Update"); τ is <see cref="TrainingConfig.LearningRateTimeConstant"/>.</summary>
+public enum LearningRateSchedule
+{
+    /// <summary>The same rate at every round.</summary>
+    Constant,
+
+    /// <summary>The rate times 1/√(1 + t/τ) at round t.</summary>
+    InverseSqrt,
+
+    /// <summary>The rate times τ/(τ + t) at round t.</summary>
+    Inverse,
+}
+
 /// <summary>
 /// Everything that determines a training run's result. Two runs with equal configurations (and data)
 /// produce bit-identical parameters, whatever the number of threads or processes.
@@ -46,6 +59,12 @@ public sealed record TrainingConfig
     /// (MODEL.md §3, "Update": why the decoder may take larger steps than the encoder).
     /// </summary>
     public double DecoderLearningRateScale { get; init; } = 3;
+
+    /// <summary>How every block's rate falls with the rounds; the decoder's stays <see cref="DecoderLearningRateScale"/> times the encoder's.</summary>
+    public LearningRateSchedule LearningRateSchedule { get; init; } = LearningRateSchedule.Constant;
+
+    /// <summary>τ of <see cref="LearningRateSchedule"/>, in rounds: the round by which the falling rates have halved (inverse) or fallen by √2 (inverse-sqrt).</summary>
+    public double LearningRateTimeConstant { get; init; } = 200;
     public OptimizerKind Optimizer { get; init; } = OptimizerKind.RmsProp;
     public GradientKind Gradient { get; init; } = GradientKind.TwoStep;
 
@@ -73,16 +92,27 @@ public sealed record TrainingConfig
     /// <summary>The most sweeps per round: a round of the most chains must end well within the round timeout.</summary>
     public const int MaxSweeps = 10_000;
 
+    /// <summary>The factor <see cref="LearningRateSchedule"/> applies to every rate in the step from round <paramref name="round"/> to the next.</summary>
+    public double LearningRateFactor(int round) => LearningRateSchedule switch
+    {
+        LearningRateSchedule.Constant => 1,
+        LearningRateSchedule.InverseSqrt => 1 / Math.Sqrt(1 + round / LearningRateTimeConstant),
+        LearningRateSchedule.Inverse => LearningRateTimeConstant / (LearningRateTimeConstant + round),
+        _ => throw new ArgumentOutOfRangeException(nameof(LearningRateSchedule)),
+    };
+
     /// <summary>
-    /// The learning rate of every parameter, laid out as the parameters (<see cref="ParameterLayout"/>):
-    /// W and b at <see cref="LearningRate"/>, L at <see cref="LearningRate"/> × <see cref="DecoderLearningRateScale"/>.
+    /// The learning rate of every parameter in the step from round <paramref name="round"/> to the next, laid out as the
+    /// parameters (<see cref="ParameterLayout"/>): W and b at <see cref="LearningRate"/>, L at <see cref="LearningRate"/> ×
+    /// <see cref="DecoderLearningRateScale"/>, both times <see cref="LearningRateFactor"/>.
     /// </summary>
-    public double[] LearningRates(int pixels)
+    public double[] LearningRates(int pixels, int round)
     {
         var layout = new ParameterLayout(K, pixels);
         var rates = new double[layout.Length];
-        rates.AsSpan().Fill(LearningRate);
-        layout.L(rates.AsSpan()).Fill(LearningRate * DecoderLearningRateScale);
+        var encoder = LearningRate * LearningRateFactor(round);
+        rates.AsSpan().Fill(encoder);
+        layout.L(rates.AsSpan()).Fill(encoder * DecoderLearningRateScale);
         return rates;
     }
 
@@ -103,6 +133,8 @@ public sealed record TrainingConfig
         if (!double.IsFinite(LearningRate) || LearningRate <= 0) throw new ArgumentException($"the learning rate must be a positive number, got {LearningRate}");
         if (!double.IsFinite(DecoderLearningRateScale) || DecoderLearningRateScale <= 0)
             throw new ArgumentException($"the decoder learning-rate scale must be a positive number, got {DecoderLearningRateScale}");
+        if (!double.IsFinite(LearningRateTimeConstant) || LearningRateTimeConstant <= 0)
+            throw new ArgumentException($"the learning-rate time constant must be a positive number of rounds, got {LearningRateTimeConstant}");
         if (MinibatchSize < 1) throw new ArgumentException($"the minibatch size must be at least 1, got {MinibatchSize}");
         if (!double.IsFinite(InitNoise) || InitNoise < 0) throw new ArgumentException($"the initialization noise must be a non-negative number, got {InitNoise}");
         if (!double.IsFinite(DecoderSmoothing) || DecoderSmoothing <= 0 || DecoderSmoothing > 1)

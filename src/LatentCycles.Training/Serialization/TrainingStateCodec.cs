@@ -14,8 +14,8 @@ public sealed class CheckpointFormatException(string message) : Exception(messag
 /// </summary>
 public static class TrainingStateCodec
 {
-    private const string StateMagic = "LCSTATE3";
-    private const string ConfigMagic = "LCCONFG3";
+    private const string StateMagic = "LCSTATE4";
+    private const string ConfigMagic = "LCCONFG4";
 
     public static byte[] Encode(TrainingState state)
     {
@@ -109,27 +109,37 @@ public static class TrainingStateCodec
         w.Write(c.InitNoise);
         w.Write(c.DecoderSmoothing);
         w.Write(c.DecoderLearningRateScale);
+        w.Write((int)c.LearningRateSchedule);
+        w.Write(c.LearningRateTimeConstant);
     }
 
-    /// <summary>Format 2 predates the decoder's own learning rate: its runs trained every block at the one rate, scale 1.</summary>
-    private static TrainingConfig ReadConfig(BinaryReader r, char format) => new()
+    /// <summary>
+    /// Format 2 predates the decoder's own learning rate: its runs trained every block at the one rate, scale 1. Formats 2
+    /// and 3 predate the learning-rate schedule: their runs kept the rate constant.
+    /// </summary>
+    private static TrainingConfig ReadConfig(BinaryReader r, char format)
     {
-        K = r.ReadInt32(),
-        Chains = r.ReadInt32(),
-        Rounds = r.ReadInt32(),
-        Sweeps = r.ReadInt32(),
-        LearningRate = r.ReadDouble(),
-        Optimizer = ReadEnum<OptimizerKind>(r),
-        Gradient = ReadEnum<GradientKind>(r),
-        Model = ReadEnum<ModelKind>(r),
-        Seed = r.ReadUInt64(),
-        MinibatchSize = r.ReadInt32(),
-        BlockSize = r.ReadInt32(),
-        Baseline = ReadEnum<BaselineKind>(r),
-        InitNoise = r.ReadDouble(),
-        DecoderSmoothing = r.ReadDouble(),
-        DecoderLearningRateScale = format == '2' ? 1.0 : r.ReadDouble(),
-    };
+        var config = new TrainingConfig
+        {
+            K = r.ReadInt32(),
+            Chains = r.ReadInt32(),
+            Rounds = r.ReadInt32(),
+            Sweeps = r.ReadInt32(),
+            LearningRate = r.ReadDouble(),
+            Optimizer = ReadEnum<OptimizerKind>(r),
+            Gradient = ReadEnum<GradientKind>(r),
+            Model = ReadEnum<ModelKind>(r),
+            Seed = r.ReadUInt64(),
+            MinibatchSize = r.ReadInt32(),
+            BlockSize = r.ReadInt32(),
+            Baseline = ReadEnum<BaselineKind>(r),
+            InitNoise = r.ReadDouble(),
+            DecoderSmoothing = r.ReadDouble(),
+            DecoderLearningRateScale = format == '2' ? 1.0 : r.ReadDouble(),
+        };
+        if (format is '2' or '3') return config with { LearningRateSchedule = LearningRateSchedule.Constant };
+        return config with { LearningRateSchedule = ReadEnum<LearningRateSchedule>(r), LearningRateTimeConstant = r.ReadDouble() };
+    }
 
     private static T ReadEnum<T>(BinaryReader r) where T : struct, Enum
     {
@@ -139,8 +149,8 @@ public static class TrainingStateCodec
 
     /// <summary>
     /// The format's version digit. Format 1 lacks the baseline and initialization settings, whose values then cannot be
-    /// told now that their defaults have changed: its runs are refused rather than continued differently. Format 2 lacks
-    /// only the decoder's learning-rate scale, which was 1 (<see cref="ReadConfig"/>).
+    /// told now that their defaults have changed: its runs are refused rather than continued differently. Formats 2 and 3
+    /// lack settings whose values then were fixed (<see cref="ReadConfig"/>).
     /// </summary>
     private static char ExpectMagic(BinaryReader r, string magic, string what)
     {
@@ -148,7 +158,7 @@ public static class TrainingStateCodec
         var sameKind = found.Length == magic.Length && found[..^1] == magic[..^1];
         if (sameKind && found[^1] == '1')
             throw new CheckpointFormatException($"this {what} was written by an earlier version of latentcycles (format {found}, before the settings it lacks became defaults); start a new run");
-        if (found != magic && !(sameKind && found[^1] == '2')) throw new CheckpointFormatException($"not a LatentCycles {what} (wrong magic)");
+        if (found != magic && !(sameKind && found[^1] is '2' or '3')) throw new CheckpointFormatException($"not a LatentCycles {what} (wrong magic)");
         return found[^1];
     }
 

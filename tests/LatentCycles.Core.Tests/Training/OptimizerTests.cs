@@ -34,7 +34,7 @@ public class OptimizerTests
     {
         var config = new TrainingConfig { K = 3, LearningRate = 0.01, DecoderLearningRateScale = 2.5 };
         var layout = new ParameterLayout(3, 5);
-        var rates = config.LearningRates(5);
+        var rates = config.LearningRates(5, round: 0);
         Assert.All(layout.W(rates.AsSpan()).ToArray().Concat(layout.B(rates.AsSpan()).ToArray()), r => Assert.Equal(0.01, r));
         Assert.All(layout.L(rates.AsSpan()).ToArray(), r => Assert.Equal(0.025, r));
 
@@ -44,6 +44,27 @@ public class OptimizerTests
         var next = new double[layout.Length];
         new OptimizerState(layout.Length).Step(OptimizerKind.RmsProp, rates, theta, gradient, next);
         for (var j = 0; j < next.Length; j++) Assert.Equal(rates[j] / Math.Sqrt(0.1), next[j], 6);
+    }
+
+    [Theory]
+    [InlineData("constant", 0, 1.0)]
+    [InlineData("constant", 1999, 1.0)]
+    [InlineData("inverse-sqrt", 0, 1.0)]
+    [InlineData("inverse-sqrt", 600, 0.5)]
+    [InlineData("inverse-sqrt", 2000, 0.30151134457776363)]
+    [InlineData("inverse", 200, 0.5)]
+    [InlineData("inverse", 1800, 0.1)]
+    public void A_schedule_multiplies_every_rate_by_its_factor_at_the_round(string schedule, int round, double factor)
+    {
+        var config = new TrainingConfig
+        {
+            K = 3, LearningRate = 0.01, DecoderLearningRateScale = 2.5,
+            LearningRateSchedule = ConfigurationText.LearningRateSchedules[schedule], LearningRateTimeConstant = 200,
+        };
+        var layout = new ParameterLayout(3, 5);
+        var rates = config.LearningRates(5, round);
+        Assert.All(layout.W(rates.AsSpan()).ToArray().Concat(layout.B(rates.AsSpan()).ToArray()), r => Assert.Equal(0.01 * factor, r, 15));
+        Assert.All(layout.L(rates.AsSpan()).ToArray(), r => Assert.Equal(0.025 * factor, r, 15));
     }
 
     [Fact]

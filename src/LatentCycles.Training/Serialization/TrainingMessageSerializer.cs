@@ -135,7 +135,7 @@ public sealed class TrainingMessageSerializer(ExtendedActorSystem system) : Seri
             object message = manifest switch
             {
                 RoundStartedManifest => new RoundStarted(r.ReadInt32(), TrainingStateCodec.DecodeConfig(ReadBytes(r)), ReadParameters(r), ReadBlocks(r)),
-                NodeStatisticsManifest => new NodeStatistics(r.ReadInt32(), ReadStatistics(r), ReadBlocks(r)),
+                NodeStatisticsManifest => new NodeStatistics(r.ReadInt32(), ReadStatistics(r), ReadBlocks(r)) { OwnsStatistics = true },
                 CheckpointManifest => ReadChecked(r, "checkpoint", body =>
                 {
                     var runId = ReadRunId(body);

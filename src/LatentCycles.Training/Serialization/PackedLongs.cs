@@ -24,9 +24,6 @@ internal static class PackedLongs
     /// </summary>
     public static int MaxEncodedLength(int count) => LengthsSize(count) + 8 * count;
 
-    /// <summary>The most bytes <paramref name="count"/> values can take once encoded.</summary>
-    public static long MaxEncodedSize(long count) => (count + 1) / 2 + 8 * count;
-
     /// <summary>Writes <paramref name="values"/> into <paramref name="target"/> (at least <see cref="MaxEncodedLength"/> long); returns the bytes written.</summary>
     public static int Encode(ReadOnlySpan<long> values, Span<byte> target)
     {

@@ -28,6 +28,10 @@ internal static class ProfileReport
         var unattributed = round - phases.Where(p => !RoundProfile.IsBesideTheRounds(p.Phase)).Sum(p => p.Milliseconds);
         output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{"unattributed",-14} {unattributed,10:F3} {Share(unattributed, round),7:P1}"));
         output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{"round",-14} {round,10:F3} {1,7:P1} {profile.ShortestRoundMilliseconds,10:F3}"));
+        // A collection stops every thread of the process, so their count per round belongs beside the phases.
+        var rounds = Math.Max(1, profile.Rounds);
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"garbage collections in this process: {GC.CollectionCount(0)} gen0, {GC.CollectionCount(1)} gen1, {GC.CollectionCount(2)} gen2 ({(double)GC.CollectionCount(0) / rounds:F2} per round)"));
     }
 
     /// <summary>Mean milliseconds per round by snake_case phase name, plus <c>round</c>: the whole round.</summary>

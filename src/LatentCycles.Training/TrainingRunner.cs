@@ -90,13 +90,14 @@ public static class TrainingRunner
 
     /// <summary>
     /// Refuses a cluster run whose largest message could exceed the remoting frame (it would be dropped silently): a
-    /// node's statistics, 2·K·K·N + 3·K·K varints, each at most the bytes of T·2³² with T = chains·sweeps transitions.
+    /// node's statistics, 2·K·K·N + 3·K·K packed longs, each at most the bytes of T·2³² with T = chains·sweeps transitions
+    /// plus half a byte for its length.
     /// </summary>
     internal static void RequireFrameFits(TrainingConfig config, int n, long frameBytes)
     {
         var transitions = (double)config.Chains * config.Sweeps;
         var bitsPerValue = Math.Ceiling(Math.Log2(transitions + 1)) + 33;
-        var bytesPerValue = Math.Min(Varint.MaxBytesPerValue, Math.Ceiling(bitsPerValue / 7));
+        var bytesPerValue = Math.Min(8, Math.Ceiling(bitsPerValue / 8)) + 0.5;
         var values = 2.0 * config.K * config.K * n + 3.0 * config.K * config.K;
         var worst = values * bytesPerValue + config.Chains + 64.0 * config.BlockCount + 1024;
         var parameters = 8.0 * (2.0 * config.K * n + config.K) + config.Chains + 64.0 * config.BlockCount + 1024;

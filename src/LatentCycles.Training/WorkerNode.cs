@@ -2,6 +2,7 @@ using Akka.Actor;
 using Akka.Cluster;
 using Akka.Cluster.Hosting;
 using Akka.Hosting;
+using LatentCycles.Core.Training;
 using LatentCycles.Training.Actors;
 using LatentCycles.Training.DataPlane;
 using LatentCycles.Training.Hosting;
@@ -17,7 +18,9 @@ namespace LatentCycles.Training;
 public static class WorkerNode
 {
     /// <param name="logFile">Where Akka's log goes (association failures, membership changes); the console keeps <paramref name="onNotice"/>'s lines.</param>
-    public static async Task RunAsync(ClusterSettings cluster, int threads, string logFile, Action<string> onNotice, CancellationToken stop)
+    /// <param name="profile">Times this worker's phases of every assignment it serves (<c>node --profile</c>) when given.</param>
+    public static async Task RunAsync(ClusterSettings cluster, int threads, string logFile, Action<string> onNotice, CancellationToken stop,
+        RoundProfile? profile = null)
     {
         cluster.Validate();
         if (threads < 1) throw new ArgumentException($"a worker needs at least 1 thread, got {threads}");
@@ -39,7 +42,7 @@ public static class WorkerNode
                 .WithSingletonProxy<CoordinatorProxy>("coordinator", ActorSystemHost.CoordinatorSingleton)
                 .WithActors((system, registry) =>
                 {
-                    dataPlane.Serve(system.ActorOf(NodeAggregator.Props(threads, registry.Get<CoordinatorProxy>(), onNotice, dataPlane.Port), "node"));
+                    dataPlane.Serve(system.ActorOf(NodeAggregator.Props(threads, registry.Get<CoordinatorProxy>(), onNotice, dataPlane.Port, profile), "node"), profile);
                     system.ActorOf(Props.Create(() => new CoordinatorLossWatch()), "coordinator-watch");
                 })).ConfigureAwait(false);
             await using (host.ConfigureAwait(false))

@@ -50,6 +50,22 @@ public class BenchCommandTests
         Assert.True(phases.GetProperty("round").GetDouble() >= phases.GetProperty("sweeps").GetDouble());
     }
 
+    [Fact]
+    public void Bench_wire_reports_both_messages_of_a_round_with_their_sizes_and_codec_times()
+    {
+        var (exitCode, output, error) = Run("bench", "--wire", "--k", "3", "--pixels", "20", "--chains", "300", "--json");
+
+        Assert.Equal(0, exitCode);
+        Assert.Equal("", error);
+        using var json = JsonDocument.Parse(output.TrimEnd().Split('\n')[^1]);
+        var messages = json.RootElement.GetProperty("messages").EnumerateArray().ToList();
+        Assert.Equal(["RoundStarted", "NodeStatistics"], messages.Select(m => m.GetProperty("message").GetString()));
+        // The parameters (2·K·N + K doubles) and one state byte per chain go out; at least the states come back.
+        Assert.True(messages[0].GetProperty("bytes").GetInt32() > 8 * (2 * 3 * 20 + 3) + 300);
+        Assert.True(messages[1].GetProperty("bytes").GetInt32() > 300);
+        Assert.All(messages, m => Assert.True(m.GetProperty("decode_median").GetDouble() >= m.GetProperty("decode_p10").GetDouble()));
+    }
+
     [Theory]
     [InlineData("--k", "1")]
     [InlineData("--threads", "1,zero")]

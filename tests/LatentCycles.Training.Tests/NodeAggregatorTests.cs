@@ -53,3 +53,26 @@ public sealed class NodeAggregatorTests() : HostedTestKit(new ActorSystemOptions
         return (sum, states);
     }
 }
+
+public sealed class BlockQueueTests
+{
+    [Fact]
+    public void Workers_taking_from_one_queue_at_once_get_every_block_exactly_once()
+    {
+        var blocks = Enumerable.Range(0, 1000).Select(id => new BlockStates(id, [])).ToArray();
+        var queue = new BlockQueue(blocks);
+        var taken = new System.Collections.Concurrent.ConcurrentBag<int>();
+        using var start = new Barrier(4);
+
+        var takers = Enumerable.Range(0, 4).Select(_ => new Thread(() =>
+        {
+            start.SignalAndWait();
+            while (queue.Take() is { } block) taken.Add(block.BlockId);
+        })).ToArray();
+        foreach (var taker in takers) taker.Start();
+        foreach (var taker in takers) taker.Join();
+
+        Assert.Equal(Enumerable.Range(0, 1000), taken.Order());
+        Assert.Null(queue.Take());
+    }
+}

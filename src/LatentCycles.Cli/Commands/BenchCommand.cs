@@ -4,6 +4,7 @@ using LatentCycles.Core.Chains;
 using LatentCycles.Core.Data;
 using LatentCycles.Core.Model;
 using LatentCycles.Core.Training;
+using LatentCycles.Training.Serialization;
 
 namespace LatentCycles.Cli.Commands;
 
@@ -38,14 +39,24 @@ internal static class BenchCommand
         };
         var round = new Option<int?>("--round") { Description = "With --gradient: the checkpoint at or before this round [default: the latest]" };
         var burnIn = new Option<int>("--burn-in") { Description = "With --gradient: rounds run first on the frozen parameters", DefaultValueFactory = _ => 10 };
+        var wire = new Option<bool>("--wire")
+        {
+            Description = "Measure instead the encoding and decoding of a round's messages to and from a node (--k, --pixels, --chains)",
+        };
         var json = CommandConventions.JsonOption();
 
-        var command = new Command("bench", "Measure chain steps per second on MNIST-like parameters, or the variance of the gradient estimators")
+        var command = new Command("bench", "Measure chain steps per second on MNIST-like parameters, the variance of the gradient estimators, or the wire format")
         {
-            k, pixels, chains, threads, seconds, sweeps, train, rounds, profile, gradientRun, round, burnIn, json,
+            k, pixels, chains, threads, seconds, sweeps, train, rounds, profile, gradientRun, round, burnIn, wire, json,
         };
         command.SetAction(parseResult =>
         {
+            if (parseResult.GetValue(wire))
+            {
+                MeasureWire(parseResult.GetValue(k), parseResult.GetValue(pixels), parseResult.GetValue(chains), parseResult.GetValue(json),
+                    parseResult.InvocationConfiguration.Output);
+                return 0;
+            }
             if (parseResult.GetValue(gradientRun) is { } runDirectory)
             {
                 MeasureGradients(runDirectory, parseResult.GetValue(round), parseResult.GetValue(rounds), parseResult.GetValue(burnIn),
@@ -122,6 +133,23 @@ internal static class BenchCommand
                 SignalToNoiseL = s.SignalToNoise.L,
             }).ToList(),
         });
+    }
+
+    private const int WireRepetitions = 200;
+
+    private static void MeasureWire(int k, int pixels, int chains, bool json, TextWriter output)
+    {
+        if (k < 2 || k > ModelParameters.MaxStates) throw new CliException($"--k must be between 2 and {ModelParameters.MaxStates}, got {k}");
+        if (pixels < 1) throw new CliException($"--pixels must be at least 1, got {pixels}");
+        if (chains < 1 || chains > TrainingConfig.MaxChains) throw new CliException($"--chains must be between 1 and {TrainingConfig.MaxChains}, got {chains}");
+        var costs = WireCost.Measure(k, pixels, chains, WireRepetitions);
+        output.WriteLine($"one round's messages to and from a node, K = {k}, N = {pixels}, {chains} chains, one sweep " +
+                         $"(milliseconds, 10th percentile / median of {WireRepetitions}):");
+        output.WriteLine($"{"message",-15} {"bytes",10} {"encode p10",11} {"median",8} {"decode p10",11} {"median",8}");
+        foreach (var c in costs)
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{c.Message,-15} {c.Bytes,10} {c.EncodeP10,11:F3} {c.EncodeMedian,8:F3} {c.DecodeP10,11:F3} {c.DecodeMedian,8:F3}"));
+        if (json) CommandConventions.WriteJsonLine(output, new { K = k, Pixels = pixels, Chains = chains, Messages = costs });
     }
 
     private static string GradientName(GradientKind kind) => ConfigurationText.NameOf(ConfigurationText.Gradients, kind);

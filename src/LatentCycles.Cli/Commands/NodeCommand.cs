@@ -1,4 +1,5 @@
 using System.CommandLine;
+using LatentCycles.Core.Training;
 using LatentCycles.Training;
 
 namespace LatentCycles.Cli.Commands;
@@ -15,11 +16,15 @@ internal static class NodeCommand
         var cluster = ClusterOptions.Create();
         var threads = new Option<int>("--threads") { Description = "Chain worker threads", DefaultValueFactory = _ => Environment.ProcessorCount };
         var log = new Option<string?>("--log") { Description = "File for Akka's log (default latentcycles-node-<pid>.log in the temporary directory)" };
+        var profileOption = new Option<bool>("--profile")
+        {
+            Description = "When stopped, print the mean milliseconds per assignment of each of this worker's phases",
+        };
         var json = CommandConventions.JsonOption();
         cluster.Seeds.Required = true;
         var command = new Command("node", "Join a cluster as a worker (see docs/CLUSTER.md)")
         {
-            cluster.Seeds, cluster.Port, cluster.Hostname, cluster.DataPort, threads, log, json,
+            cluster.Seeds, cluster.Port, cluster.Hostname, cluster.DataPort, threads, log, profileOption, json,
         };
         command.SetAction(parseResult =>
         {
@@ -29,6 +34,7 @@ internal static class NodeCommand
             var logFile = parseResult.GetValue(log) ?? Path.Combine(Path.GetTempPath(), $"latentcycles-node-{Environment.ProcessId}.log");
             var output = parseResult.InvocationConfiguration.Output;
             var gate = new object();
+            var profile = parseResult.GetValue(profileOption) ? new RoundProfile() : null;
             using (var stop = new StopSignals())
             {
                 try
@@ -36,7 +42,7 @@ internal static class NodeCommand
                     WorkerNode.RunAsync(settings, threadCount, logFile, notice =>
                     {
                         lock (gate) output.WriteLine(notice);
-                    }, stop.Token).GetAwaiter().GetResult();
+                    }, stop.Token, profile).GetAwaiter().GetResult();
                 }
                 catch (ArgumentException e)
                 {
@@ -46,6 +52,7 @@ internal static class NodeCommand
             lock (gate)
             {
                 output.WriteLine("node stopped");
+                if (profile is not null) ProfileReport.Write(output, profile);
                 if (parseResult.GetValue(json))
                     CommandConventions.WriteJsonLine(output, new
                     {

@@ -13,6 +13,8 @@ public enum RoundPhase
     Sweeps,
     /// <summary>Node: summing the chain workers' statistics into the node's reply.</summary>
     NodeMerge,
+    /// <summary>Worker process: encoding the reply and writing it to the data link (a cluster's workers only).</summary>
+    Reply,
     /// <summary>Coordinator: adding the nodes' statistics and chain states into the round's total.</summary>
     Merge,
     /// <summary>M̂ and π̂ from the merged statistics.</summary>

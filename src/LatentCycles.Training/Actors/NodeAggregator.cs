@@ -8,10 +8,10 @@ namespace LatentCycles.Training.Actors;
 
 /// <summary>
 /// One per node: receives an assignment (<see cref="RoundStarted"/>: a round's parameters and some of its blocks),
-/// prepares the parameters once (<see cref="PreparedParameters"/>, shared read-only by its workers), hands the blocks to
-/// idle chain workers one at a time, and answers with one <see cref="NodeStatistics"/>: the sum of the workers'
-/// accumulators and every block's end states in block-id order. Each worker adds all the blocks it runs in an
-/// assignment into its own accumulator, cleared once per assignment; the statistics are integers, so the sum is the
+/// prepares the parameters once (<see cref="PreparedParameters"/>, shared read-only by its workers), puts the blocks in
+/// one <see cref="BlockQueue"/> that all its chain workers take from, and answers with one <see cref="NodeStatistics"/>:
+/// the sum of the workers' accumulators and every block's end states in block-id order. Each worker adds all the blocks
+/// it runs in an assignment into its own accumulator, cleared once per assignment; the statistics are integers, so the sum is the
 /// same bits whichever worker ran which block. Assignments are served one at a time, in arrival order.
 /// In a cluster it registers with the coordinator (<see cref="RegisterNode"/> through the singleton proxy) every
 /// latentcycles.registration-interval: the explicit handshake the coordinator counts nodes by.
@@ -19,7 +19,6 @@ namespace LatentCycles.Training.Actors;
 public sealed class NodeAggregator : ReceiveActor, IWithUnboundedStash, IWithTimers
 {
     private readonly List<WorkerSlot> _workers = [];
-    private readonly Queue<WorkerSlot> _idle = new();
     private readonly IActorRef? _coordinator;
     private readonly Action<string> _onNotice;
     private readonly RoundProfile? _profile;
@@ -39,14 +38,9 @@ public sealed class NodeAggregator : ReceiveActor, IWithUnboundedStash, IWithTim
         _onNotice = onNotice ?? (_ => { });
         _profile = profile;
         if (workerCount < 1) throw new ArgumentOutOfRangeException(nameof(workerCount), $"a node needs at least 1 chain worker, got {workerCount}");
-        for (var j = 0; j < workerCount; j++)
-        {
-            var slot = new WorkerSlot(Context.ActorOf(ChainWorker.Props(), $"chain-worker-{j}"));
-            _workers.Add(slot);
-            _idle.Enqueue(slot);
-        }
+        for (var j = 0; j < workerCount; j++) _workers.Add(new WorkerSlot(Context.ActorOf(ChainWorker.Props(), $"chain-worker-{j}")));
         Receive<RoundStarted>(Start);
-        Receive<BlockDone>(Collect);
+        Receive<BlocksDone>(Collect);
         Receive<RegistrationDue>(_ => _coordinator!.Tell(new RegisterNode(workerCount, dataPort)));
         Receive<NodeRegistered>(_ => OnRegistered(Sender.Path.Address));
     }
@@ -101,29 +95,24 @@ public sealed class NodeAggregator : ReceiveActor, IWithUnboundedStash, IWithTim
 
     private void Dispatch(Assignment assignment)
     {
-        while (assignment.NextToSend < assignment.Blocks.Length && _idle.Count > 0)
+        // Every worker is idle here (assignments are served one at a time); more workers than blocks would find the queue empty.
+        var queue = new BlockQueue(assignment.Blocks);
+        foreach (var slot in _workers.Take(Math.Min(_workers.Count, assignment.Blocks.Length)))
         {
-            var block = assignment.Blocks[assignment.NextToSend++];
-            var slot = _idle.Dequeue();
-            slot.Used = true;
-            // The worker advances the block's states in place: the assignment's arrays are this round's own copies.
-            slot.Worker.Tell(new RunBlock(assignment.Message.Round, assignment.Message.Config, assignment.Prepared, block.BlockId,
-                block.States, slot.Accumulator!));
+            // The workers advance the blocks' states in place: the assignment's arrays are this round's own copies.
+            slot.Worker.Tell(new RunBlocks(assignment.Message.Round, assignment.Message.Config, assignment.Prepared, queue, slot.Accumulator!));
+            assignment.Running++;
         }
     }
 
-    private void Collect(BlockDone done)
+    private void Collect(BlocksDone done)
     {
-        _idle.Enqueue(_workers.First(w => w.Worker.Equals(Sender)));
+        var slot = _workers.First(w => w.Worker.Equals(Sender));
+        if (done.BlockCount > 0) slot.Used = true;
         var assignment = _assignment!;
-        var index = Array.FindIndex(assignment.Blocks, b => b.BlockId == done.BlockId);
-        assignment.EndStates[index] = new BlockStates(done.BlockId, done.EndStates);
-        if (++assignment.Done == assignment.Blocks.Length)
-        {
-            assignment.PhaseStart = _profile?.Lap(RoundPhase.Sweeps, assignment.PhaseStart) ?? assignment.PhaseStart;
-            Reply(assignment);
-        }
-        else Dispatch(assignment);
+        if (--assignment.Running > 0) return;
+        assignment.PhaseStart = _profile?.Lap(RoundPhase.Sweeps, assignment.PhaseStart) ?? assignment.PhaseStart;
+        Reply(assignment);
     }
 
     private void Reply(Assignment assignment)
@@ -136,7 +125,7 @@ public sealed class NodeAggregator : ReceiveActor, IWithUnboundedStash, IWithTim
         // next assignment while it may still be being written.
         if (assignment.ReplyTo is not IActorRefScope { IsLocal: true }) totalSlot.HandOver();
         _profile?.Lap(RoundPhase.NodeMerge, assignment.PhaseStart);
-        assignment.ReplyTo.Tell(new NodeStatistics(assignment.Message.Round, total, assignment.EndStates));
+        assignment.ReplyTo.Tell(new NodeStatistics(assignment.Message.Round, total, assignment.Blocks));
         _assignment = null;
         Stash.UnstashAll();
     }
@@ -173,10 +162,11 @@ public sealed class NodeAggregator : ReceiveActor, IWithUnboundedStash, IWithTim
         public RoundStarted Message { get; } = message;
         public IActorRef ReplyTo { get; } = replyTo;
         public PreparedParameters Prepared { get; } = prepared;
+        /// <summary>The blocks in block-id order; their states are advanced in place, so at the end they hold the end states.</summary>
         public BlockStates[] Blocks { get; } = blocks;
-        public BlockStates[] EndStates { get; } = new BlockStates[blocks.Length];
-        public int NextToSend { get; set; }
-        public int Done { get; set; }
+
+        /// <summary>Workers that have not yet found the queue empty.</summary>
+        public int Running { get; set; }
         public long PhaseStart { get; set; }
     }
 }

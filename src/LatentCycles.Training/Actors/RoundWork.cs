@@ -22,8 +22,10 @@ internal sealed class RoundWork<TNode> where TNode : notnull
     private readonly bool[] _counted;
     private readonly HashSet<TNode> _contributors = new();
     private int _uncounted;
+    private ChainStatistics? _spareTotal;
+    private ChainStatistics? _total;
 
-    /// <param name="spareTotal">A statistics buffer no longer in use, to sum into instead of a new one (cleared here).</param>
+    /// <param name="spareTotal">A statistics buffer no longer in use, to sum into instead of a new one (cleared when first needed).</param>
     public RoundWork(TrainingState start, ChainStatistics? spareTotal = null)
     {
         _start = start;
@@ -31,13 +33,7 @@ internal sealed class RoundWork<TNode> where TNode : notnull
         _unassigned = new SortedSet<int>(Enumerable.Range(0, blocks));
         _counted = new bool[blocks];
         _uncounted = blocks;
-        int k = start.Parameters.K, n = start.Parameters.N;
-        if (spareTotal is not null && spareTotal.K == k && spareTotal.N == n)
-        {
-            spareTotal.Clear();
-            Total = spareTotal;
-        }
-        else Total = new ChainStatistics(k, n);
+        _spareTotal = spareTotal;
         EndStates = new byte[start.ChainStates.Length];
     }
 
@@ -48,7 +44,7 @@ internal sealed class RoundWork<TNode> where TNode : notnull
     public int Round => _start.Round;
 
     /// <summary>The sum of the accepted replies' statistics.</summary>
-    public ChainStatistics Total { get; }
+    public ChainStatistics Total => _total ??= EmptyTotal();
 
     /// <summary>Every counted block's chains' states at the end of the round: all chains once <see cref="IsComplete"/>.</summary>
     public byte[] EndStates { get; }
@@ -110,7 +106,10 @@ internal sealed class RoundWork<TNode> where TNode : notnull
             _unassigned.Remove(block.BlockId);
         }
         _uncounted -= ids.Length;
-        Total.Add(reply.Statistics);
+        // Statistics that belong to the reply alone (decoded from a remote node's bytes) become the total as they are when
+        // they are the first: one node's reply then costs no addition; sums of integers do not depend on the order.
+        if (_total is null && reply.OwnsStatistics) _total = reply.Statistics;
+        else Total.Add(reply.Statistics);
         _contributors.Add(node);
         return true;
     }
@@ -125,6 +124,16 @@ internal sealed class RoundWork<TNode> where TNode : notnull
     {
         foreach (var id in ids)
             if (id >= 0 && id < _counted.Length && !_counted[id]) _unassigned.Add(id);
+    }
+
+    private ChainStatistics EmptyTotal()
+    {
+        int k = _start.Parameters.K, n = _start.Parameters.N;
+        var spare = _spareTotal;
+        _spareTotal = null;
+        if (spare is null || spare.K != k || spare.N != n) return new ChainStatistics(k, n);
+        spare.Clear();
+        return spare;
     }
 
     private BlockStates StartStates(int block)

@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using System.Security.Authentication;
 using Akka.Actor;
 using Akka.Configuration;
+using LatentCycles.Core.Training;
 using LatentCycles.Training.Protocol;
 using LatentCycles.Training.Serialization;
 
@@ -22,6 +23,7 @@ internal sealed class WorkerDataPlane : IAsyncDisposable
     private readonly Action<string> _onNotice;
     private readonly CancellationTokenSource _stop = new();
     private Task _accepting = Task.CompletedTask;
+    private RoundProfile? _profile;
 
     private WorkerDataPlane(TcpListener listener, DataPlaneSecurity? security, long maximumFrameBytes, Action<string> onNotice)
     {
@@ -56,7 +58,11 @@ internal sealed class WorkerDataPlane : IAsyncDisposable
     }
 
     /// <summary>Starts accepting coordinators; their assignments go to <paramref name="aggregator"/>.</summary>
-    public void Serve(IActorRef aggregator) => _accepting = AcceptAsync(aggregator, _stop.Token);
+    public void Serve(IActorRef aggregator, RoundProfile? profile = null)
+    {
+        _profile = profile;
+        _accepting = AcceptAsync(aggregator, _stop.Token);
+    }
 
     public async ValueTask DisposeAsync()
     {
@@ -98,8 +104,12 @@ internal sealed class WorkerDataPlane : IAsyncDisposable
             {
                 if (message is not RoundStarted assignment)
                     throw new CheckpointFormatException($"a data link carried {message.GetType().Name} where only RoundStarted belongs");
+                var received = RoundProfile.Now;
+                _profile?.RoundStarted(received);
                 var reply = await aggregator.Ask<NodeStatistics>(assignment, stop).ConfigureAwait(false);
+                var replied = RoundProfile.Now;
                 await frames.WriteAsync(reply, stop).ConfigureAwait(false);
+                if (_profile is { } profile) profile.RoundEnded(profile.Lap(RoundPhase.Reply, replied));
             }
         }
         catch (Exception e) when (e is OperationCanceledException or IOException or SocketException or ObjectDisposedException)

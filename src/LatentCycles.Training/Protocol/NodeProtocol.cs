@@ -22,4 +22,11 @@ public sealed record RoundStarted(int Round, TrainingConfig Config, ModelParamet
 /// Locally <paramref name="Statistics"/> is the aggregator's reusable sum: it stays valid until the aggregator's next
 /// <see cref="RoundStarted"/>, which the coordinator sends only after it has applied this one.
 /// </remarks>
-public sealed record NodeStatistics(int Round, ChainStatistics Statistics, IReadOnlyList<BlockStates> Blocks) : ITrainingMessage;
+public sealed record NodeStatistics(int Round, ChainStatistics Statistics, IReadOnlyList<BlockStates> Blocks) : ITrainingMessage
+{
+    /// <summary>
+    /// Whether <see cref="Statistics"/> belong to this message alone (it was decoded from a remote node's bytes), so the
+    /// receiver may keep them instead of adding them into a buffer of its own.
+    /// </summary>
+    public bool OwnsStatistics { get; init; }
+}

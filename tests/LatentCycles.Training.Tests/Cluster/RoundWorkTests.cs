@@ -69,6 +69,35 @@ public sealed class RoundWorkTests
     }
 
     [Fact]
+    public void A_first_reply_that_owns_its_statistics_becomes_the_total_and_later_replies_add_into_it()
+    {
+        var start = Start();
+        var work = new RoundWork<string>(start);
+        var assigned = work.Assign([new("a", 1), new("b", 1)]).ToDictionary(a => a.Node, a => a.Blocks);
+        var fromA = Run(start, assigned["a"]) with { OwnsStatistics = true };
+        var fromB = Run(start, assigned["b"]) with { OwnsStatistics = true };
+
+        Assert.True(work.Accept("a", fromA));
+        Assert.True(work.Accept("b", fromB));
+
+        Assert.Same(fromA.Statistics, work.Total);
+        AssertSameStatistics(Run(start, new RoundWork<string>(start).Assign([new("x", 1)]).Single().Blocks).Statistics, work.Total);
+    }
+
+    [Fact]
+    public void A_reply_whose_statistics_its_sender_reuses_is_added_never_kept()
+    {
+        var start = Start();
+        var work = new RoundWork<string>(start);
+        var reply = Run(start, work.Assign([new("a", 1)]).Single().Blocks);
+
+        Assert.True(work.Accept("a", reply));
+
+        Assert.NotSame(reply.Statistics, work.Total);
+        AssertSameStatistics(reply.Statistics, work.Total);
+    }
+
+    [Fact]
     public void A_late_reply_of_a_lost_node_counts_once_and_the_overlapping_reply_returns_its_other_blocks()
     {
         var start = Start();

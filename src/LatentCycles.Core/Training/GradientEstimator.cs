@@ -29,6 +29,18 @@ public static class GradientEstimator
     public const double StationaryFloor = 1e-12;
 
     /// <summary>
+    /// μ = σ(L), the decoder's pixel means, in L's layout (i·K + z). The data phase, the baselines and the chain phase all
+    /// need them; a round computes them once (<see cref="RoundComputation.Apply"/>) instead of once in each.
+    /// </summary>
+    public static double[] DecoderMeans(ModelParameters parameters)
+    {
+        ReadOnlySpan<double> logits = parameters.L;
+        var mu = new double[logits.Length];
+        for (var j = 0; j < mu.Length; j++) mu[j] = Logistic.Sigmoid(logits[j]);
+        return mu;
+    }
+
+    /// <summary>
     /// Data phase: r(z|x) = π(z)q(x|z)/p(x) for each minibatch image, ρ = mean r and
     /// ∂ℒ/∂L_iz = E_D r(z|x)(x_i − σ(L_iz)). W and b get no data term.
     /// </summary>
@@ -40,10 +52,13 @@ public static class GradientEstimator
     /// of <paramref name="data"/> at <paramref name="images"/> (all, in order, when null), without copying them: sums run
     /// over each image's active pixels, in the same order as over all pixels, so the bits are the same.
     /// </summary>
-    public static DataPhase ComputeDataPhase(ModelParameters parameters, BinaryImages data, IReadOnlyList<int>? images, ReadOnlySpan<double> pi)
+    /// <param name="decoderMeans">σ(L) in L's layout (<see cref="DecoderMeans"/>) when the caller has it already; computed here when null.</param>
+    public static DataPhase ComputeDataPhase(ModelParameters parameters, BinaryImages data, IReadOnlyList<int>? images, ReadOnlySpan<double> pi,
+        double[]? decoderMeans = null)
     {
         int k = parameters.K, n = parameters.N;
         ReadOnlySpan<double> logits = parameters.L;
+        var mu = decoderMeans ?? DecoderMeans(parameters);
         Span<double> logPi = stackalloc double[k];
         for (var z = 0; z < k; z++) logPi[z] = pi[z] > 0 ? Math.Log(pi[z]) : double.NegativeInfinity;
         var comp = MixtureLikelihood.ComponentLogDensities(data, images, logits, k);
@@ -69,7 +84,7 @@ public static class GradientEstimator
         var gradL = new double[n * k];
         for (var i = 0; i < n; i++)
             for (var z = 0; z < k; z++)
-                gradL[i * k + z] = (weightedPixels[i * k + z] - responsibilitySum[z] * Logistic.Sigmoid(logits[i * k + z])) * inv;
+                gradL[i * k + z] = (weightedPixels[i * k + z] - responsibilitySum[z] * mu[i * k + z]) * inv;
         var rho = new double[k];
         for (var z = 0; z < k; z++) rho[z] = responsibilitySum[z] * inv;
         return new DataPhase(gradL, rho, llSum * inv);
@@ -80,15 +95,17 @@ public static class GradientEstimator
     /// baseline, from the merged statistics and the kernel estimate and π they give. <paramref name="data"/> is not changed.
     /// The gradient is one vector in the parameters' layout (<see cref="ParameterLayout"/>).
     /// </summary>
+    /// <param name="decoderMeans">σ(L) in L's layout (<see cref="DecoderMeans"/>) when the caller has it already; computed here when null.</param>
     public static double[] NeqGradient(ModelParameters parameters, ChainStatistics merged, LatentKernel kernel,
-        double[] pi, DataPhase data, GradientKind kind, BaselineKind baseline)
+        double[] pi, DataPhase data, GradientKind kind, BaselineKind baseline, double[]? decoderMeans = null)
     {
+        var mu = decoderMeans ?? DecoderMeans(parameters);
         var layout = parameters.Layout;
         var gradient = new double[layout.Length];
         data.GradientL.CopyTo(layout.L(gradient.AsSpan()));
         var g = TransitionWeights(kind, kernel, pi, data.Rho);
-        AddChainPhase(parameters, merged, Centre(baseline, g, pi, parameters, merged),
-            layout.W(gradient.AsSpan()), layout.B(gradient.AsSpan()), layout.L(gradient.AsSpan()));
+        AddChainPhase(parameters, merged, Centre(baseline, g, pi, parameters, merged, mu),
+            layout.W(gradient.AsSpan()), layout.B(gradient.AsSpan()), layout.L(gradient.AsSpan()), mu);
         return gradient;
     }
 
@@ -117,8 +134,9 @@ public static class GradientEstimator
     /// The weights g − c of each parameter block for the baseline chosen (MODEL.md §3, "Baselines"). The optimal
     /// baselines weight g(z') by the squared score norms of the round's transitions into z' (<see cref="ScoreNorms"/>).
     /// </summary>
+    /// <param name="decoderMeans">σ(L) in L's layout (<see cref="DecoderMeans"/>) when the caller has it already; computed here when null.</param>
     public static ChainPhaseWeights Centre(BaselineKind baseline, ReadOnlySpan<double> g, ReadOnlySpan<double> pi,
-        ModelParameters parameters, ChainStatistics s)
+        ModelParameters parameters, ChainStatistics s, double[]? decoderMeans = null)
     {
         switch (baseline)
         {
@@ -132,14 +150,14 @@ public static class GradientEstimator
             }
             case BaselineKind.Optimal:
             {
-                var norms = ScoreNorms(parameters, s);
+                var norms = ScoreNorms(parameters, s, decoderMeans);
                 var total = new double[g.Length];
                 for (var z = 0; z < total.Length; z++) total[z] = norms.W[z] + norms.B[z] + norms.L[z];
                 return ChainPhaseWeights.Uniform(Subtract(g, WeightedMean(g, total)));
             }
             case BaselineKind.OptimalPerBlock:
             {
-                var norms = ScoreNorms(parameters, s);
+                var norms = ScoreNorms(parameters, s, decoderMeans);
                 return new ChainPhaseWeights(Subtract(g, WeightedMean(g, norms.W)), Subtract(g, WeightedMean(g, norms.B)),
                     Subtract(g, WeightedMean(g, norms.L)));
             }
@@ -154,10 +172,11 @@ public static class GradientEstimator
     /// ‖e_{z'} − p(·|x_t)‖² and |x_t| ‖e_{z'} − p(·|x_t)‖² with p(·|x_t) replaced by its mean over those transitions
     /// (weighted by |x_t| for W), because the statistics hold sums of p, not of its square.
     /// </summary>
-    public static ChainPhaseWeights ScoreNorms(ModelParameters parameters, ChainStatistics s)
+    /// <param name="decoderMeans">σ(L) in L's layout (<see cref="DecoderMeans"/>) when the caller has it already; computed here when null.</param>
+    public static ChainPhaseWeights ScoreNorms(ModelParameters parameters, ChainStatistics s, double[]? decoderMeans = null)
     {
         int k = parameters.K, n = parameters.N;
-        ReadOnlySpan<double> logits = parameters.L;
+        var mus = decoderMeans ?? DecoderMeans(parameters);
         var normW = new double[k];
         var normB = new double[k];
         var normL = new double[k];
@@ -166,7 +185,7 @@ public static class GradientEstimator
         for (var i = 0; i < n; i++)
             for (var z = 0; z < k; z++)
             {
-                var mu = Logistic.Sigmoid(logits[i * k + z]);
+                var mu = mus[i * k + z];
                 linear[i * k + z] = 1 - 2 * mu;
                 constant[z] += mu * mu;
             }
@@ -237,12 +256,13 @@ public static class GradientEstimator
     /// statistics (MODEL.md §3), each block with its own weights: ∂L_·z += Σ_z' g_L(z')(Sx[z,z'] − C[z,z'] μ_·z)/T,
     /// ∂W_k· += (g_W(k) Σ_z Sx[z,k] − Σ_z' g_W(z') G[z'][·,k])/T, ∂b_k += (g_b(k) Σ_z C[z,k] − Σ_z' g_b(z') GP[z',k])/T.
     /// </summary>
+    /// <param name="decoderMeans">σ(L) in L's layout (<see cref="DecoderMeans"/>) when the caller has it already; computed here when null.</param>
     public static void AddChainPhase(ModelParameters parameters, ChainStatistics s, ChainPhaseWeights g,
-        Span<double> gradW, Span<double> gradB, Span<double> gradL)
+        Span<double> gradW, Span<double> gradB, Span<double> gradL, double[]? decoderMeans = null)
     {
         int k = parameters.K, n = parameters.N;
         if (s.Transitions == 0) return;
-        ReadOnlySpan<double> logits = parameters.L;
+        var mu = decoderMeans ?? DecoderMeans(parameters);
         var invT = 1.0 / s.Transitions;
         for (var z = 0; z < k; z++)
         {
@@ -264,7 +284,7 @@ public static class GradientEstimator
                 gradB[zNext] += g.B[zNext] * invT * count;
             }
             for (var i = 0; i < n; i++)
-                gradL[i * k + z] -= weightedCount * Logistic.Sigmoid(logits[i * k + z]);
+                gradL[i * k + z] -= weightedCount * mu[i * k + z];
         }
         for (var zNext = 0; zNext < k; zNext++)
         {

@@ -58,10 +58,12 @@ public static class RoundComputation
         }
         else
         {
-            var data = GradientEstimator.ComputeDataPhase(parameters, train, minibatch, pi);
+            // σ(L) once for the data phase, the baseline and the chain phase.
+            var decoderMeans = GradientEstimator.DecoderMeans(parameters);
+            var data = GradientEstimator.ComputeDataPhase(parameters, train, minibatch, pi, decoderMeans);
             lap = profile?.Lap(RoundPhase.DataPhase, lap) ?? lap;
             batchLogLikelihood = data.MeanLogLikelihood;
-            gradient = GradientEstimator.NeqGradient(parameters, merged, kernel, pi, data, config.Gradient, config.Baseline);
+            gradient = GradientEstimator.NeqGradient(parameters, merged, kernel, pi, data, config.Gradient, config.Baseline, decoderMeans);
         }
 
         foreach (var v in gradient)

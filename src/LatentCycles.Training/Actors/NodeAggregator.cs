@@ -11,8 +11,8 @@ namespace LatentCycles.Training.Actors;
 /// prepares the parameters once (<see cref="PreparedParameters"/>, shared read-only by its workers), puts the blocks in
 /// one <see cref="BlockQueue"/> that all its chain workers take from, and answers with one <see cref="NodeStatistics"/>:
 /// the sum of the workers' accumulators and every block's end states in block-id order. Each worker adds all the blocks
-/// it runs in an assignment into its own accumulator, cleared once per assignment; the statistics are integers, so the sum is the
-/// same bits whichever worker ran which block. Assignments are served one at a time, in arrival order.
+/// it runs in an assignment into its own accumulator, cleared once per assignment; the statistics are integers, so the
+/// sum is the same bits whichever worker ran which block. Assignments are served one at a time, in arrival order.
 /// In a cluster it registers with the coordinator (<see cref="RegisterNode"/> through the singleton proxy) every
 /// latentcycles.registration-interval: the explicit handshake the coordinator counts nodes by.
 /// </summary>

@@ -36,6 +36,9 @@ public sealed class SerializationTests() : HostedTestKit(new ActorSystemOptions(
         Assert.Equal(message.Round, copy.Round);
         AssertSameStatistics(message.Statistics, copy.Statistics);
         AssertSameBlocks(message.Blocks, copy.Blocks);
+        // Decoded statistics belong to the message alone, so the coordinator may keep them as a round's total.
+        Assert.False(message.OwnsStatistics);
+        Assert.True(copy.OwnsStatistics);
     }
 
     [Fact]

@@ -82,6 +82,20 @@ public class BenchCommandTests
         Assert.StartsWith("error:", lines[0]);
     }
 
+    [Theory]
+    [InlineData("--train")]
+    [InlineData("--wire")]
+    [InlineData("--seconds")]
+    public void Statistics_too_large_for_memory_are_refused_with_one_error_line(string mode)
+    {
+        string[] extra = mode == "--seconds" ? ["--seconds", "0.1"] : mode == "--train" ? ["--train"] : ["--wire"];
+        var (exitCode, output, error) = Run(["bench", "--k", "255", "--pixels", "100000", .. extra]);
+
+        Assert.Equal(2, exitCode);
+        Assert.StartsWith("error: --k 255 with --pixels 100000", Assert.Single(error.TrimEnd().Split('\n')));
+        Assert.DoesNotContain("chain sweep", output);
+    }
+
     [Fact]
     public void An_unparsable_command_line_exits_non_zero_with_one_error_line()
     {

@@ -79,9 +79,7 @@ internal static class BenchCommand
     {
         public void Validate(bool pixelsGiven)
         {
-            if (K < 2 || K > ModelParameters.MaxStates) throw new CliException($"--k must be between 2 and {ModelParameters.MaxStates}, got {K}");
-            if (Pixels < 1) throw new CliException($"--pixels must be at least 1, got {Pixels}");
-            RequireStatisticsFit(K, Pixels);
+            RequireShape(K, Pixels);
             if (Chains < 1) throw new CliException($"--chains must be at least 1, got {Chains}");
             if (!(Seconds > 0) || double.IsInfinity(Seconds)) throw new CliException($"--seconds must be a positive number, got {Seconds}");
             if (Sweeps < 1) throw new CliException($"--sweeps must be at least 1, got {Sweeps}");
@@ -141,8 +139,11 @@ internal static class BenchCommand
     /// <summary>The most K·K·N values of one statistics array the benchmarks make (8 bytes each, two such arrays per thread).</summary>
     private const long MaxStatisticsValues = 1L << 27;
 
-    private static void RequireStatisticsFit(int k, int pixels)
+    /// <summary>K and N that every benchmark accepts: K a valid number of states, and statistics that fit in memory.</summary>
+    private static void RequireShape(int k, int pixels)
     {
+        if (k < 2 || k > ModelParameters.MaxStates) throw new CliException($"--k must be between 2 and {ModelParameters.MaxStates}, got {k}");
+        if (pixels < 1) throw new CliException($"--pixels must be at least 1, got {pixels}");
         var values = (long)k * k * pixels;
         if (values > MaxStatisticsValues)
             throw new CliException(FormattableString.Invariant(
@@ -151,9 +152,7 @@ internal static class BenchCommand
 
     private static void MeasureWire(int k, int pixels, int chains, bool json, TextWriter output)
     {
-        if (k < 2 || k > ModelParameters.MaxStates) throw new CliException($"--k must be between 2 and {ModelParameters.MaxStates}, got {k}");
-        if (pixels < 1) throw new CliException($"--pixels must be at least 1, got {pixels}");
-        RequireStatisticsFit(k, pixels);
+        RequireShape(k, pixels);
         if (chains < 1 || chains > TrainingConfig.MaxChains) throw new CliException($"--chains must be between 1 and {TrainingConfig.MaxChains}, got {chains}");
         var costs = WireCost.Measure(k, pixels, chains, WireRepetitions);
         output.WriteLine($"one round's messages to and from a node, K = {k}, N = {pixels}, {chains} chains, one sweep " +

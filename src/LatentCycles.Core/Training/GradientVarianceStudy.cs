@@ -44,6 +44,8 @@ public static class GradientVarianceStudy
         var parameters = state.Parameters;
         int k = parameters.K, n = parameters.N;
         var prepared = new PreparedParameters(parameters);
+        // The parameters are frozen for the whole study: σ(L) once for every round and estimator.
+        var decoderMeans = GradientEstimator.DecoderMeans(parameters);
         var sweeper = new ChainSweeper(k, n);
         var block = new ChainStatistics(k, n);
         var merged = new ChainStatistics(k, n);
@@ -56,11 +58,12 @@ public static class GradientVarianceStudy
             if (r < burnIn) continue;
             var kernel = RoundComputation.KernelEstimate(merged);
             var pi = StationaryDistribution.Solve(kernel);
-            var data = GradientEstimator.ComputeDataPhase(parameters, train, RoundComputation.MinibatchIndices(config, round, train.Count), pi);
+            var data = GradientEstimator.ComputeDataPhase(parameters, train, RoundComputation.MinibatchIndices(config, round, train.Count), pi,
+                decoderMeans);
             var j = 0;
             foreach (var gradient in Gradients)
                 foreach (var baseline in Baselines)
-                    moments[j++].Add(GradientEstimator.NeqGradient(parameters, merged, kernel, pi, data, gradient, baseline));
+                    moments[j++].Add(GradientEstimator.NeqGradient(parameters, merged, kernel, pi, data, gradient, baseline, decoderMeans));
         }
         var result = new List<GradientSpread>();
         var index = 0;

@@ -9,13 +9,14 @@ internal static class ProfileReport
 {
     /// <summary>
     /// One line per phase with its mean milliseconds per round, share of the round and fewest milliseconds in one round,
-    /// then the round's total. Evaluation runs beside the rounds on its own thread, so it has no share.
+    /// then the round's total. Evaluation (on its own thread) and the parameter terms (while the chains sweep) run beside
+    /// the rounds' critical path, so they have no share.
     /// </summary>
     public static void Write(TextWriter output, RoundProfile profile)
     {
         var round = profile.MeanRoundMilliseconds;
         output.WriteLine($"round phases over {profile.Rounds} rounds:");
-        output.WriteLine($"{"phase",-14} {"mean ms",10} {"share",7} {"fewest ms",10}");
+        output.WriteLine($"{"phase",-16} {"mean ms",10} {"share",7} {"fewest ms",10}");
         var phases = profile.MeanMilliseconds();
         var fewest = profile.FewestMilliseconds();
         for (var j = 0; j < phases.Count; j++)
@@ -23,11 +24,11 @@ internal static class ProfileReport
             var (phase, ms) = phases[j];
             var share = RoundProfile.IsBesideTheRounds(phase) ? "beside" : Share(ms, round).ToString("P1", CultureInfo.InvariantCulture);
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{Name(phase),-14} {ms,10:F3} {share,7} {fewest[j].Milliseconds,10:F3}"));
+                $"{Name(phase),-16} {ms,10:F3} {share,7} {fewest[j].Milliseconds,10:F3}"));
         }
         var unattributed = round - phases.Where(p => !RoundProfile.IsBesideTheRounds(p.Phase)).Sum(p => p.Milliseconds);
-        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{"unattributed",-14} {unattributed,10:F3} {Share(unattributed, round),7:P1}"));
-        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{"round",-14} {round,10:F3} {1,7:P1} {profile.ShortestRoundMilliseconds,10:F3}"));
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{"unattributed",-16} {unattributed,10:F3} {Share(unattributed, round),7:P1}"));
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{"round",-16} {round,10:F3} {1,7:P1} {profile.ShortestRoundMilliseconds,10:F3}"));
         // A collection stops every thread of the process, so their count per round belongs beside the phases.
         var rounds = Math.Max(1, profile.Rounds);
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,

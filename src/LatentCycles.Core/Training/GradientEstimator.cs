@@ -53,17 +53,22 @@ public static class GradientEstimator
     /// over each image's active pixels, in the same order as over all pixels, so the bits are the same.
     /// </summary>
     /// <param name="decoderMeans">σ(L) in L's layout (<see cref="DecoderMeans"/>) when the caller has it already; computed here when null.</param>
+    /// <param name="componentLogDensities">
+    /// The images' log q(x_j|z) (<see cref="MixtureLikelihood.ComponentLogDensities(BinaryImages, IReadOnlyList{int}, ReadOnlySpan{double}, int)"/>)
+    /// when the caller has them already; computed here when null.
+    /// </param>
     public static DataPhase ComputeDataPhase(ModelParameters parameters, BinaryImages data, IReadOnlyList<int>? images, ReadOnlySpan<double> pi,
-        double[]? decoderMeans = null)
+        double[]? decoderMeans = null, double[]? componentLogDensities = null)
     {
         int k = parameters.K, n = parameters.N;
         ReadOnlySpan<double> logits = parameters.L;
         var mu = decoderMeans ?? DecoderMeans(parameters);
         Span<double> logPi = stackalloc double[k];
         for (var z = 0; z < k; z++) logPi[z] = pi[z] > 0 ? Math.Log(pi[z]) : double.NegativeInfinity;
-        var comp = MixtureLikelihood.ComponentLogDensities(data, images, logits, k);
-        var active = data.Active;
         var count = images?.Count ?? data.Count;
+        var comp = componentLogDensities ?? MixtureLikelihood.ComponentLogDensities(data, images, logits, k);
+        if (comp.Length != count * k) throw new ArgumentException("the component log-densities do not match the images", nameof(componentLogDensities));
+        var active = data.Active;
         var responsibilitySum = new double[k];
         var weightedPixels = new double[n * k];
         Span<double> r = stackalloc double[k];

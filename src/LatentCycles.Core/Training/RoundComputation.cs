@@ -1,5 +1,6 @@
 using LatentCycles.Core.Chains;
 using LatentCycles.Core.Data;
+using LatentCycles.Core.Evaluation;
 using LatentCycles.Core.Model;
 using LatentCycles.Core.Observables;
 using LatentCycles.Core.Random;
@@ -13,6 +14,18 @@ public sealed class NonFiniteGradientException(int round)
 {
     public int Round { get; } = round;
 }
+
+/// <summary>
+/// The terms of round <see cref="Round"/> + 1 that need only the parameters it starts from and the round number, not the
+/// chains: the minibatch's indices, σ(L) and the minibatch's component log-densities log q(x_j|z). A trainer can compute
+/// them while the chains sweep (<see cref="RoundComputation.ParameterTermsOf"/>) and hand them to
+/// <see cref="RoundComputation.Apply"/>, which computes them itself when not given; either way the bits are the same.
+/// </summary>
+/// <param name="Parameters">The parameters they were computed from: <see cref="RoundComputation.Apply"/> uses them only for these.</param>
+/// <param name="DecoderMeans">σ(L) in L's layout; null for the RBM, whose gradient does not use it.</param>
+/// <param name="ComponentLogDensities">log q(x_j|z) of minibatch image j at [j·K + z].</param>
+public sealed record ParameterTerms(int Round, ModelParameters Parameters, int[] Minibatch, double[]? DecoderMeans,
+    double[] ComponentLogDensities);
 
 /// <summary>
 /// The pure part of a round: from the merged block statistics and the chains' new states, the data phase, the gradient,
@@ -34,9 +47,24 @@ public static class RoundComputation
     /// <summary>M̂ = rownormalize(P) (MODEL.md §3); a row no chain left from is taken as uniform.</summary>
     public static LatentKernel KernelEstimate(ChainStatistics merged) => LatentKernel.FromRowWeights(merged.KernelRowSums(), merged.K);
 
+    /// <summary>The <see cref="ParameterTerms"/> of the round that starts from <paramref name="state"/>.</summary>
+    public static ParameterTerms ParameterTermsOf(TrainingState state, BinaryImages train)
+    {
+        var parameters = state.Parameters;
+        var minibatch = MinibatchIndices(state.Config, state.Round, train.Count);
+        // σ(L) once for the data phase, the baseline and the chain phase.
+        var decoderMeans = state.Config.Model == ModelKind.Rbm ? null : GradientEstimator.DecoderMeans(parameters);
+        var components = MixtureLikelihood.ComponentLogDensities(train, minibatch, parameters.L, parameters.K);
+        return new ParameterTerms(state.Round, parameters, minibatch, decoderMeans, components);
+    }
+
     /// <param name="profile">Times the phases when given (<c>train --profile</c>); the result does not depend on it.</param>
+    /// <param name="terms">
+    /// This round's <see cref="ParameterTerms"/> when the trainer computed them while the chains swept; computed here when
+    /// null or when they belong to another round or other parameters.
+    /// </param>
     public static (TrainingState Next, MetricsRow Row) Apply(TrainingState state, ChainStatistics merged, byte[] newChainStates,
-        BinaryImages train, RoundProfile? profile = null)
+        BinaryImages train, RoundProfile? profile = null, ParameterTerms? terms = null)
     {
         var lap = RoundProfile.Now;
         var config = state.Config;
@@ -46,21 +74,23 @@ public static class RoundComputation
         var kernel = KernelEstimate(merged);
         var pi = StationaryDistribution.Solve(kernel);
         lap = profile?.Lap(RoundPhase.Kernel, lap) ?? lap;
-        var minibatch = MinibatchIndices(config, state.Round, train.Count);
+        if (terms is null || terms.Round != state.Round || !ReferenceEquals(terms.Parameters, parameters))
+            terms = ParameterTermsOf(state, train);
+        var minibatch = terms.Minibatch;
 
         double[] gradient;
         double batchLogLikelihood;
         if (config.Model == ModelKind.Rbm)
         {
-            batchLogLikelihood = GradientEstimator.ComputeDataPhase(parameters, train, minibatch, pi).MeanLogLikelihood;
+            batchLogLikelihood = GradientEstimator.ComputeDataPhase(parameters, train, minibatch, pi, null, terms.ComponentLogDensities)
+                .MeanLogLikelihood;
             lap = profile?.Lap(RoundPhase.DataPhase, lap) ?? lap;
             gradient = GradientEstimator.RbmGradient(parameters, train.Select(minibatch), merged);
         }
         else
         {
-            // σ(L) once for the data phase, the baseline and the chain phase.
-            var decoderMeans = GradientEstimator.DecoderMeans(parameters);
-            var data = GradientEstimator.ComputeDataPhase(parameters, train, minibatch, pi, decoderMeans);
+            var decoderMeans = terms.DecoderMeans!;
+            var data = GradientEstimator.ComputeDataPhase(parameters, train, minibatch, pi, decoderMeans, terms.ComponentLogDensities);
             lap = profile?.Lap(RoundPhase.DataPhase, lap) ?? lap;
             batchLogLikelihood = data.MeanLogLikelihood;
             gradient = GradientEstimator.NeqGradient(parameters, merged, kernel, pi, data, config.Gradient, config.Baseline, decoderMeans);

@@ -15,6 +15,11 @@ public enum RoundPhase
     NodeMerge,
     /// <summary>Worker process: encoding the reply and writing it to the data link (a cluster's workers only).</summary>
     Reply,
+    /// <summary>
+    /// Coordinator: the round's terms that need only its parameters (σ(L), the minibatch's component log-densities), computed
+    /// while the chains sweep: beside the round's critical path unless the sweeps end first.
+    /// </summary>
+    ParameterTerms,
     /// <summary>Coordinator: adding the nodes' statistics and chain states into the round's total.</summary>
     Merge,
     /// <summary>M̂ and π̂ from the merged statistics.</summary>
@@ -58,8 +63,11 @@ public sealed class RoundProfile
 
     public static long Now => Stopwatch.GetTimestamp();
 
-    /// <summary>Whether <paramref name="phase"/> runs beside the rounds rather than inside one, so it is no share of a round.</summary>
-    public static bool IsBesideTheRounds(RoundPhase phase) => phase == RoundPhase.Evaluation;
+    /// <summary>
+    /// Whether <paramref name="phase"/> runs beside the rounds' critical path rather than on it (on its own thread, or
+    /// while the chains sweep), so it is no share of a round.
+    /// </summary>
+    public static bool IsBesideTheRounds(RoundPhase phase) => phase is RoundPhase.Evaluation or RoundPhase.ParameterTerms;
 
     /// <summary>Adds the time since <paramref name="since"/> to <paramref name="phase"/>; returns now, the start of the next phase.</summary>
     public long Lap(RoundPhase phase, long since)

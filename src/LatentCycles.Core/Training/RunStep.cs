@@ -23,8 +23,11 @@ public sealed record RunPolicy(int CheckpointEvery, int EvaluateEvery, bool Eval
 /// <summary>What a trainer tells the run step.</summary>
 public abstract record RunInput
 {
-    /// <summary>The round started by <see cref="RunEffect.StartRound"/> is done: its merged statistics and every chain's end state.</summary>
-    public sealed record RoundCompleted(ChainStatistics Statistics, byte[] EndStates, RoundTiming Timing) : RunInput;
+    /// <summary>
+    /// The round started by <see cref="RunEffect.StartRound"/> is done: its merged statistics and every chain's end state,
+    /// and the round's <see cref="ParameterTerms"/> when the trainer computed them while the chains swept.
+    /// </summary>
+    public sealed record RoundCompleted(ChainStatistics Statistics, byte[] EndStates, RoundTiming Timing, ParameterTerms? Terms = null) : RunInput;
 
     /// <summary>The answer to <see cref="RunEffect.Evaluate"/> for the parameters after <paramref name="Round"/> rounds.</summary>
     public sealed record Evaluated(int Round, LikelihoodEstimate Train, LikelihoodEstimate Test) : RunInput;
@@ -181,7 +184,7 @@ public sealed class RunStep(RunPolicy policy, BinaryImages train, RoundProfile? 
         MetricsRow row;
         try
         {
-            (next, row) = RoundComputation.Apply(run.Current, completed.Statistics, completed.EndStates, train, profile);
+            (next, row) = RoundComputation.Apply(run.Current, completed.Statistics, completed.EndStates, train, profile, completed.Terms);
         }
         catch (NonFiniteGradientException e)
         {

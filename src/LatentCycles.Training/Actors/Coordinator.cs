@@ -28,6 +28,8 @@ internal sealed class Coordinator : ReceivePersistentActor, IWithTimers
     private IActorRef _evaluator = ActorRefs.Nobody;
     private MetricsCsv? _csv;
     private CheckpointWriter _checkpoints = null!;
+    /// <summary>The round in flight's <see cref="ParameterTerms"/>, computed after its blocks went out.</summary>
+    private ParameterTerms? _terms;
 
     public Coordinator(CoordinatorSetup setup)
     {
@@ -48,7 +50,7 @@ internal sealed class Coordinator : ReceivePersistentActor, IWithTimers
         Command<DataLinkLost>(m => Guard(() => _dispatch.OnDataLinkLost(m)));
         Command<NodeStatistics>(m => Guard(() =>
         {
-            if (_dispatch.Accept(Sender, m, _sessionClock.Elapsed.TotalSeconds) is { } completed) Step(completed);
+            if (_dispatch.Accept(Sender, m, _sessionClock.Elapsed.TotalSeconds) is { } completed) Step(completed with { Terms = _terms });
         }));
         Command<StopRequested>(_ => Guard(() => Step(new RunInput.StopRequested())));
         Command<RunInput>(answer => Guard(() => Step(answer)));
@@ -118,13 +120,15 @@ internal sealed class Coordinator : ReceivePersistentActor, IWithTimers
     private void Carry(RunTransition transition)
     {
         _run = transition.State;
+        TrainingState? started = null;
         foreach (var effect in transition.Effects)
         {
-            var started = RoundProfile.Now;
+            var now = RoundProfile.Now;
             switch (effect)
             {
                 case RunEffect.StartRound start:
                     _dispatch.Start(start.State);
+                    started = start.State;
                     break;
                 case RunEffect.Evaluate evaluate:
                     _evaluator.Tell(evaluate);
@@ -136,16 +140,24 @@ internal sealed class Coordinator : ReceivePersistentActor, IWithTimers
                 case RunEffect.WriteRow write:
                     _csv!.Append(write.Row);
                     _setup.OnProgress(write.Row);
-                    _profile?.Lap(RoundPhase.Metrics, started);
+                    _profile?.Lap(RoundPhase.Metrics, now);
                     break;
                 case RunEffect.SaveCheckpoint save:
                     _checkpoints.Save(save);
                     break;
                 case RunEffect.Finish finish:
-                    _dispatch.EndProfiledRound(started);
+                    _dispatch.EndProfiledRound(now);
                     if (!_checkpoints.Holds(finish)) Finish(finish);
                     break;
             }
+        }
+        // The round's terms that need only its parameters are computed here, once its blocks are out and the other effects
+        // are done, while the chains sweep; its statistics wait in the mailbox if they come back first.
+        if (started is not null)
+        {
+            var since = RoundProfile.Now;
+            _terms = RoundComputation.ParameterTermsOf(started, _setup.Data.Train);
+            _profile?.Lap(RoundPhase.ParameterTerms, since);
         }
     }
 

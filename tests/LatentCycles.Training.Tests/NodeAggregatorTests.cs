@@ -11,6 +11,21 @@ public sealed class NodeAggregatorTests() : HostedTestKit(new ActorSystemOptions
     [Fact]
     public void Blocks_handed_over_in_any_order_sum_to_the_statistics_of_one_thread_over_two_rounds()
     {
+        RunTwoRounds(giveBack: false);
+    }
+
+    [Fact]
+    public void A_reply_hands_its_sum_over_and_a_sum_given_back_is_cleared_and_reused_for_the_next_round()
+    {
+        var (first, second) = RunTwoRounds(giveBack: true);
+
+        Assert.True(first.OwnsStatistics);
+        Assert.Same(first.Statistics, second.Statistics);
+    }
+
+    /// <summary>Two rounds on a node of three workers, checked against one thread; with <paramref name="giveBack"/> the first reply's sum goes back to the node in between.</summary>
+    private (NodeStatistics First, NodeStatistics Second) RunTwoRounds(bool giveBack)
+    {
         var data = TrainingFixtures.SyntheticData();
         var config = TrainingFixtures.SmallConfig();
         var state = TrainingState.Start(config, data.Train);
@@ -18,6 +33,7 @@ public sealed class NodeAggregatorTests() : HostedTestKit(new ActorSystemOptions
         var shuffled = new[] { 5, 0, 6, 2, 4, 1, 3 };
 
         var chainStates = state.ChainStates;
+        var replies = new List<NodeStatistics>();
 
         for (var round = 0; round < 2; round++)
         {
@@ -37,7 +53,10 @@ public sealed class NodeAggregatorTests() : HostedTestKit(new ActorSystemOptions
             Assert.Equal(expectedSum.G, reply.Statistics.G);
             Assert.Equal(expectedSum.GP, reply.Statistics.GP);
             chainStates = expectedStates;
+            replies.Add(reply);
+            if (giveBack) node.Tell(new SpareStatistics(reply.Statistics), TestActor);
         }
+        return (replies[0], replies[1]);
     }
 
     /// <summary>What one thread computes: every block in order from the same start states, each into its own buffer, summed in order.</summary>

@@ -1,3 +1,7 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+
 namespace LatentCycles.Core.Chains;
 
 /// <summary>
@@ -121,6 +125,29 @@ public sealed class ChainStatistics
     }
 
     /// <summary>
+    /// Moves another accumulator's statistics into these (this ← this + other, then other ← 0) in one pass over each
+    /// array: a node's merge leaves its workers' accumulators clear for the next assignment without a second pass.
+    /// </summary>
+    public void Drain(ChainStatistics other)
+    {
+        if (other.K != K || other.N != N) throw new ArgumentException("statistics of different shapes");
+        if (ReferenceEquals(other, this)) throw new ArgumentException("statistics cannot be drained into themselves");
+        Transitions += other.Transitions;
+        HasNonFiniteProbabilities |= other.HasNonFiniteProbabilities;
+        other.Transitions = 0;
+        other.HasNonFiniteProbabilities = false;
+        DrainInto(C, other.C);
+        for (var j = 0; j < P.Length; j++)
+        {
+            P[j] += other.P[j];
+            other.P[j] = 0;
+        }
+        DrainInto(Sx, other.Sx);
+        DrainInto(G, other.G);
+        DrainInto(GP, other.GP);
+    }
+
+    /// <summary>
     /// P as doubles: Σ p(·|x_t) over steps leaving each state (K×K). Every p(z'|x) is a softmax entry, strictly
     /// positive, but terms below half a <see cref="KernelUnit"/> round to 0; a sum that is 0 is read as half a unit
     /// (MODEL.md §3, "Positivity of the kernel estimate"), so every entry of the kernel estimate stays positive and σ,
@@ -134,5 +161,26 @@ public sealed class ChainStatistics
     private static void AddInto(long[] target, long[] source)
     {
         System.Numerics.Tensors.TensorPrimitives.Add(target, source, target);
+    }
+
+    /// <summary>target += source, source ← 0, a vector at a time (hand-written: no library call both adds and clears).</summary>
+    private static void DrainInto(long[] target, long[] source)
+    {
+        if (target.Length != source.Length) throw new ArgumentException("arrays of different lengths");
+        ref var t = ref MemoryMarshal.GetArrayDataReference(target);
+        ref var s = ref MemoryMarshal.GetArrayDataReference(source);
+        var length = (nuint)target.Length;
+        nuint j = 0;
+        if (Vector256.IsHardwareAccelerated)
+            for (; j + 4 <= length; j += 4)
+            {
+                (Vector256.LoadUnsafe(ref t, j) + Vector256.LoadUnsafe(ref s, j)).StoreUnsafe(ref t, j);
+                Vector256<long>.Zero.StoreUnsafe(ref s, j);
+            }
+        for (; j < length; j++)
+        {
+            Unsafe.Add(ref t, j) += Unsafe.Add(ref s, j);
+            Unsafe.Add(ref s, j) = 0;
+        }
     }
 }

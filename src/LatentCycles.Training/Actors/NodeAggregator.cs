@@ -12,7 +12,9 @@ namespace LatentCycles.Training.Actors;
 /// one <see cref="BlockQueue"/> that all its chain workers take from, and answers with one <see cref="NodeStatistics"/>:
 /// the sum of the workers' accumulators and every block's end states in block-id order. Each worker adds all the blocks
 /// it runs in an assignment into its own accumulator, cleared once per assignment; the statistics are integers, so the
-/// sum is the same bits whichever worker ran which block. Assignments are served one at a time, in arrival order.
+/// sum is the same bits whichever worker ran which block. The sum is one worker's accumulator, handed over with the reply
+/// (the others are drained into it); a coordinator in the same process gives it back (<see cref="SpareStatistics"/>) once
+/// the round is applied, so a round allocates no statistics. Assignments are served one at a time, in arrival order.
 /// In a cluster it registers with the coordinator (<see cref="RegisterNode"/> through the singleton proxy) every
 /// latentcycles.registration-interval: the explicit handshake the coordinator counts nodes by.
 /// </summary>
@@ -25,6 +27,8 @@ public sealed class NodeAggregator : ReceiveActor, IWithUnboundedStash, IWithTim
     private Address? _registeredWith;
     private bool _hadBlocks;
     private Assignment? _assignment;
+    /// <summary>A buffer handed over earlier and given back by the coordinator: the next worker slot without one takes it.</summary>
+    private ChainStatistics? _spare;
 
     /// <param name="workerCount">Chain workers, one per thread of the chain dispatcher.</param>
     /// <param name="coordinator">Where to register (the coordinator singleton's proxy); null when the coordinator knows this node from the start.</param>
@@ -41,6 +45,7 @@ public sealed class NodeAggregator : ReceiveActor, IWithUnboundedStash, IWithTim
         for (var j = 0; j < workerCount; j++) _workers.Add(new WorkerSlot(Context.ActorOf(ChainWorker.Props(), $"chain-worker-{j}")));
         Receive<RoundStarted>(Start);
         Receive<BlocksDone>(Collect);
+        Receive<SpareStatistics>(m => _spare = m.Statistics);
         Receive<RegistrationDue>(_ => _coordinator!.Tell(new RegisterNode(workerCount, dataPort)));
         Receive<NodeRegistered>(_ => OnRegistered(Sender.Path.Address));
     }
@@ -80,7 +85,7 @@ public sealed class NodeAggregator : ReceiveActor, IWithUnboundedStash, IWithTim
         }
         var received = RoundProfile.Now;
         var prepared = new PreparedParameters(message.Parameters);
-        foreach (var slot in _workers) slot.Reset(prepared.K, prepared.N);
+        foreach (var slot in _workers) slot.Reset(prepared.K, prepared.N, ref _spare);
         var blocks = message.Blocks.OrderBy(b => b.BlockId).ToArray();
         if (!_hadBlocks && blocks.Length > 0)
         {
@@ -120,12 +125,14 @@ public sealed class NodeAggregator : ReceiveActor, IWithUnboundedStash, IWithTim
         var used = _workers.Where(w => w.Used).ToList();
         var totalSlot = used.Count > 0 ? used[0] : _workers[0];
         var total = totalSlot.Accumulator!;
-        foreach (var other in used.Skip(1)) total.Add(other.Accumulator!);
-        // A remote reply is serialized later on the remoting thread: hand its buffer over instead of clearing it at the
-        // next assignment while it may still be being written.
-        if (assignment.ReplyTo is not IActorRefScope { IsLocal: true }) totalSlot.HandOver();
+        // The other workers' sums move into the total, leaving their accumulators clear for the next assignment.
+        foreach (var other in used.Skip(1)) other.DrainInto(total);
+        // The total goes with the reply: a coordinator in this process keeps it as the round's sum (no copy), a remote
+        // reply is serialized later on the remoting thread; either way this node never writes it again.
+        totalSlot.HandOver();
+        var local = assignment.ReplyTo is IActorRefScope { IsLocal: true };
         _profile?.Lap(RoundPhase.NodeMerge, assignment.PhaseStart);
-        assignment.ReplyTo.Tell(new NodeStatistics(assignment.Message.Round, total, assignment.Blocks));
+        assignment.ReplyTo.Tell(new NodeStatistics(assignment.Message.Round, total, assignment.Blocks) { OwnsStatistics = local });
         _assignment = null;
         Stash.UnstashAll();
     }
@@ -137,11 +144,27 @@ public sealed class NodeAggregator : ReceiveActor, IWithUnboundedStash, IWithTim
         public ChainStatistics? Accumulator { get; private set; }
         public bool Used { get; set; }
 
-        /// <summary>Makes the accumulator zero and of shape (K, N) for a new assignment, clearing only what was written.</summary>
-        public void Reset(int k, int n)
+        /// <summary>
+        /// Makes the accumulator zero and of shape (K, N) for a new assignment, clearing only what was written; a slot whose
+        /// accumulator was handed over takes <paramref name="spare"/> (cleared) when it has the shape, else a new one.
+        /// </summary>
+        public void Reset(int k, int n, ref ChainStatistics? spare)
         {
-            if (Accumulator is null || Accumulator.K != k || Accumulator.N != n) Accumulator = new ChainStatistics(k, n);
+            if (Accumulator is null && spare is not null && spare.K == k && spare.N == n)
+            {
+                Accumulator = spare;
+                spare = null;
+                Accumulator.Clear();
+            }
+            else if (Accumulator is null || Accumulator.K != k || Accumulator.N != n) Accumulator = new ChainStatistics(k, n);
             else if (Used) Accumulator.Clear();
+            Used = false;
+        }
+
+        /// <summary>Adds this slot's sums into <paramref name="total"/> and leaves the accumulator clear.</summary>
+        public void DrainInto(ChainStatistics total)
+        {
+            total.Drain(Accumulator!);
             Used = false;
         }
 

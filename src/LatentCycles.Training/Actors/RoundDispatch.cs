@@ -29,6 +29,8 @@ internal sealed class RoundDispatch : IDisposable
     // The last completed round's statistics total, reused by the next round: the run step applies a completed round
     // before it starts the next, so the buffer (K·K·N·2 longs, 1.25 MB for K = 10, N = 784) is free by then.
     private ChainStatistics? _spareTotal;
+    // The node that handed _spareTotal over with its reply, if one did: a node in this process gets it back.
+    private IActorRef? _spareOwner;
     private TrainingState? _waitingToStart;
     private bool _enoughNodesSeen;
     private bool _waitingForNodes;
@@ -161,6 +163,7 @@ internal sealed class RoundDispatch : IDisposable
         _timers.Cancel(RoundTimer);
         _work = null;
         _spareTotal = work.Total;
+        _spareOwner = work.TotalFrom;
         var timing = new RoundTiming(_roundClock.Elapsed.TotalSeconds, sessionSeconds, work.Contributors, DateTimeOffset.UtcNow);
         return new RunInput.RoundCompleted(work.Total, work.EndStates, timing);
     }
@@ -185,6 +188,14 @@ internal sealed class RoundDispatch : IDisposable
         var started = RoundProfile.Now;
         _setup.Settings.Profile?.RoundStarted(started);
         _profiledRoundOpen = true;
+        // The last round is applied: a total handed over by a node in this process goes back to it for reuse; any
+        // other stays here as the buffer to sum into.
+        if (_spareOwner is { } owner && _spareTotal is { } spare && !IsRemote(owner) && _nodes.ContainsKey(owner))
+        {
+            owner.Tell(new SpareStatistics(spare));
+            _spareTotal = null;
+        }
+        _spareOwner = null;
         _work = new RoundWork<IActorRef>(state, _spareTotal);
         _spareTotal = null;
         _roundClock.Restart();

@@ -51,6 +51,9 @@ internal sealed class RoundWork<TNode> where TNode : notnull
 
     public bool IsComplete => _uncounted == 0;
 
+    /// <summary>The node whose reply's statistics became <see cref="Total"/> as they were (see <see cref="Accept"/>), if any.</summary>
+    public TNode? TotalFrom { get; private set; }
+
     /// <summary>How many different nodes sent accepted replies.</summary>
     public int Contributors => _contributors.Count;
 
@@ -106,9 +109,13 @@ internal sealed class RoundWork<TNode> where TNode : notnull
             _unassigned.Remove(block.BlockId);
         }
         _uncounted -= ids.Length;
-        // Statistics that belong to the reply alone (decoded from a remote node's bytes) become the total as they are when
+        // Statistics that belong to the reply alone (handed over by a local node, decoded from a remote one's bytes) become the total as they are when
         // they are the first: one node's reply then costs no addition; sums of integers do not depend on the order.
-        if (_total is null && reply.OwnsStatistics) _total = reply.Statistics;
+        if (_total is null && reply.OwnsStatistics)
+        {
+            _total = reply.Statistics;
+            TotalFrom = node;
+        }
         else Total.Add(reply.Statistics);
         _contributors.Add(node);
         return true;

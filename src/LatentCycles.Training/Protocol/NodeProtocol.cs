@@ -19,14 +19,20 @@ public sealed record RoundStarted(int Round, TrainingConfig Config, ModelParamet
 /// block's chain states at the end of the round (in the same order).
 /// </summary>
 /// <remarks>
-/// Locally <paramref name="Statistics"/> is the aggregator's reusable sum: it stays valid until the aggregator's next
-/// <see cref="RoundStarted"/>, which the coordinator sends only after it has applied this one.
+/// The aggregator hands <paramref name="Statistics"/> over with the message and never writes them again; a coordinator in
+/// the same process may pass the buffer back with <see cref="SpareStatistics"/> once it no longer needs it.
 /// </remarks>
 public sealed record NodeStatistics(int Round, ChainStatistics Statistics, IReadOnlyList<BlockStates> Blocks) : ITrainingMessage
 {
     /// <summary>
-    /// Whether <see cref="Statistics"/> belong to this message alone (it was decoded from a remote node's bytes), so the
-    /// receiver may keep them instead of adding them into a buffer of its own.
+    /// Whether <see cref="Statistics"/> belong to this message alone (handed over by a node in the same process, or
+    /// decoded from a remote node's bytes), so the receiver may keep them instead of adding them into a buffer of its own.
     /// </summary>
     public bool OwnsStatistics { get; init; }
 }
+
+/// <summary>
+/// Coordinator → node aggregator in the same process only: a statistics buffer that node handed over in an earlier
+/// <see cref="NodeStatistics"/> and that nothing reads any more, for the node to clear and reuse instead of allocating.
+/// </summary>
+public sealed record SpareStatistics(ChainStatistics Statistics);

@@ -16,6 +16,29 @@ public class ChainStatisticsInvariantTests
     }
 
     [Fact]
+    public void Draining_adds_the_sums_and_leaves_the_drained_statistics_clear()
+    {
+        var target = Sweep(out var states);
+        var source = new ChainStatistics(K, N);
+        new ChainSweeper(K, N).Advance(ChainTestParameters.Random(K, N, 11), 77, 5, 1000, states, Sweeps, source);
+        var expected = new ChainStatistics(K, N);
+        expected.Add(target);
+        expected.Add(source);
+
+        target.Drain(source);
+
+        Assert.Equal(expected.Transitions, target.Transitions);
+        Assert.Equal(expected.C, target.C);
+        Assert.Equal(expected.P, target.P);
+        Assert.Equal(expected.Sx, target.Sx);
+        Assert.Equal(expected.G, target.G);
+        Assert.Equal(expected.GP, target.GP);
+        Assert.Equal(0, source.Transitions);
+        Assert.All(new[] { source.C, source.Sx, source.G, source.GP }, array => Assert.All(array, v => Assert.Equal(0, v)));
+        Assert.All(source.P, v => Assert.Equal(Int128.Zero, v));
+    }
+
+    [Fact]
     public void Transition_counts_sum_to_the_number_of_transitions()
     {
         var st = Sweep(out var states);

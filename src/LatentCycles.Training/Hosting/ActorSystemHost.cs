@@ -175,12 +175,10 @@ public sealed class ActorSystemHost : IAsyncDisposable
 
     private static Config DispatcherConfig(int threads) => ConfigurationFactory.ParseString($$"""
         {{ChainDispatcher}} {
-          type = ForkJoinDispatcher
+          type = Dispatcher
+          executor = "{{typeof(ChainThreadsConfigurator).AssemblyQualifiedName}}"
           throughput = 1
-          dedicated-thread-pool {
-            thread-count = {{Math.Max(threads, 1)}}
-            threadtype = background
-          }
+          chain-threads.thread-count = {{Math.Max(threads, 1)}}
         }
         {{EvaluationDispatcher}} {
           type = ForkJoinDispatcher

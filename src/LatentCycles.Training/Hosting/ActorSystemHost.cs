@@ -23,7 +23,7 @@ namespace LatentCycles.Training.Hosting;
 /// </summary>
 public sealed class ActorSystemHost : IAsyncDisposable
 {
-    /// <summary>Dispatcher of the chain workers: a dedicated thread pool sized by <see cref="ActorSystemOptions.Threads"/>.</summary>
+    /// <summary>Dispatcher of the chain workers: dedicated threads (<see cref="DedicatedThreads"/>) as many as <see cref="ActorSystemOptions.Threads"/>.</summary>
     public const string ChainDispatcher = "latentcycles.chain-dispatcher";
 
     /// <summary>Dispatcher of the coordinator's evaluator: one dedicated thread, so an evaluation never holds up a round's messages.</summary>
@@ -176,16 +176,14 @@ public sealed class ActorSystemHost : IAsyncDisposable
     private static Config DispatcherConfig(int threads) => ConfigurationFactory.ParseString($$"""
         {{ChainDispatcher}} {
           type = Dispatcher
-          executor = "{{typeof(ChainThreadsConfigurator).AssemblyQualifiedName}}"
+          executor = "{{typeof(DedicatedThreadsConfigurator).AssemblyQualifiedName}}"
           throughput = 1
-          chain-threads.thread-count = {{Math.Max(threads, 1)}}
+          dedicated-threads.thread-count = {{Math.Max(threads, 1)}}
         }
         {{EvaluationDispatcher}} {
-          type = ForkJoinDispatcher
-          dedicated-thread-pool {
-            thread-count = 1
-            threadtype = background
-          }
+          type = Dispatcher
+          executor = "{{typeof(DedicatedThreadsConfigurator).AssemblyQualifiedName}}"
+          dedicated-threads.thread-count = 1
         }
         """);
 

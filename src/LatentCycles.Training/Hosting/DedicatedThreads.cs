@@ -5,21 +5,22 @@ using Akka.Event;
 namespace LatentCycles.Training.Hosting;
 
 /// <summary>
-/// The executor of the chain workers' dispatcher (<see cref="ActorSystemHost.ChainDispatcher"/>): a fixed set of
-/// dedicated threads that go to sleep the moment their queue is empty. Hand-written because Akka's fork-join executor
-/// yields the processor dozens of times before it sleeps, and on a machine with as many cores as chain threads those
-/// yielding threads kept a core looking busy while a chain thread woken for the next round sat in the other core's
-/// queue (docs/PERFORMANCE.md, "Threads that wait without spinning"). Configured by <c>chain-threads.thread-count</c>.
+/// The executor of the chain workers' and the evaluator's dispatchers (<see cref="ActorSystemHost.ChainDispatcher"/>,
+/// <see cref="ActorSystemHost.EvaluationDispatcher"/>): a fixed set of dedicated threads that go to sleep the moment
+/// their queue is empty. Hand-written because Akka's fork-join executor yields the processor dozens of times before it
+/// sleeps, and on a machine with as many cores as chain threads those yielding threads kept a core looking busy while a
+/// chain thread woken for the next round sat in the other core's queue (docs/PERFORMANCE.md, "Threads that sleep when
+/// idle"). Configured by <c>dedicated-threads.thread-count</c>.
 /// </summary>
-public sealed class ChainThreadsConfigurator(Config config, IDispatcherPrerequisites prerequisites)
+public sealed class DedicatedThreadsConfigurator(Config config, IDispatcherPrerequisites prerequisites)
     : ExecutorServiceConfigurator(config, prerequisites)
 {
     public override ExecutorService Produce(string id) =>
-        new ChainThreads(id, Math.Max(1, Config.GetInt("chain-threads.thread-count", 1)), Prerequisites.EventStream);
+        new DedicatedThreads(id, Math.Max(1, Config.GetInt("dedicated-threads.thread-count", 1)), Prerequisites.EventStream);
 }
 
 /// <summary>Runs each queued task on one of its threads, in queue order; a thread with nothing to run waits on a monitor.</summary>
-internal sealed class ChainThreads : ExecutorService
+internal sealed class DedicatedThreads : ExecutorService
 {
     private readonly Queue<IRunnable> _queue = new();
     private readonly object _gate = new();
@@ -27,7 +28,7 @@ internal sealed class ChainThreads : ExecutorService
     private bool _shutDown;
     private int _waiting;
 
-    public ChainThreads(string id, int threadCount, EventStream events) : base(id)
+    public DedicatedThreads(string id, int threadCount, EventStream events) : base(id)
     {
         _events = events;
         for (var j = 0; j < threadCount; j++)
@@ -76,7 +77,7 @@ internal sealed class ChainThreads : ExecutorService
             catch (Exception e)
             {
                 // A mailbox run reports its actor's failures itself; anything escaping it is the dispatcher's own bug.
-                _events.Publish(new Error(e, Id, typeof(ChainThreads), $"a task of {Id} failed"));
+                _events.Publish(new Error(e, Id, typeof(DedicatedThreads), $"a task of {Id} failed"));
             }
         }
     }

@@ -5,13 +5,13 @@ using LatentCycles.Training.Hosting;
 
 namespace LatentCycles.Training.Tests;
 
-/// <summary>The chain workers' executor (src/LatentCycles.Training/Hosting/ChainThreads.cs) and the dispatcher that uses it.</summary>
-public sealed class ChainThreadsTests() : HostedTestKit(new ActorSystemOptions { Threads = 3 })
+/// <summary>The executor of the chain workers' and the evaluator's dispatchers (src/LatentCycles.Training/Hosting/DedicatedThreads.cs) and the dispatcher that uses it.</summary>
+public sealed class DedicatedThreadsTests() : HostedTestKit(new ActorSystemOptions { Threads = 3 })
 {
     [Fact]
     public void Tasks_queued_from_many_threads_each_run_once_on_the_executors_own_threads()
     {
-        var executor = new ChainThreads("test-chain-threads", 3, Sys.EventStream);
+        var executor = new DedicatedThreads("test-chain-threads", 3, Sys.EventStream);
         var ran = new ConcurrentBag<(int Task, string? Thread)>();
         using var allRan = new CountdownEvent(4000);
         try
@@ -42,7 +42,7 @@ public sealed class ChainThreadsTests() : HostedTestKit(new ActorSystemOptions {
     [Fact]
     public void A_shut_down_executor_refuses_new_tasks()
     {
-        var executor = new ChainThreads("test-chain-threads", 1, Sys.EventStream);
+        var executor = new DedicatedThreads("test-chain-threads", 1, Sys.EventStream);
         executor.Shutdown();
 
         Assert.Throws<RejectedExecutionException>(() => executor.Execute(new ActionRunnable(() => { })));
@@ -56,6 +56,16 @@ public sealed class ChainThreadsTests() : HostedTestKit(new ActorSystemOptions {
         probe.Tell("which thread?");
 
         Assert.StartsWith(ActorSystemHost.ChainDispatcher + "-", ExpectMsg<string>(TimeSpan.FromSeconds(10)));
+    }
+
+    [Fact]
+    public void Actors_on_the_evaluation_dispatcher_run_on_its_thread()
+    {
+        var probe = Sys.ActorOf(Props.Create(() => new ThreadNameReporter()).WithDispatcher(ActorSystemHost.EvaluationDispatcher));
+
+        probe.Tell("which thread?");
+
+        Assert.Equal(ActorSystemHost.EvaluationDispatcher + "-0", ExpectMsg<string>(TimeSpan.FromSeconds(10)));
     }
 
     private sealed class ThreadNameReporter : ReceiveActor

@@ -9,8 +9,8 @@ namespace LatentCycles.Training.Hosting;
 /// <see cref="ActorSystemHost.EvaluationDispatcher"/>): a fixed set of dedicated threads that go to sleep the moment
 /// their queue is empty. Hand-written because Akka's fork-join executor yields the processor dozens of times before it
 /// sleeps, and on a machine with as many cores as chain threads those yielding threads kept a core looking busy while a
-/// chain thread woken for the next round sat in the other core's queue (docs/PERFORMANCE.md, "Threads that sleep when
-/// idle"). Configured by <c>dedicated-threads.thread-count</c>.
+/// chain thread woken for the next round sat in the other core's queue (docs/PERFORMANCE.md, "Threads, hand-overs and
+/// terms computed ahead"). Configured by <c>dedicated-threads.thread-count</c>.
 /// </summary>
 public sealed class DedicatedThreadsConfigurator(Config config, IDispatcherPrerequisites prerequisites)
     : ExecutorServiceConfigurator(config, prerequisites)

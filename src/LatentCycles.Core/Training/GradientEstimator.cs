@@ -185,32 +185,46 @@ public static class GradientEstimator
         var normW = new double[k];
         var normB = new double[k];
         var normL = new double[k];
-        var linear = new double[n * k];
+        // 1 − 2μ in rows of z (linear[z·N + i]), so each (z, z') sum reads two contiguous rows.
+        var linear = new double[k * n];
         var constant = new double[k];
         for (var i = 0; i < n; i++)
             for (var z = 0; z < k; z++)
             {
                 var mu = mus[i * k + z];
-                linear[i * k + z] = 1 - 2 * mu;
+                linear[z * n + i] = 1 - 2 * mu;
                 constant[z] += mu * mu;
             }
         var meanP = new double[k];
+        Span<double> sums = stackalloc double[k];
         for (var zNext = 0; zNext < k; zNext++)
         {
-            long count = 0, active = 0;
+            long count = 0;
             for (var z = 0; z < k; z++)
             {
                 var c = s.C[z * k + zNext];
                 count += c;
-                var sx = s.Sx.AsSpan((z * k + zNext) * n, n);
-                var sum = c * constant[z];
+                sums[z] = c * constant[z];
+            }
+            // Σ_i Sx[z,z'][i](1 − 2μ_iz) for four z at once: four independent sums, each over i in order as one sum alone
+            // would be (the bits are the same), so the additions overlap instead of waiting on each other.
+            var active = 0L;
+            var z0 = 0;
+            for (; z0 + 4 <= k; z0 += 4)
+                active += SumFour(s.Sx, linear, k, n, zNext, z0, sums);
+            for (; z0 < k; z0++)
+            {
+                var sx = s.Sx.AsSpan((z0 * k + zNext) * n, n);
+                var row = linear.AsSpan(z0 * n, n);
+                var sum = sums[z0];
                 for (var i = 0; i < n; i++)
                 {
                     active += sx[i];
-                    sum += sx[i] * linear[i * k + z];
+                    sum += sx[i] * row[i];
                 }
-                normL[zNext] += sum;
+                sums[z0] = sum;
             }
+            for (var z = 0; z < k; z++) normL[zNext] += sums[z];
             if (count == 0) continue;
             for (var kk = 0; kk < k; kk++) meanP[kk] = s.GP[zNext * k + kk] * ChainStatistics.ProbabilityUnit / count;
             normB[zNext] = count * SquaredDistanceFromCorner(meanP, zNext);
@@ -223,6 +237,37 @@ public static class GradientEstimator
             normW[zNext] = active * SquaredDistanceFromCorner(meanP, zNext);
         }
         return new ChainPhaseWeights(normW, normB, normL);
+    }
+
+    /// <summary>
+    /// sums[z] += Σ_i Sx[z,z'][i]·linear[z·N + i] for z = z0 … z0+3, each over i in order; returns Σ of those Sx rows.
+    /// </summary>
+    private static long SumFour(long[] sx, double[] linear, int k, int n, int zNext, int z0, Span<double> sums)
+    {
+        var x0 = sx.AsSpan((z0 * k + zNext) * n, n);
+        var x1 = sx.AsSpan(((z0 + 1) * k + zNext) * n, n);
+        var x2 = sx.AsSpan(((z0 + 2) * k + zNext) * n, n);
+        var x3 = sx.AsSpan(((z0 + 3) * k + zNext) * n, n);
+        var l0 = linear.AsSpan(z0 * n, n);
+        var l1 = linear.AsSpan((z0 + 1) * n, n);
+        var l2 = linear.AsSpan((z0 + 2) * n, n);
+        var l3 = linear.AsSpan((z0 + 3) * n, n);
+        double s0 = sums[z0], s1 = sums[z0 + 1], s2 = sums[z0 + 2], s3 = sums[z0 + 3];
+        long active = 0;
+        for (var i = 0; i < n; i++)
+        {
+            long a = x0[i], b = x1[i], c = x2[i], d = x3[i];
+            active += a + b + c + d;
+            s0 += a * l0[i];
+            s1 += b * l1[i];
+            s2 += c * l2[i];
+            s3 += d * l3[i];
+        }
+        sums[z0] = s0;
+        sums[z0 + 1] = s1;
+        sums[z0 + 2] = s2;
+        sums[z0 + 3] = s3;
+        return active;
     }
 
     /// <summary>‖e_corner − p‖².</summary>
@@ -269,38 +314,37 @@ public static class GradientEstimator
         if (s.Transitions == 0) return;
         var mu = decoderMeans ?? DecoderMeans(parameters);
         var invT = 1.0 / s.Transitions;
+        // ∂L in rows of z (lRows[z·N + i] = ∂L_iz) while Sx is added, so every loop over pixels reads and writes
+        // contiguous memory; each element still gets the same terms in the same order, so the bits do not change.
+        var lRows = new double[k * n];
+        ScaledCounts.Transpose(gradL, n, k, lRows);
         for (var z = 0; z < k; z++)
         {
             // Σ_z' g(z') C[z,z'] μ_iz is μ_iz times one number per z: gather it, then subtract once per pixel.
             var weightedCount = 0.0;
+            var lRow = lRows.AsSpan(z * n, n);
             for (var zNext = 0; zNext < k; zNext++)
             {
                 var weightL = g.L[zNext] * invT;
-                var weightW = g.W[zNext] * invT;
                 var count = s.C[z * k + zNext];
                 weightedCount += weightL * count;
-                var sx = s.Sx.AsSpan((z * k + zNext) * n, n);
-                var wRow = gradW.Slice(zNext * n, n);
-                for (var i = 0; i < n; i++)
-                {
-                    gradL[i * k + z] += weightL * sx[i];
-                    wRow[i] += weightW * sx[i];
-                }
+                ScaledCounts.AddTo(lRow, weightL, gradW.Slice(zNext * n, n), g.W[zNext] * invT, s.Sx.AsSpan((z * k + zNext) * n, n));
                 gradB[zNext] += g.B[zNext] * invT * count;
             }
             for (var i = 0; i < n; i++)
-                gradL[i * k + z] -= weightedCount * mu[i * k + z];
+                lRow[i] -= weightedCount * mu[i * k + z];
         }
+        ScaledCounts.Transpose(lRows, k, n, gradL);
+        // ∂W in G's pixel-major layout (wColumns[i·K + k] = ∂W_ki) while G is subtracted: one contiguous pass per z'.
+        var wColumns = lRows;
+        ScaledCounts.Transpose(gradW, k, n, wColumns);
         for (var zNext = 0; zNext < k; zNext++)
         {
-            var fixedWeightW = g.W[zNext] * invT * ChainStatistics.ProbabilityUnit;
             var fixedWeightB = g.B[zNext] * invT * ChainStatistics.ProbabilityUnit;
-            var gBlock = s.G.AsSpan(zNext * n * k, n * k);
-            for (var i = 0; i < n; i++)
-                for (var kk = 0; kk < k; kk++)
-                    gradW[kk * n + i] -= fixedWeightW * gBlock[i * k + kk];
+            ScaledCounts.SubtractFrom(wColumns, g.W[zNext] * invT * ChainStatistics.ProbabilityUnit, s.G.AsSpan(zNext * n * k, n * k));
             for (var kk = 0; kk < k; kk++) gradB[kk] -= fixedWeightB * s.GP[zNext * k + kk];
         }
+        ScaledCounts.Transpose(wColumns, n, k, gradW);
     }
 
     /// <summary>

@@ -6,6 +6,46 @@ namespace LatentCycles.Core.Tests.Training;
 
 public class OptimizerTests
 {
+    /// <summary>The step runs four parameters at a time; it must give the bits of the plain loop, written out here.</summary>
+    [Theory]
+    [InlineData(OptimizerKind.RmsProp, 1)]
+    [InlineData(OptimizerKind.RmsProp, 7850)]
+    [InlineData(OptimizerKind.Adam, 1)]
+    [InlineData(OptimizerKind.Adam, 7850)]
+    public void A_step_gives_the_bits_of_the_plain_loop(OptimizerKind kind, int length)
+    {
+        var rng = new CounterRandom(8, StreamPurpose.Initialization, (uint)length, 0, 0);
+        double[] Draw(double scale) => Enumerable.Range(0, length).Select(_ => scale * rng.NextGaussian()).ToArray();
+        var theta = Draw(1);
+        var gradient = Draw(3);
+        var rates = Draw(0.01).Select(Math.Abs).ToArray();
+        var state = new OptimizerState(41, Draw(0.5), Draw(2).Select(x => x * x).ToArray());
+        var next = new double[length];
+
+        var after = state.Step(kind, rates, theta, gradient, next);
+
+        const double epsilon = 1e-8;
+        var t = state.Steps + 1;
+        for (var j = 0; j < length; j++)
+        {
+            double v, expected;
+            if (kind == OptimizerKind.RmsProp)
+            {
+                v = 0.9 * state.SecondMoment[j] + 0.1 * gradient[j] * gradient[j];
+                expected = theta[j] + rates[j] * gradient[j] / (Math.Sqrt(v) + epsilon);
+            }
+            else
+            {
+                var m = 0.9 * state.FirstMoment[j] + (1 - 0.9) * gradient[j];
+                v = 0.999 * state.SecondMoment[j] + (1 - 0.999) * gradient[j] * gradient[j];
+                expected = theta[j] + rates[j] * (m / (1 - Math.Pow(0.9, t))) / (Math.Sqrt(v / (1 - Math.Pow(0.999, t))) + epsilon);
+                Assert.Equal(m, after.FirstMoment[j]);
+            }
+            Assert.Equal(v, after.SecondMoment[j]);
+            Assert.Equal(expected, next[j]);
+        }
+    }
+
     [Theory]
     [InlineData(OptimizerKind.RmsProp)]
     [InlineData(OptimizerKind.Adam)]

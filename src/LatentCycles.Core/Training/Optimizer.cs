@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
 namespace LatentCycles.Core.Training;
@@ -31,8 +32,11 @@ public sealed class OptimizerState
     /// <summary>
     /// One ascent step θ'_j = θ_j + lr_j·step(gradient)_j, each parameter with its own learning rate, written into
     /// <paramref name="next"/>; returns the state after it.
-    /// Neither this state nor <paramref name="theta"/> changes: a checkpoint may still be writing them.
+    /// Neither this state nor <paramref name="theta"/> changes: a checkpoint may still be writing them. Compiled fully
+    /// optimized from the first call: it runs once a round, so the runtime would otherwise keep a slower first version
+    /// for many rounds (docs/PERFORMANCE.md, "Compilation").
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public OptimizerState Step(OptimizerKind kind, ReadOnlySpan<double> learningRates, ReadOnlySpan<double> theta,
         ReadOnlySpan<double> gradient, Span<double> next)
     {

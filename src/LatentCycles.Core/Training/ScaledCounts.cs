@@ -8,11 +8,14 @@ namespace LatentCycles.Core.Training;
 /// Rows of doubles updated by a weight times integer statistics, four at a time: the chain phase's loops over the K·K·N
 /// and K·N·K statistics. Written out because no library routine takes longs and a scalar weight in one pass. Each
 /// element gets one product rounded, then one sum rounded, exactly as the scalar expression <c>t += w * x</c> (the
-/// counts are below 2⁵³, so their conversion to double is exact), so the bits are those of the scalar loops.
+/// counts are below 2⁵³, so their conversion to double is exact), so the bits are those of the scalar loops. Compiled
+/// fully optimized from the first call: they run a few hundred short loops a round, too few iterations per call for the
+/// runtime to replace their unoptimized first version soon (docs/PERFORMANCE.md, "Compilation").
 /// </summary>
 internal static class ScaledCounts
 {
     /// <summary>a[i] += wa·x[i] and b[i] += wb·x[i] for every i.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void AddTo(Span<double> a, double wa, Span<double> b, double wb, ReadOnlySpan<long> x)
     {
         var length = x.Length;
@@ -41,6 +44,7 @@ internal static class ScaledCounts
     }
 
     /// <summary>a[i] −= w·x[i] for every i.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void SubtractFrom(Span<double> a, double w, ReadOnlySpan<long> x)
     {
         var length = x.Length;
@@ -58,6 +62,7 @@ internal static class ScaledCounts
     }
 
     /// <summary>target[c·rows + r] = source[r·columns + c]: a rows × columns matrix transposed.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Transpose(ReadOnlySpan<double> source, int rows, int columns, Span<double> target)
     {
         for (var r = 0; r < rows; r++)

@@ -146,13 +146,6 @@ public sealed class RoundWorkTests
         return new NodeStatistics(start.Round, statistics, ends);
     }
 
-    private static void AssertSameStatistics(ChainStatistics expected, ChainStatistics actual)
-    {
-        Assert.Equal(expected.Transitions, actual.Transitions);
-        Assert.Equal(expected.C, actual.C);
-        Assert.Equal(expected.P, actual.P);
-        Assert.Equal(expected.Sx, actual.Sx);
-        Assert.Equal(expected.G, actual.G);
-        Assert.Equal(expected.GP, actual.GP);
-    }
+    private static void AssertSameStatistics(ChainStatistics expected, ChainStatistics actual) =>
+        Assert.Equal(StatisticsFields.Of(expected), StatisticsFields.Of(actual));
 }

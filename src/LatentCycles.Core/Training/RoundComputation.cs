@@ -82,7 +82,7 @@ public static class RoundComputation
         double batchLogLikelihood;
         if (config.Model == ModelKind.Rbm)
         {
-            batchLogLikelihood = GradientEstimator.ComputeDataPhase(parameters, train, minibatch, pi, null, terms.ComponentLogDensities)
+            batchLogLikelihood = GradientEstimator.ComputeDataPhase(parameters, train, minibatch, pi, componentLogDensities: terms.ComponentLogDensities)
                 .MeanLogLikelihood;
             lap = profile?.Lap(RoundPhase.DataPhase, lap) ?? lap;
             gradient = GradientEstimator.RbmGradient(parameters, train.Select(minibatch), merged);

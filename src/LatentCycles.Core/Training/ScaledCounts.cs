@@ -6,7 +6,7 @@ namespace LatentCycles.Core.Training;
 
 /// <summary>
 /// Rows of doubles updated by a weight times integer statistics, four at a time: the chain phase's loops over the K·K·N
-/// and K·N·K statistics. Written out because no library routine takes longs and a scalar weight in one pass. Each
+/// and K·N·K statistics, and the transposes that lay the gradient out in the statistics' order. Written out because no library routine takes longs and a scalar weight in one pass. Each
 /// element gets one product rounded, then one sum rounded, exactly as the scalar expression <c>t += w * x</c> (the
 /// counts are below 2⁵³, so their conversion to double is exact), so the bits are those of the scalar loops. Compiled
 /// fully optimized from the first call: they run a few hundred short loops a round, too few iterations per call for the

@@ -8,24 +8,25 @@ using LatentCycles.Core.Random;
 
 namespace LatentCycles.Core.Chains;
 
-/// <summary>How <see cref="ChainSweeper"/> draws x: plain scalar Philox, or 8 or 16 Philox blocks per vector (AVX2, AVX-512).</summary>
+/// <summary>How <see cref="ChainSweeper"/> draws x: plain scalar Philox, or 8 or 16 Philox blocks per vector (AVX2, AVX-512 BW).</summary>
 public enum SweepPath { Scalar, EightLane, SixteenLane }
 
 /// <summary>
 /// Advances blocks of persistent chains x_t → z_t ~ p(·|x_t) → x_{t+1} ~ q(·|z_t) (MODEL.md §1) and
 /// accumulates their two-step statistics (§3). One sweeper per thread: it owns scratch buffers so the
-/// hot loop allocates nothing. Hand-written because it is the hot loop of the whole trainer: with AVX2 the
-/// N uniforms of a step come from the 8-lane Philox (16-lane with AVX-512) and are compared with the thresholds a vector
-/// at a time into a bit mask, and the encoder sums and statistics use 4-lane double vectors. Every double is summed in
-/// the same order as the plain scalar loops, so the results are bit-identical with or without AVX2.
+/// hot loop allocates nothing. Hand-written because it is the hot loop of the whole trainer: each pixel draws a 16-bit
+/// uniform, half a Philox word (<see cref="PreparedParameters.PixelOf"/>); with AVX2 the words come from the 8-lane Philox
+/// (16-lane with AVX-512) and 32 pixels' uniforms are compared with their thresholds per instruction into a bit mask,
+/// and the encoder sums and statistics use 4-lane double vectors. Every double is summed in the same order as the
+/// plain scalar loops, so the results are bit-identical with or without AVX2.
 /// </summary>
 public sealed class ChainSweeper
 {
     private readonly int _k, _n;
     private readonly SweepPath _path;
     private readonly int _zLane;
-    private readonly int _wideZLane;
     private readonly int[] _active;
+    private readonly ushort[] _uniforms;
     private readonly double[] _logits;
     private readonly double[] _probabilities;
     private readonly long[] _fixedProbabilities;
@@ -39,11 +40,13 @@ public sealed class ChainSweeper
         _k = k;
         _n = n;
         _path = path;
-        var zBlock = (n + 3) / 4;
-        _zLane = zBlock % 8;
-        // The z block is the last one drawn: in the last 16-lane batch, or in the 8-lane tail that starts at a multiple of 16.
-        _wideZLane = zBlock % 16;
+        // The z block comes right after the pixel blocks, in the last batch.
+        _zLane = PreparedParameters.PixelBlockCount(n) % PreparedParameters.BlocksPerBatch;
         _active = new int[n + 8];
+        _uniforms = path == SweepPath.Scalar
+            ? new ushort[((PreparedParameters.PixelBlockCount(n) + PreparedParameters.BlocksPerBatch) / PreparedParameters.BlocksPerBatch)
+                * PreparedParameters.PixelsPerBatch]
+            : [];
         var paddedK = (k + PreparedParameters.EncoderRowAlignment - 1) / PreparedParameters.EncoderRowAlignment
             * PreparedParameters.EncoderRowAlignment;
         _logits = new double[paddedK];
@@ -57,7 +60,7 @@ public sealed class ChainSweeper
 
     public static bool IsSupported(SweepPath path) => path switch
     {
-        SweepPath.SixteenLane => Philox4x32.IsSixteenLaneSupported && Philox4x32.IsEightLaneSupported && Bmi2.X64.IsSupported,
+        SweepPath.SixteenLane => Philox4x32.IsSixteenLaneSupported && Avx512BW.IsSupported,
         SweepPath.EightLane => Philox4x32.IsEightLaneSupported,
         _ => true,
     };
@@ -65,8 +68,9 @@ public sealed class ChainSweeper
     /// <summary>
     /// Advances each chain of a block <paramref name="sweeps"/> steps. <paramref name="states"/> holds the
     /// latent state of chains <paramref name="firstChainId"/>, … on entry and their new states on return.
-    /// Chain c's draws in sweep s of round r come from the stream (seed, Chain, c, r, s): blocks 0 … ⌈N/4⌉−1
-    /// give the pixels four at a time, the next block's first word gives z.
+    /// Chain c's draws in sweep s of round r come from the stream (seed, Chain, c, r, s): blocks 0 … PixelBlocks − 1
+    /// give the pixels eight at a time, two 16-bit halves per word (<see cref="PreparedParameters.PixelOf"/>), the next
+    /// block's first word gives z.
     /// </summary>
     public void Advance(PreparedParameters prepared, ulong seed, uint round, int firstChainId, Span<byte> states,
         int sweeps, ChainStatistics statistics)
@@ -90,7 +94,7 @@ public sealed class ChainSweeper
     }
 
     /// <summary>
-    /// p(·|x) for one draw x ~ q(·|z) from the stream's next ⌈N/4⌉ blocks (it is not advanced), in a buffer that the
+    /// p(·|x) for one draw x ~ q(·|z) from the stream's next PixelBlocks blocks (it is not advanced), in a buffer that the
     /// next call overwrites: the draws of a fresh-sample kernel estimate (MODEL.md §2), with the sweep's vector code.
     /// </summary>
     internal ReadOnlySpan<double> DrawEncoderProbabilities(PreparedParameters prepared, int z, CounterRandom stream)
@@ -123,26 +127,27 @@ public sealed class ChainSweeper
 
     /// <summary>
     /// Draws x ~ q(·|z) from the stream's blocks from its position on into the ascending list of active pixels and
-    /// returns its length; <paramref name="zWord"/> is the first word of the block after the pixel blocks. Eight Philox blocks (32 pixels) per batch: the
-    /// words are compared with the interleaved thresholds, packed to bytes, put back into pixel order by a byte
-    /// shuffle (a 4×4 transpose per 16 pixels) and read out as one 32-bit mask.
+    /// returns its length; <paramref name="zWord"/> is the first word of the block after the pixel blocks. A batch is
+    /// sixteen Philox blocks, computed as two sets of eight; the halves of word w of a set's eight blocks are 16
+    /// consecutive pixels (<see cref="PreparedParameters.PixelOf"/>), compared with their thresholds as signed 16-bit
+    /// numbers (AVX2 has no unsigned compare; the thresholds are stored XOR 2¹⁵, the words are flipped likewise) and packed,
+    /// with the other set's 16, into one 32-bit mask of pixels 128·batch + 32·w + 0 … 31.
     /// </summary>
     private int SampleVisibleEightLane(PreparedParameters prepared, int z, in CounterRandom stream, out uint zWord)
     {
         const int batchPixels = PreparedParameters.PixelsPerBatch;
-        var batches = prepared.Batches;
-        ref var thresholds = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(prepared.InterleavedThresholds),
-            z * batches * batchPixels);
+        var batches = prepared.SweepBatches;
+        ref var thresholds = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(prepared.SignedSampleThresholds),
+            z * prepared.PaddedPixels);
         ref var active = ref MemoryMarshal.GetArrayDataReference(_active);
         uint key0 = stream.Key0, key1 = stream.Key1;
         var counter1 = Vector256.Create(stream.Counter1);
         var counter2 = Vector256.Create(stream.Counter2);
         var counter3 = Vector256.Create(stream.Counter3);
         var blockIndex = Vector256.Create(stream.Index) + Vector256.Create(0u, 1, 2, 3, 4, 5, 6, 7);
-        var lastWord0 = Vector256<uint>.Zero;
+        Vector256<uint> lastFirstWords = default, lastSecondWords = default;
         var count = 0;
-        var batch = 0;
-        for (; batch + 2 <= batches; batch += 2)
+        for (var batch = 0; batch < batches; batch++)
         {
             var a0 = blockIndex;
             var b0 = blockIndex + Vector256.Create(8u);
@@ -150,35 +155,27 @@ public sealed class ChainSweeper
             Philox4x32.Block8Twice(key0, key1, ref a0, ref a1, ref a2, ref a3, ref b0, ref b1, ref b2, ref b3);
             blockIndex += Vector256.Create(16u);
             ref var t = ref Unsafe.Add(ref thresholds, batch * batchPixels);
-            count = AppendActive(ref active, count, batch * batchPixels, BelowMask(ref t, a0, a1, a2, a3));
-            count = AppendActive(ref active, count, (batch + 1) * batchPixels,
-                BelowMask(ref Unsafe.Add(ref t, batchPixels), b0, b1, b2, b3));
-            if (batch + 2 == batches) lastWord0 = b0;
+            var mask01 = BelowMask(ref t, a0, b0) | (ulong)BelowMask(ref Unsafe.Add(ref t, 32), a1, b1) << 32;
+            var mask23 = BelowMask(ref Unsafe.Add(ref t, 64), a2, b2) | (ulong)BelowMask(ref Unsafe.Add(ref t, 96), a3, b3) << 32;
+            count = AppendActive(ref active, count, batch * batchPixels, mask01);
+            count = AppendActive(ref active, count, batch * batchPixels + 64, mask23);
+            lastFirstWords = a0;
+            lastSecondWords = b0;
         }
-        if (batch < batches)
-        {
-            var a0 = blockIndex;
-            Vector256<uint> a1 = counter1, a2 = counter2, a3 = counter3;
-            Philox4x32.Block8(key0, key1, ref a0, ref a1, ref a2, ref a3);
-            count = AppendActive(ref active, count, batch * batchPixels,
-                BelowMask(ref Unsafe.Add(ref thresholds, batch * batchPixels), a0, a1, a2, a3));
-            lastWord0 = a0;
-        }
-        zWord = lastWord0.GetElement(_zLane);
+        zWord = _zLane < 8 ? lastFirstWords.GetElement(_zLane) : lastSecondWords.GetElement(_zLane - 8);
         return count;
     }
 
     /// <summary>
-    /// <see cref="SampleVisibleEightLane"/> with sixteen Philox blocks (64 pixels) per batch and AVX-512: the words are
-    /// compared with the thresholds straight into four 16-bit masks, which bit-deposit interleaves into pixel order.
-    /// A remainder of at most eight blocks is drawn as one 8-lane batch.
+    /// <see cref="SampleVisibleEightLane"/> with sixteen Philox blocks per vector and AVX-512 BW: word w's vector, read as
+    /// 32 unsigned 16-bit numbers, is pixels 128·batch + 32·w + 0 … 31 in order, so one unsigned compare gives their mask.
     /// </summary>
     private int SampleVisibleSixteenLane(PreparedParameters prepared, int z, in CounterRandom stream, out uint zWord)
     {
-        const int batchPixels = PreparedParameters.PixelsPerWideBatch;
-        var batches = prepared.WideBatches;
-        ref var thresholds = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(prepared.WideThresholds),
-            z * batches * batchPixels);
+        const int batchPixels = PreparedParameters.PixelsPerBatch;
+        var batches = prepared.SweepBatches;
+        ref var thresholds = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(prepared.SampleThresholds),
+            z * prepared.PaddedPixels);
         ref var active = ref MemoryMarshal.GetArrayDataReference(_active);
         uint key0 = stream.Key0, key1 = stream.Key1;
         var counter1 = Vector512.Create(stream.Counter1);
@@ -196,52 +193,34 @@ public sealed class ChainSweeper
             Philox4x32.Block16Twice(key0, key1, ref a0, ref a1, ref a2, ref a3, ref b0, ref b1, ref b2, ref b3);
             blockIndex += Vector512.Create(32u);
             ref var t = ref Unsafe.Add(ref thresholds, batch * batchPixels);
-            count = AppendActive(ref active, count, batch * batchPixels, BelowMask(ref t, a0, a1, a2, a3));
-            count = AppendActive(ref active, count, (batch + 1) * batchPixels,
-                BelowMask(ref Unsafe.Add(ref t, batchPixels), b0, b1, b2, b3));
-            if (batch + 2 == batches) lastWord0 = b0;
+            count = AppendBatch(ref active, count, batch * batchPixels, ref t, a0, a1, a2, a3);
+            count = AppendBatch(ref active, count, (batch + 1) * batchPixels, ref Unsafe.Add(ref t, batchPixels), b0, b1, b2, b3);
+            lastWord0 = b0;
         }
         if (batch < batches)
         {
             var a0 = blockIndex;
             Vector512<uint> a1 = counter1, a2 = counter2, a3 = counter3;
             Philox4x32.Block16(key0, key1, ref a0, ref a1, ref a2, ref a3);
-            count = AppendActive(ref active, count, batch * batchPixels,
-                BelowMask(ref Unsafe.Add(ref thresholds, batch * batchPixels), a0, a1, a2, a3));
+            count = AppendBatch(ref active, count, batch * batchPixels, ref Unsafe.Add(ref thresholds, batch * batchPixels),
+                a0, a1, a2, a3);
             lastWord0 = a0;
         }
-        if (!prepared.HasNarrowTail)
-        {
-            zWord = lastWord0.GetElement(_wideZLane);
-            return count;
-        }
-        const int narrowPixels = PreparedParameters.PixelsPerBatch;
-        var narrowBatch = 2 * batches;
-        var c0 = Vector256.Create(stream.Index + (uint)(16 * batches)) + Vector256.Create(0u, 1, 2, 3, 4, 5, 6, 7);
-        Vector256<uint> c1 = Vector256.Create(stream.Counter1), c2 = Vector256.Create(stream.Counter2), c3 = Vector256.Create(stream.Counter3);
-        Philox4x32.Block8(key0, key1, ref c0, ref c1, ref c2, ref c3);
-        ref var narrowThresholds = ref MemoryMarshal.GetArrayDataReference(prepared.InterleavedThresholds);
-        count = AppendActive(ref active, count, narrowBatch * narrowPixels,
-            BelowMask(ref Unsafe.Add(ref narrowThresholds, (z * prepared.Batches + narrowBatch) * narrowPixels), c0, c1, c2, c3));
-        zWord = c0.GetElement(_wideZLane);
+        zWord = lastWord0.GetElement(_zLane);
         return count;
     }
 
-    /// <summary>
-    /// The 64-bit mask of a 16-lane batch's pixels whose word is below its threshold, bit j for pixel batch·64 + j:
-    /// word w of block (lane) l is pixel 4l + w, so mask w's bit l is deposited at bit 4l + w.
-    /// </summary>
+    /// <summary>Appends a 16-lane batch's active pixels (128 from <paramref name="firstPixel"/> on) to the list.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static ulong BelowMask(ref uint thresholds, Vector512<uint> word0, Vector512<uint> word1, Vector512<uint> word2, Vector512<uint> word3)
+    private static int AppendBatch(ref int active, int count, int firstPixel, ref ushort thresholds,
+        Vector512<uint> word0, Vector512<uint> word1, Vector512<uint> word2, Vector512<uint> word3)
     {
-        var below0 = Vector512.LessThan(word0, Vector512.LoadUnsafe(ref thresholds)).ExtractMostSignificantBits();
-        var below1 = Vector512.LessThan(word1, Vector512.LoadUnsafe(ref thresholds, 16)).ExtractMostSignificantBits();
-        var below2 = Vector512.LessThan(word2, Vector512.LoadUnsafe(ref thresholds, 32)).ExtractMostSignificantBits();
-        var below3 = Vector512.LessThan(word3, Vector512.LoadUnsafe(ref thresholds, 48)).ExtractMostSignificantBits();
-        return Bmi2.X64.ParallelBitDeposit(below0, 0x1111_1111_1111_1111UL)
-            | Bmi2.X64.ParallelBitDeposit(below1, 0x2222_2222_2222_2222UL)
-            | Bmi2.X64.ParallelBitDeposit(below2, 0x4444_4444_4444_4444UL)
-            | Bmi2.X64.ParallelBitDeposit(below3, 0x8888_8888_8888_8888UL);
+        var below0 = Vector512.LessThan(word0.AsUInt16(), Vector512.LoadUnsafe(ref thresholds)).ExtractMostSignificantBits();
+        var below1 = Vector512.LessThan(word1.AsUInt16(), Vector512.LoadUnsafe(ref thresholds, 32)).ExtractMostSignificantBits();
+        var below2 = Vector512.LessThan(word2.AsUInt16(), Vector512.LoadUnsafe(ref thresholds, 64)).ExtractMostSignificantBits();
+        var below3 = Vector512.LessThan(word3.AsUInt16(), Vector512.LoadUnsafe(ref thresholds, 96)).ExtractMostSignificantBits();
+        count = AppendActive(ref active, count, firstPixel, below0 | below1 << 32);
+        return AppendActive(ref active, count, firstPixel + 64, below2 | below3 << 32);
     }
 
     /// <summary>The pixels of a 64-pixel mask appended to the active list (<see cref="AppendActive(ref int, int, int, uint)"/> twice).</summary>
@@ -250,23 +229,19 @@ public sealed class ChainSweeper
         AppendActive(ref active, AppendActive(ref active, count, firstPixel, (uint)mask), firstPixel + 32, (uint)(mask >> 32));
 
     /// <summary>
-    /// The 32-bit mask of the batch's pixels whose word is below its threshold, bit j for pixel batch·32 + j: the
-    /// words are compared with the interleaved thresholds, packed to bytes, put back into pixel order by a byte
-    /// shuffle (a 4×4 transpose per 16 pixels) and read out with one movemask.
+    /// The 32-bit mask of pixels 32·w + 0 … 31 of a batch: bit j set when pixel j's uniform is below its threshold. The
+    /// first eight blocks' word w holds the uniforms of pixels 0 … 15 (half h of block l is pixel 2l + h), the last eight
+    /// blocks' those of pixels 16 … 31. The two compares are packed to bytes, which interleaves the sets' 128-bit halves;
+    /// a qword permutation puts them back in pixel order for one movemask.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static uint BelowMask(ref int thresholds, Vector256<uint> word0, Vector256<uint> word1, Vector256<uint> word2, Vector256<uint> word3)
+    private static uint BelowMask(ref short signedThresholds, Vector256<uint> firstWords, Vector256<uint> secondWords)
     {
-        var signBit = Vector256.Create(0x8000_0000u);
-        var below0 = Avx2.CompareGreaterThan(Vector256.LoadUnsafe(ref thresholds), (word0 ^ signBit).AsInt32());
-        var below1 = Avx2.CompareGreaterThan(Vector256.LoadUnsafe(ref thresholds, 8), (word1 ^ signBit).AsInt32());
-        var below2 = Avx2.CompareGreaterThan(Vector256.LoadUnsafe(ref thresholds, 16), (word2 ^ signBit).AsInt32());
-        var below3 = Avx2.CompareGreaterThan(Vector256.LoadUnsafe(ref thresholds, 24), (word3 ^ signBit).AsInt32());
-        var bytes = Avx2.PackSignedSaturate(Avx2.PackSignedSaturate(below0, below1), Avx2.PackSignedSaturate(below2, below3));
-        var toPixelOrder = Vector256.Create(
-            (byte)0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15,
-            0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
-        return (uint)Avx2.MoveMask(Avx2.Shuffle(bytes.AsByte(), toPixelOrder));
+        var signBit = Vector256.Create(unchecked((short)0x8000));
+        var below0 = Avx2.CompareGreaterThan(Vector256.LoadUnsafe(ref signedThresholds), firstWords.AsInt16() ^ signBit);
+        var below1 = Avx2.CompareGreaterThan(Vector256.LoadUnsafe(ref signedThresholds, 16), secondWords.AsInt16() ^ signBit);
+        var bytes = Avx2.PackSignedSaturate(below0, below1);
+        return (uint)Avx2.MoveMask(Avx2.Permute4x64(bytes.AsInt64(), 0b11_01_10_00).AsByte());
     }
 
     /// <summary>
@@ -303,32 +278,35 @@ public sealed class ChainSweeper
         return positions;
     }
 
-    /// <summary>The scalar fallback of <see cref="SampleVisibleEightLane"/>: one block of four pixels at a time.</summary>
+    /// <summary>
+    /// The scalar fallback of <see cref="SampleVisibleEightLane"/>: the pixel blocks one at a time, their halves put in
+    /// pixel order (<see cref="PreparedParameters.PixelOf"/>), then compared pixel by pixel.
+    /// </summary>
     private int SampleVisibleScalar(PreparedParameters prepared, int z, ref CounterRandom stream, out uint zWord)
     {
-        var n = _n;
-        var threshold = prepared.DecoderThreshold.AsSpan(z * n, n);
-        var active = _active;
-        var count = 0;
-        var i = 0;
-        for (; i + 4 <= n; i += 4)
+        var uniforms = _uniforms;
+        for (var block = 0; block < prepared.PixelBlocks; block++)
         {
-            stream.NextBlock(out var a, out var b, out var c, out var d);
-            active[count] = i; count += a < threshold[i] ? 1 : 0;
-            active[count] = i + 1; count += b < threshold[i + 1] ? 1 : 0;
-            active[count] = i + 2; count += c < threshold[i + 2] ? 1 : 0;
-            active[count] = i + 3; count += d < threshold[i + 3] ? 1 : 0;
-        }
-        if (i < n)
-        {
-            stream.NextBlock(out var a, out var b, out var c, out _);
-            for (var j = 0; i < n; i++, j++)
-            {
-                active[count] = i;
-                count += (j == 0 ? a : j == 1 ? b : c) < threshold[i] ? 1 : 0;
-            }
+            stream.NextBlock(out var word0, out var word1, out var word2, out var word3);
+            var first = PreparedParameters.PixelOf(block, 0, 0);
+            uniforms[first] = (ushort)word0;
+            uniforms[first + 1] = (ushort)(word0 >> 16);
+            uniforms[first + 32] = (ushort)word1;
+            uniforms[first + 33] = (ushort)(word1 >> 16);
+            uniforms[first + 64] = (ushort)word2;
+            uniforms[first + 65] = (ushort)(word2 >> 16);
+            uniforms[first + 96] = (ushort)word3;
+            uniforms[first + 97] = (ushort)(word3 >> 16);
         }
         stream.NextBlock(out zWord, out _, out _, out _);
+        var threshold = prepared.SampleThresholds.AsSpan(z * prepared.PaddedPixels, _n);
+        var active = _active;
+        var count = 0;
+        for (var i = 0; i < threshold.Length; i++)
+        {
+            active[count] = i;
+            count += uniforms[i] < threshold[i] ? 1 : 0;
+        }
         return count;
     }
 

@@ -5,15 +5,15 @@ namespace LatentCycles.Core.Chains;
 /// <summary>
 /// A round's parameters laid out for the chain sweep, computed once per round and shared read-only
 /// by every thread: Bernoulli thresholds for the decoder and encoder rows per pixel, plus the padded
-/// and interleaved copies the vectorized sweep reads.
+/// copies the vectorized sweep reads.
 /// </summary>
 public sealed class PreparedParameters
 {
-    /// <summary>Pixels per 8-lane Philox batch: 8 blocks of 4 words.</summary>
-    internal const int PixelsPerBatch = 32;
+    /// <summary>Philox blocks per batch of the sweep: sixteen blocks of four 32-bit words, 128 sixteen-bit uniforms.</summary>
+    internal const int BlocksPerBatch = 16;
 
-    /// <summary>Pixels per 16-lane Philox batch: 16 blocks of 4 words.</summary>
-    internal const int PixelsPerWideBatch = 64;
+    /// <summary>Pixels per batch: each of a batch's 64 words gives two pixels their 16-bit uniforms.</summary>
+    internal const int PixelsPerBatch = 128;
 
     /// <summary>The encoder rows are padded to a multiple of this many doubles (four 4-lane vectors).</summary>
     internal const int EncoderRowAlignment = 16;
@@ -39,33 +39,20 @@ public sealed class PreparedParameters
         for (var i = 0; i < n; i++)
             EncoderRows.AsSpan(i * k, k).CopyTo(PaddedEncoderRows.AsSpan(i * PaddedK, k));
 
-        // A step draws ⌈N/4⌉ pixel blocks and one more for z: the batches cover blocks 0 … ⌈N/4⌉.
-        Batches = (n + 3) / 4 / 8 + 1;
-        InterleavedThresholds = new int[k * Batches * PixelsPerBatch];
+        PixelBlocks = PixelBlockCount(n);
+        SweepBatches = (PixelBlocks + 1 + BlocksPerBatch - 1) / BlocksPerBatch;
+        PaddedPixels = SweepBatches * PixelsPerBatch;
+        SampleThresholds = new ushort[k * PaddedPixels];
+        SignedSampleThresholds = new short[k * PaddedPixels];
         for (var z = 0; z < k; z++)
-            for (var batch = 0; batch < Batches; batch++)
-                for (var word = 0; word < 4; word++)
-                    for (var lane = 0; lane < 8; lane++)
-                    {
-                        var i = batch * PixelsPerBatch + 4 * lane + word;
-                        var threshold = i < n ? DecoderThreshold[z * n + i] : 0u;
-                        InterleavedThresholds[(z * Batches + batch) * PixelsPerBatch + word * 8 + lane] = (int)(threshold ^ 0x8000_0000u);
-                    }
-
-        // The 16-lane sweep draws the same blocks sixteen at a time; a remainder of up to eight blocks is left to one
-        // 8-lane batch (InterleavedThresholds' batch 2·WideBatches) rather than drawing up to fifteen blocks for nothing.
-        var blocks = (n + 3) / 4 + 1;
-        WideBatches = blocks % 16 > 8 ? blocks / 16 + 1 : blocks / 16;
-        HasNarrowTail = blocks > WideBatches * 16;
-        WideThresholds = new uint[k * WideBatches * PixelsPerWideBatch];
+            for (var i = 0; i < n; i++)
+            {
+                var threshold = SampleThreshold(l[i * k + z]);
+                SampleThresholds[z * PaddedPixels + i] = threshold;
+                SignedSampleThresholds[z * PaddedPixels + i] = (short)(threshold ^ 0x8000);
+            }
         for (var z = 0; z < k; z++)
-            for (var batch = 0; batch < WideBatches; batch++)
-                for (var word = 0; word < 4; word++)
-                    for (var lane = 0; lane < 16; lane++)
-                    {
-                        var i = batch * PixelsPerWideBatch + 4 * lane + word;
-                        WideThresholds[(z * WideBatches + batch) * PixelsPerWideBatch + word * 16 + lane] = i < n ? DecoderThreshold[z * n + i] : 0u;
-                    }
+            SignedSampleThresholds.AsSpan(z * PaddedPixels + n, PaddedPixels - n).Fill(short.MinValue);
     }
 
     public ModelParameters Parameters { get; }
@@ -74,7 +61,8 @@ public sealed class PreparedParameters
 
     /// <summary>
     /// <c>DecoderThreshold[z*N + i]</c>: x_i = 1 exactly when a uniform 32-bit word is below it, i.e. with
-    /// probability ⌊σ(L_iz)·2³²⌋ / 2³² (within 2⁻³² of σ(L_iz)).
+    /// probability ⌊σ(L_iz)·2³²⌋ / 2³² (within 2⁻³² of σ(L_iz)). The final draw of generated images uses these; the
+    /// chain sweep draws from 16-bit uniforms (<see cref="SampleThresholds"/>).
     /// </summary>
     public uint[] DecoderThreshold { get; }
 
@@ -90,27 +78,56 @@ public sealed class PreparedParameters
     /// <summary><c>PaddedEncoderRows[i*PaddedK + k]</c> = W[k, i], zero for k ≥ K.</summary>
     internal double[] PaddedEncoderRows { get; }
 
-    /// <summary>Number of 32-pixel batches a step draws (the last one also holds the z draw).</summary>
-    internal int Batches { get; }
+    /// <summary>
+    /// The Philox blocks whose words give a chain step's pixels, blocks 0 … PixelBlocks − 1 of the step's stream; block
+    /// PixelBlocks gives the z draw (its first word). See <see cref="PixelOf"/>.
+    /// </summary>
+    public int PixelBlocks { get; }
+
+    /// <summary>Batches of <see cref="BlocksPerBatch"/> blocks the vector sweep draws per step: the pixel blocks and the z block.</summary>
+    internal int SweepBatches { get; }
+
+    /// <summary>Pixels covered by the sweep's batches, <see cref="SweepBatches"/>·128 ≥ N: the stride of the threshold rows.</summary>
+    internal int PaddedPixels { get; }
 
     /// <summary>
-    /// The thresholds in the order the 8-lane generator produces words, XOR 2³¹ so that a signed compare
-    /// orders them as unsigned: <c>[((z*Batches + batch)*4 + word)*8 + lane]</c> is pixel batch·32 + 4·lane + word
-    /// (block 8·batch + lane, word <c>word</c>); pixels past N get threshold 0, never active.
+    /// <c>SampleThresholds[z*PaddedPixels + i]</c>: x_i = 1 exactly when pixel i's 16-bit uniform is below it
+    /// (<see cref="SampleThreshold"/>); 0 (never) past N.
     /// </summary>
-    internal int[] InterleavedThresholds { get; }
+    internal ushort[] SampleThresholds { get; }
 
-    /// <summary>Number of 64-pixel batches of the 16-lane sweep.</summary>
-    internal int WideBatches { get; }
-
-    /// <summary>Whether the 16-lane sweep ends with one 8-lane batch (blocks 16·WideBatches …, at most eight).</summary>
-    internal bool HasNarrowTail { get; }
+    /// <summary><see cref="SampleThresholds"/> XOR 2¹⁵, so that a signed 16-bit compare (all AVX2 has) orders them as unsigned.</summary>
+    internal short[] SignedSampleThresholds { get; }
 
     /// <summary>
-    /// The thresholds in the order the 16-lane generator produces words: <c>[((z*WideBatches + batch)*4 + word)*16 + lane]</c>
-    /// is pixel batch·64 + 4·lane + word; pixels past N get threshold 0, never active.
+    /// The pixel that half <paramref name="half"/> (0 = low 16 bits) of word <paramref name="word"/> of a step's block
+    /// <paramref name="block"/> draws for: 128·⌊block/16⌋ + 32·word + 2·(block mod 16) + half. This is the order in which
+    /// sixteen blocks computed side by side, one vector per word, hold their halves, so each vector compares 32
+    /// consecutive pixels with one instruction. Positions at or past N draw nothing.
     /// </summary>
-    internal uint[] WideThresholds { get; }
+    public static int PixelOf(int block, int word, int half) =>
+        PixelsPerBatch * (block / BlocksPerBatch) + 32 * word + 2 * (block % BlocksPerBatch) + half;
+
+    /// <summary>The number of blocks whose words give the pixels 0 … N−1 under <see cref="PixelOf"/> (at least one).</summary>
+    public static int PixelBlockCount(int n)
+    {
+        if (n < 1) throw new ArgumentOutOfRangeException(nameof(n), $"N must be positive, got {n}");
+        var fullBatches = n / PixelsPerBatch;
+        var rest = n % PixelsPerBatch;
+        // A partial batch with at most 32 pixels uses only word 0, of its first ⌈rest/2⌉ blocks.
+        var restBlocks = rest == 0 ? 0 : rest >= 32 ? BlocksPerBatch : (rest + 1) / 2;
+        return fullBatches * BlocksPerBatch + restBlocks;
+    }
+
+    /// <summary>
+    /// The 16-bit threshold ⌊σ(logit)·2¹⁶⌋ (at most 2¹⁶ − 1) that a chain step's uniform u ∈ {0, …, 2¹⁶ − 1} must be
+    /// below for the pixel to be 1: probability within 2⁻¹⁶ of σ(logit) (MODEL.md §8).
+    /// </summary>
+    public static ushort SampleThreshold(double logit)
+    {
+        var t = Math.Floor(Logistic.Sigmoid(logit) * 65536.0);
+        return t >= 65535.0 ? ushort.MaxValue : t <= 0 ? (ushort)0 : (ushort)t;
+    }
 
     public static uint BernoulliThreshold(double logit)
     {

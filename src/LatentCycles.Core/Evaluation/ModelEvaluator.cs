@@ -163,12 +163,13 @@ public static class ModelEvaluator
         drawsPerState / batches + (batch < drawsPerState % batches ? 1 : 0);
 
     /// <summary>
-    /// Σ over <paramref name="draws"/> draws x ~ q(·|z) of p(·|x), K entries; draw d takes blocks d·⌈N/4⌉ … of the stream
-    /// and is computed by the chain sweep's vector code (the same bits as drawing the words one block at a time).
+    /// Σ over <paramref name="draws"/> draws x ~ q(·|z) of p(·|x), K entries; draw d takes blocks d·PixelBlocks … of the
+    /// stream (<see cref="PreparedParameters.PixelOf"/>) and is computed by the chain sweep's vector code (the same bits as
+    /// drawing the words one block at a time).
     /// </summary>
     private static double[] SumEncoderProbabilities(PreparedParameters prepared, int z, int draws, CounterRandom rng)
     {
-        var blocksPerDraw = (uint)((prepared.N + 3) / 4);
+        var blocksPerDraw = (uint)prepared.PixelBlocks;
         var sweeper = new ChainSweeper(prepared.K, prepared.N);
         var sum = new double[prepared.K];
         for (var d = 0; d < draws; d++)

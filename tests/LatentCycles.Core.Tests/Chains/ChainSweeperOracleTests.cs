@@ -12,10 +12,11 @@ public class ChainSweeperOracleTests
     public static TheoryData<int, int, SweepPath> Shapes()
     {
         var data = new TheoryData<int, int, SweepPath>();
-        // The 16-lane sweep's splits: an 8-lane batch only (N 1, 5), 16-lane batches only (N 40, 60: the z draw in the
-        // last one), both (N 784, 785, 787).
+        // The batches' shapes: one partial batch using word 0 only (N 1, 5, 31), one using every block (N 33, 60), a
+        // full batch whose z block starts the next one (N 32, 128), several batches with a partial last one (N 784, 785,
+        // 800, 900).
         foreach (var k in new[] { 2, 3, 10, 17, 64 })
-            foreach (var n in new[] { 1, 5, 40, 60, 784, 785, 787 })
+            foreach (var n in new[] { 1, 5, 31, 32, 33, 60, 128, 784, 785, 800, 900 })
                 foreach (var path in Paths)
                     data.Add(k, n, path);
         return data;

@@ -29,7 +29,8 @@ internal sealed class ReferenceChainSweeper
     /// <summary>
     /// Advances each chain of a block <paramref name="sweeps"/> steps. <paramref name="states"/> holds the
     /// latent state of chains <paramref name="firstChainId"/>, … on entry and their new states on return.
-    /// Chain c's draws in sweep s of round r come from the stream (seed, Chain, c, r, s).
+    /// Chain c's draws in sweep s of round r come from the stream (seed, Chain, c, r, s): the pixel blocks, then one block
+    /// whose first word draws z.
     /// </summary>
     public void Advance(PreparedParameters prepared, ulong seed, uint round, int firstChainId, Span<byte> states,
         int sweeps, ChainStatistics statistics)
@@ -53,7 +54,7 @@ internal sealed class ReferenceChainSweeper
     private int Step(PreparedParameters prepared, ref CounterRandom rng, int zPrev, ChainStatistics st)
     {
         int k = _k, n = _n;
-        var active = SampleVisible(prepared.DecoderThreshold.AsSpan(zPrev * n, n), ref rng);
+        var active = SampleVisible(prepared, zPrev, ref rng);
         EncoderProbabilities(prepared, active);
         var p = _probabilities;
 
@@ -81,33 +82,30 @@ internal sealed class ReferenceChainSweeper
         return zNext;
     }
 
-    /// <summary>Draws x ~ q(·|z) from the thresholds of row z; returns the indices of the pixels that are 1.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private ReadOnlySpan<int> SampleVisible(ReadOnlySpan<uint> threshold, ref CounterRandom rng)
+    /// <summary>
+    /// Draws x ~ q(·|z) with logits column z of L; returns the indices of the pixels that are 1. The step's pixel blocks
+    /// are drawn first; pixel i's uniform is half h of word w of block j with 128·⌊j/16⌋ + 32·w + 2·(j mod 16) + h = i, and
+    /// the pixel is 1 when that 16-bit number is below ⌊σ(L_iz)·2¹⁶⌋ (capped at 2¹⁶ − 1).
+    /// </summary>
+    private ReadOnlySpan<int> SampleVisible(PreparedParameters prepared, int z, ref CounterRandom rng)
     {
         var n = _n;
+        var blocks = PreparedParameters.PixelBlockCount(n);
+        var words = new uint[blocks * 4];
+        for (var j = 0; j < blocks; j++)
+            rng.NextBlock(out words[4 * j], out words[4 * j + 1], out words[4 * j + 2], out words[4 * j + 3]);
         var count = 0;
-        var active = _active;
-        var i = 0;
-        for (; i + 4 <= n; i += 4)
+        for (var i = 0; i < n; i++)
         {
-            rng.NextBlock(out var a, out var b, out var c, out var d);
-            active[count] = i; count += a < threshold[i] ? 1 : 0;
-            active[count] = i + 1; count += b < threshold[i + 1] ? 1 : 0;
-            active[count] = i + 2; count += c < threshold[i + 2] ? 1 : 0;
-            active[count] = i + 3; count += d < threshold[i + 3] ? 1 : 0;
+            var batch = i / 128;
+            var word = i % 128 / 32;
+            var block = 16 * batch + i % 32 / 2;
+            var half = i % 2;
+            var uniform = (words[4 * block + word] >> (16 * half)) & 0xFFFF;
+            var threshold = Math.Min(Math.Floor(Logistic.Sigmoid(prepared.Parameters.L[i * _k + z]) * 65536.0), 65535.0);
+            if (uniform < threshold) _active[count++] = i;
         }
-        if (i < n)
-        {
-            rng.NextBlock(out var a, out var b, out var c, out _);
-            Span<uint> tail = [a, b, c];
-            for (var j = 0; i < n; i++, j++)
-            {
-                active[count] = i;
-                count += tail[j] < threshold[i] ? 1 : 0;
-            }
-        }
-        return new ReadOnlySpan<int>(active, 0, count);
+        return new ReadOnlySpan<int>(_active, 0, count);
     }
 
     /// <summary>p(·|x) = softmax(b + Σ_{i active} W[·, i]) into the probability buffer.</summary>

@@ -69,15 +69,26 @@ public class VectorizedEvaluationOracleTests
         var sum = new double[k];
         var logits = new double[k];
         var p = new double[k];
+        var pixels = new bool[n];
         for (var d = 0; d < draws; d++)
         {
-            var words = new uint[(n + 3) / 4 * 4];
-            for (var block = 0; block < words.Length / 4; block++)
+            var blocks = PreparedParameters.PixelBlockCount(n);
+            var words = new uint[blocks * 4];
+            for (var block = 0; block < blocks; block++)
                 stream.NextBlock(out words[4 * block], out words[4 * block + 1], out words[4 * block + 2], out words[4 * block + 3]);
             prepared.Parameters.B.CopyTo(logits);
+            for (var block = 0; block < blocks; block++)
+                for (var word = 0; word < 4; word++)
+                    for (var half = 0; half < 2; half++)
+                    {
+                        var i = PreparedParameters.PixelOf(block, word, half);
+                        if (i < n && (ushort)(words[4 * block + word] >> (16 * half)) < PreparedParameters.SampleThreshold(prepared.Parameters.L[i * k + z]))
+                            pixels[i] = true;
+                    }
             for (var i = 0; i < n; i++)
-                if (words[i] < prepared.DecoderThreshold[z * n + i])
+                if (pixels[i])
                     for (var j = 0; j < k; j++) logits[j] += prepared.EncoderRows[i * k + j];
+            Array.Clear(pixels);
             Logistic.Softmax(logits, p);
             for (var j = 0; j < k; j++) sum[j] += p[j];
         }

@@ -312,16 +312,18 @@ public sealed class ChainSweeper
 
     /// <summary>
     /// p(·|x) = softmax(b + Σ_{i active} W[·, i]) into the probability buffer. Sixteen logits at a time in four
-    /// independent vector sums, each lane adding the rows in pixel order like the scalar sum.
+    /// independent vector sums, and the last 4, 8 or 12 in one to three, each lane adding the rows in pixel order like
+    /// the scalar sum. (The rows are padded to a multiple of four only: K = 10 loads three vectors per pixel, not four.)
     /// </summary>
     private void EncoderProbabilities(PreparedParameters prepared, int activeCount)
     {
-        var paddedK = prepared.PaddedK;
+        var paddedK = (nuint)prepared.PaddedK;
         ref var rows = ref MemoryMarshal.GetArrayDataReference(prepared.PaddedEncoderRows);
         ref var bias = ref MemoryMarshal.GetArrayDataReference(prepared.PaddedBias);
         ref var active = ref MemoryMarshal.GetArrayDataReference(_active);
         ref var logits = ref MemoryMarshal.GetArrayDataReference(_logits);
-        for (nuint j = 0; j < (nuint)paddedK; j += PreparedParameters.EncoderRowAlignment)
+        nuint j = 0;
+        for (; j + 16 <= paddedK; j += 16)
         {
             var sum0 = Vector256.LoadUnsafe(ref bias, j);
             var sum1 = Vector256.LoadUnsafe(ref bias, j + 4);
@@ -329,7 +331,7 @@ public sealed class ChainSweeper
             var sum3 = Vector256.LoadUnsafe(ref bias, j + 12);
             for (var a = 0; a < activeCount; a++)
             {
-                ref var row = ref Unsafe.Add(ref rows, (nuint)Unsafe.Add(ref active, a) * (nuint)paddedK + j);
+                ref var row = ref Unsafe.Add(ref rows, (nuint)Unsafe.Add(ref active, a) * paddedK + j);
                 sum0 += Vector256.LoadUnsafe(ref row);
                 sum1 += Vector256.LoadUnsafe(ref row, 4);
                 sum2 += Vector256.LoadUnsafe(ref row, 8);
@@ -339,6 +341,43 @@ public sealed class ChainSweeper
             sum1.StoreUnsafe(ref logits, j + 4);
             sum2.StoreUnsafe(ref logits, j + 8);
             sum3.StoreUnsafe(ref logits, j + 12);
+        }
+        var rest = paddedK - j;
+        if (rest == 12)
+        {
+            var sum0 = Vector256.LoadUnsafe(ref bias, j);
+            var sum1 = Vector256.LoadUnsafe(ref bias, j + 4);
+            var sum2 = Vector256.LoadUnsafe(ref bias, j + 8);
+            for (var a = 0; a < activeCount; a++)
+            {
+                ref var row = ref Unsafe.Add(ref rows, (nuint)Unsafe.Add(ref active, a) * paddedK + j);
+                sum0 += Vector256.LoadUnsafe(ref row);
+                sum1 += Vector256.LoadUnsafe(ref row, 4);
+                sum2 += Vector256.LoadUnsafe(ref row, 8);
+            }
+            sum0.StoreUnsafe(ref logits, j);
+            sum1.StoreUnsafe(ref logits, j + 4);
+            sum2.StoreUnsafe(ref logits, j + 8);
+        }
+        else if (rest == 8)
+        {
+            var sum0 = Vector256.LoadUnsafe(ref bias, j);
+            var sum1 = Vector256.LoadUnsafe(ref bias, j + 4);
+            for (var a = 0; a < activeCount; a++)
+            {
+                ref var row = ref Unsafe.Add(ref rows, (nuint)Unsafe.Add(ref active, a) * paddedK + j);
+                sum0 += Vector256.LoadUnsafe(ref row);
+                sum1 += Vector256.LoadUnsafe(ref row, 4);
+            }
+            sum0.StoreUnsafe(ref logits, j);
+            sum1.StoreUnsafe(ref logits, j + 4);
+        }
+        else if (rest == 4)
+        {
+            var sum0 = Vector256.LoadUnsafe(ref bias, j);
+            for (var a = 0; a < activeCount; a++)
+                sum0 += Vector256.LoadUnsafe(ref Unsafe.Add(ref rows, (nuint)Unsafe.Add(ref active, a) * paddedK + j));
+            sum0.StoreUnsafe(ref logits, j);
         }
         Logistic.Softmax(_logits.AsSpan(0, _k), _probabilities);
     }

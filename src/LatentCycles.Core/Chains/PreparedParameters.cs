@@ -15,8 +15,8 @@ public sealed class PreparedParameters
     /// <summary>Pixels per batch: each of a batch's 64 words gives two pixels their 16-bit uniforms.</summary>
     internal const int PixelsPerBatch = 128;
 
-    /// <summary>The encoder rows are padded to a multiple of this many doubles (four 4-lane vectors).</summary>
-    internal const int EncoderRowAlignment = 16;
+    /// <summary>The encoder rows are padded to a multiple of this many doubles (one 4-lane vector).</summary>
+    internal const int EncoderRowAlignment = 4;
 
     public PreparedParameters(ModelParameters parameters)
     {

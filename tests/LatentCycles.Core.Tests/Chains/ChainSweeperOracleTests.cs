@@ -14,8 +14,8 @@ public class ChainSweeperOracleTests
         var data = new TheoryData<int, int, SweepPath>();
         // The batches' shapes: one partial batch using word 0 only (N 1, 5, 31), one using every block (N 33, 60), a
         // full batch whose z block starts the next one (N 32, 128), several batches with a partial last one (N 784, 785,
-        // 800, 900).
-        foreach (var k in new[] { 2, 3, 10, 17, 64 })
+        // 800, 900). K = 10, 7, 2 leave 12, 8 and 4 encoder logits after the groups of sixteen; 17 both kinds.
+        foreach (var k in new[] { 2, 3, 7, 10, 17, 64 })
             foreach (var n in new[] { 1, 5, 31, 32, 33, 60, 128, 784, 785, 800, 900 })
                 foreach (var path in Paths)
                     data.Add(k, n, path);

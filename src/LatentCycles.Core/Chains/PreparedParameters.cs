@@ -23,21 +23,13 @@ public sealed class PreparedParameters
         Parameters = parameters;
         int k = parameters.K, n = parameters.N;
         ReadOnlySpan<double> w = parameters.W, l = parameters.L;
-        DecoderThreshold = new uint[k * n];
-        for (var i = 0; i < n; i++)
-            for (var z = 0; z < k; z++)
-                DecoderThreshold[z * n + i] = BernoulliThreshold(l[i * k + z]);
-        EncoderRows = new double[n * k];
-        for (var kk = 0; kk < k; kk++)
-            for (var i = 0; i < n; i++)
-                EncoderRows[i * k + kk] = w[kk * n + i];
-
         PaddedK = (k + EncoderRowAlignment - 1) / EncoderRowAlignment * EncoderRowAlignment;
         PaddedBias = new double[PaddedK];
         parameters.B.CopyTo(PaddedBias);
         PaddedEncoderRows = new double[n * PaddedK];
-        for (var i = 0; i < n; i++)
-            EncoderRows.AsSpan(i * k, k).CopyTo(PaddedEncoderRows.AsSpan(i * PaddedK, k));
+        for (var kk = 0; kk < k; kk++)
+            for (var i = 0; i < n; i++)
+                PaddedEncoderRows[i * PaddedK + kk] = w[kk * n + i];
 
         PixelBlocks = PixelBlockCount(n);
         SweepBatches = (PixelBlocks + 1 + BlocksPerBatch - 1) / BlocksPerBatch;
@@ -64,10 +56,30 @@ public sealed class PreparedParameters
     /// probability ⌊σ(L_iz)·2³²⌋ / 2³² (within 2⁻³² of σ(L_iz)). The final draw of generated images uses these; the
     /// chain sweep draws from 16-bit uniforms (<see cref="SampleThresholds"/>).
     /// </summary>
-    public uint[] DecoderThreshold { get; }
+    public uint[] DecoderThreshold => LazyInitializer.EnsureInitialized(ref _decoderThreshold, () =>
+    {
+        int k = K, n = N;
+        ReadOnlySpan<double> l = Parameters.L;
+        var thresholds = new uint[k * n];
+        for (var i = 0; i < n; i++)
+            for (var z = 0; z < k; z++)
+                thresholds[z * n + i] = BernoulliThreshold(l[i * k + z]);
+        return thresholds;
+    });
+
+    // Built on first use, not every round: the chain sweep reads only the padded copies and the 16-bit thresholds.
+    private uint[]? _decoderThreshold;
+    private double[]? _encoderRows;
 
     /// <summary><c>EncoderRows[i*K + k]</c> = W[k, i]: the encoder logits are b plus the rows of the active pixels.</summary>
-    public double[] EncoderRows { get; }
+    public double[] EncoderRows => LazyInitializer.EnsureInitialized(ref _encoderRows, () =>
+    {
+        int k = K, n = N;
+        var rows = new double[n * k];
+        for (var i = 0; i < n; i++)
+            PaddedEncoderRows.AsSpan(i * PaddedK, k).CopyTo(rows.AsSpan(i * k, k));
+        return rows;
+    });
 
     /// <summary>K rounded up to a multiple of <see cref="EncoderRowAlignment"/>.</summary>
     internal int PaddedK { get; }

@@ -42,7 +42,7 @@ public sealed class ChainSweeper
         _path = path;
         // The z block comes right after the pixel blocks, in the last batch.
         _zLane = PreparedParameters.PixelBlockCount(n) % PreparedParameters.BlocksPerBatch;
-        _active = new int[n + 8];
+        _active = new int[n + 16];
         _uniforms = path == SweepPath.Scalar
             ? new ushort[((PreparedParameters.PixelBlockCount(n) + PreparedParameters.BlocksPerBatch) / PreparedParameters.BlocksPerBatch)
                 * PreparedParameters.PixelsPerBatch]
@@ -219,9 +219,34 @@ public sealed class ChainSweeper
         var below1 = Vector512.LessThan(word1.AsUInt16(), Vector512.LoadUnsafe(ref thresholds, 32)).ExtractMostSignificantBits();
         var below2 = Vector512.LessThan(word2.AsUInt16(), Vector512.LoadUnsafe(ref thresholds, 64)).ExtractMostSignificantBits();
         var below3 = Vector512.LessThan(word3.AsUInt16(), Vector512.LoadUnsafe(ref thresholds, 96)).ExtractMostSignificantBits();
-        count = AppendActive(ref active, count, firstPixel, below0 | below1 << 32);
-        return AppendActive(ref active, count, firstPixel + 64, below2 | below3 << 32);
+        count = AppendSixteen(ref active, count, firstPixel, (uint)below0 & 0xFFFF);
+        count = AppendSixteen(ref active, count, firstPixel + 16, (uint)below0 >> 16);
+        count = AppendSixteen(ref active, count, firstPixel + 32, (uint)below1 & 0xFFFF);
+        count = AppendSixteen(ref active, count, firstPixel + 48, (uint)below1 >> 16);
+        count = AppendSixteen(ref active, count, firstPixel + 64, (uint)below2 & 0xFFFF);
+        count = AppendSixteen(ref active, count, firstPixel + 80, (uint)below2 >> 16);
+        count = AppendSixteen(ref active, count, firstPixel + 96, (uint)below3 & 0xFFFF);
+        return AppendSixteen(ref active, count, firstPixel + 112, (uint)below3 >> 16);
     }
+
+    /// <summary>
+    /// Appends the pixels of a 16-bit mask to the active list with one AVX-512 compress: the lanes whose bit is set keep
+    /// their pixel index, packed to the front, and all sixteen are stored (the list has room), of which PopCount count.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int AppendSixteen(ref int active, int count, int firstPixel, uint mask)
+    {
+        var set = Vector512.Equals(Vector512.Create((int)mask) & LaneBits, LaneBits);
+        Avx512F.Compress(Vector512<int>.Zero, set, LaneIndices + Vector512.Create(firstPixel)).StoreUnsafe(ref active, (nuint)count);
+        return count + BitOperations.PopCount(mask);
+    }
+
+    /// <summary>Lane j holds 2^j: the bit of a 16-bit mask that lane j tests.</summary>
+    private static readonly Vector512<int> LaneBits =
+        Vector512.Create(1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384, 32768);
+
+    /// <summary>Lane j holds j.</summary>
+    private static readonly Vector512<int> LaneIndices = Vector512.Create(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
 
     /// <summary>The pixels of a 64-pixel mask appended to the active list (<see cref="AppendActive(ref int, int, int, uint)"/> twice).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

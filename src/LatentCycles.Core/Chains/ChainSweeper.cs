@@ -336,59 +336,16 @@ public sealed class ChainSweeper
     }
 
     /// <summary>
-    /// p(·|x) = softmax(b + Σ_{i active} W[·, i]) into the probability buffer. Sixteen logits at a time in four
-    /// independent vector sums, and the last 4, 8 or 12 in one to three, each lane adding the rows in pixel order like
-    /// the scalar sum. (The rows are padded to a multiple of four only: K = 10 loads three vectors per pixel, not four.)
+    /// p(·|x) = softmax(b + Σ_{i active} W[·, i]) into the probability buffer, the sums in registers and in pixel order
+    /// like the scalar sum (<see cref="ShortVectors.SumSelectedRows"/>). The rows are padded to a multiple of four only,
+    /// so K = 10 loads three vectors per active pixel, not four.
     /// </summary>
     private void EncoderProbabilities(PreparedParameters prepared, int activeCount)
     {
-        var paddedK = (nuint)prepared.PaddedK;
-        nuint j = 0;
-        for (; j + 16 <= paddedK; j += 16) SumActiveRows<FourVectors>(prepared, activeCount, j);
-        switch (paddedK - j)
-        {
-            case 12: SumActiveRows<ThreeVectors>(prepared, activeCount, j); break;
-            case 8: SumActiveRows<TwoVectors>(prepared, activeCount, j); break;
-            case 4: SumActiveRows<OneVector>(prepared, activeCount, j); break;
-        }
+        ShortVectors.SumSelectedRows(prepared.PaddedEncoderRows, prepared.PaddedK, prepared.PaddedBias,
+            _active.AsSpan(0, activeCount), _logits);
         Logistic.Softmax(_logits.AsSpan(0, _k), _probabilities);
     }
-
-    /// <summary>
-    /// Logits j … j + 4·TCount − 1: the bias plus the active pixels' encoder rows, in pixel order, in TCount independent
-    /// 4-lane sums. The JIT compiles one copy per count, with the unused sums removed.
-    /// </summary>
-    private void SumActiveRows<TCount>(PreparedParameters prepared, int activeCount, nuint j) where TCount : struct, IVectorCount
-    {
-        var paddedK = (nuint)prepared.PaddedK;
-        ref var rows = ref MemoryMarshal.GetArrayDataReference(prepared.PaddedEncoderRows);
-        ref var bias = ref MemoryMarshal.GetArrayDataReference(prepared.PaddedBias);
-        ref var active = ref MemoryMarshal.GetArrayDataReference(_active);
-        ref var logits = ref MemoryMarshal.GetArrayDataReference(_logits);
-        var sum0 = Vector256.LoadUnsafe(ref bias, j);
-        var sum1 = TCount.Count > 1 ? Vector256.LoadUnsafe(ref bias, j + 4) : default;
-        var sum2 = TCount.Count > 2 ? Vector256.LoadUnsafe(ref bias, j + 8) : default;
-        var sum3 = TCount.Count > 3 ? Vector256.LoadUnsafe(ref bias, j + 12) : default;
-        for (var a = 0; a < activeCount; a++)
-        {
-            ref var row = ref Unsafe.Add(ref rows, (nuint)Unsafe.Add(ref active, a) * paddedK + j);
-            sum0 += Vector256.LoadUnsafe(ref row);
-            if (TCount.Count > 1) sum1 += Vector256.LoadUnsafe(ref row, 4);
-            if (TCount.Count > 2) sum2 += Vector256.LoadUnsafe(ref row, 8);
-            if (TCount.Count > 3) sum3 += Vector256.LoadUnsafe(ref row, 12);
-        }
-        sum0.StoreUnsafe(ref logits, j);
-        if (TCount.Count > 1) sum1.StoreUnsafe(ref logits, j + 4);
-        if (TCount.Count > 2) sum2.StoreUnsafe(ref logits, j + 8);
-        if (TCount.Count > 3) sum3.StoreUnsafe(ref logits, j + 12);
-    }
-
-    /// <summary>How many 4-lane sums <see cref="SumActiveRows{TCount}"/> keeps: a constant per type, so each count compiles apart.</summary>
-    private interface IVectorCount { static abstract int Count { get; } }
-    private struct OneVector : IVectorCount { public static int Count => 1; }
-    private struct TwoVectors : IVectorCount { public static int Count => 2; }
-    private struct ThreeVectors : IVectorCount { public static int Count => 3; }
-    private struct FourVectors : IVectorCount { public static int Count => 4; }
 
     /// <summary>Adds the step's terms to C, P, GP, Sx and G (layouts and fixed point in <see cref="ChainStatistics"/>).</summary>
     private void Accumulate(ChainStatistics statistics, int zPrev, int zNext, int activeCount)

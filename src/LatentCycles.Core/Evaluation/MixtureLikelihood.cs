@@ -30,15 +30,21 @@ public static class MixtureLikelihood
         for (var i = 0; i < n; i++)
             for (var z = 0; z < k; z++)
                 baseLog[z] -= Logistic.Softplus(logitsNK[i * k + z]);
+        // The sums run in registers over rows padded to a multiple of four (ShortVectors.SumSelectedRows), each element
+        // adding the active pixels' logits in pixel order after the constant, as one row at a time would.
+        var stride = (k + 3) / 4 * 4;
+        var paddedLogits = new double[n * stride];
+        for (var i = 0; i < n; i++) logitsNK.Slice(i * k, k).CopyTo(paddedLogits.AsSpan(i * stride, k));
+        var paddedBase = new double[stride];
+        baseLog.CopyTo(paddedBase, 0);
+        var sums = new double[stride];
         var active = data.Active;
         var count = images?.Count ?? data.Count;
         var result = new double[count * k];
         for (var j = 0; j < count; j++)
         {
-            var row = result.AsSpan(j * k, k);
-            baseLog.CopyTo(row);
-            foreach (var i in active.ForImage(images?[j] ?? j))
-                ShortVectors.AddInPlace(row, logitsNK.Slice(i * k, k));
+            ShortVectors.SumSelectedRows(paddedLogits, stride, paddedBase, active.ForImage(images?[j] ?? j), sums);
+            sums.AsSpan(0, k).CopyTo(result.AsSpan(j * k, k));
         }
         return result;
     }

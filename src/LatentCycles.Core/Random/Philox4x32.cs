@@ -32,41 +32,13 @@ public static class Philox4x32
         }
     }
 
-    /// <summary>True when <see cref="Block8"/> runs on this processor (it needs AVX2).</summary>
+    /// <summary>True when <see cref="Block8Twice"/> runs on this processor (it needs AVX2).</summary>
     public static bool IsEightLaneSupported => Avx2.IsSupported;
 
     /// <summary>
-    /// Eight Philox blocks at once under one key, structure-of-arrays: lane j of c0…c3 is block j's counter on
-    /// entry and its output on return, exactly as <see cref="Block"/> would give. Needs <see cref="IsEightLaneSupported"/>.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void Block8(uint key0, uint key1,
-        ref Vector256<uint> c0, ref Vector256<uint> c1, ref Vector256<uint> c2, ref Vector256<uint> c3)
-    {
-        var k0 = Vector256.Create(key0);
-        var k1 = Vector256.Create(key1);
-        var m0 = Vector256.Create(M0);
-        var m1 = Vector256.Create(M1);
-        var w0 = Vector256.Create(W0);
-        var w1 = Vector256.Create(W1);
-        for (var r = 0; r < 10; r++)
-        {
-            MultiplyWide(c0, m0, out var hi0, out var lo0);
-            MultiplyWide(c2, m1, out var hi1, out var lo1);
-            var n0 = hi1 ^ c1 ^ k0;
-            var n2 = hi0 ^ c3 ^ k1;
-            c1 = lo1;
-            c3 = lo0;
-            c0 = n0;
-            c2 = n2;
-            k0 += w0;
-            k1 += w1;
-        }
-    }
-
-    /// <summary>
-    /// Two independent <see cref="Block8"/> calls interleaved round by round, so that the processor overlaps
-    /// their multiply latencies. Needs <see cref="IsEightLaneSupported"/>.
+    /// Two sets of eight Philox blocks under one key, structure-of-arrays: lane j of a0…a3 (b0…b3) is a block's counter
+    /// on entry and its output on return, exactly as <see cref="Block"/> would give. The sets are interleaved round by
+    /// round, so that the processor overlaps their multiply latencies. Needs <see cref="IsEightLaneSupported"/>.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Block8Twice(uint key0, uint key1,

@@ -22,11 +22,10 @@ public class Philox4x32Tests
         Assert.Equal(expected, new[] { c0, c1, c2, c3 });
     }
 
-    [Theory]
+    [EightLaneTheory]
     [MemberData(nameof(KnownAnswers))]
     public void Eight_lane_block_matches_the_known_answers_in_every_lane(uint[] counter, uint[] key, uint[] expected)
     {
-        if (!Philox4x32.IsEightLaneSupported) return;
         for (var lane = 0; lane < 8; lane++)
         {
             var words = new uint[4][];
@@ -35,48 +34,37 @@ public class Philox4x32Tests
                 words[w] = new uint[8];
                 for (var j = 0; j < 8; j++) words[w][j] = j == lane ? counter[w] : counter[w] ^ (uint)(j + 1) * 0x9E3779B9u;
             }
-            var got = EightLane(key, words);
-            Assert.Equal(expected, new[] { got[0][lane], got[1][lane], got[2][lane], got[3][lane] });
+            foreach (var got in EightLaneTwice(key, words, words))
+                Assert.Equal(expected, new[] { got[0][lane], got[1][lane], got[2][lane], got[3][lane] });
         }
     }
 
-    [Fact]
-    public void Eight_lane_block_equals_eight_scalar_blocks()
+    [EightLaneFact]
+    public void Both_sets_of_the_eight_lane_blocks_equal_scalar_blocks()
     {
-        if (!Philox4x32.IsEightLaneSupported) return;
         var rng = new CounterRandom(7, StreamPurpose.Evaluation, 1, 2, 3);
         for (var trial = 0; trial < 100; trial++)
         {
             uint[] key = [rng.NextUInt(), rng.NextUInt()];
-            var words = new uint[4][];
-            for (var w = 0; w < 4; w++)
+            var sets = new uint[2][][];
+            for (var set = 0; set < 2; set++)
             {
-                words[w] = new uint[8];
-                for (var j = 0; j < 8; j++) words[w][j] = rng.NextUInt();
+                sets[set] = new uint[4][];
+                for (var w = 0; w < 4; w++)
+                {
+                    sets[set][w] = new uint[8];
+                    for (var j = 0; j < 8; j++) sets[set][w][j] = rng.NextUInt();
+                }
             }
-            var got = EightLane(key, words);
-            for (var j = 0; j < 8; j++)
-            {
-                uint c0 = words[0][j], c1 = words[1][j], c2 = words[2][j], c3 = words[3][j];
-                Philox4x32.Block(key[0], key[1], ref c0, ref c1, ref c2, ref c3);
-                Assert.Equal(new[] { c0, c1, c2, c3 }, new[] { got[0][j], got[1][j], got[2][j], got[3][j] });
-            }
+            var got = EightLaneTwice(key, sets[0], sets[1]);
+            for (var set = 0; set < 2; set++)
+                for (var j = 0; j < 8; j++)
+                {
+                    uint c0 = sets[set][0][j], c1 = sets[set][1][j], c2 = sets[set][2][j], c3 = sets[set][3][j];
+                    Philox4x32.Block(key[0], key[1], ref c0, ref c1, ref c2, ref c3);
+                    Assert.Equal(new[] { c0, c1, c2, c3 }, new[] { got[set][0][j], got[set][1][j], got[set][2][j], got[set][3][j] });
+                }
         }
-    }
-
-    [Fact]
-    public void Interleaved_pair_of_eight_lane_blocks_equals_two_separate_ones()
-    {
-        if (!Philox4x32.IsEightLaneSupported) return;
-        var a = new[] { Vector256.Create(0u, 1, 2, 3, 4, 5, 6, 7), Vector256.Create(11u), Vector256.Create(22u), Vector256.Create(33u) };
-        var b = new[] { Vector256.Create(8u, 9, 10, 11, 12, 13, 14, 15), Vector256.Create(44u), Vector256.Create(55u), Vector256.Create(66u) };
-        var expectedA = (Vector256<uint>[])a.Clone();
-        var expectedB = (Vector256<uint>[])b.Clone();
-        Philox4x32.Block8(0x12345678, 0x9abcdef0, ref expectedA[0], ref expectedA[1], ref expectedA[2], ref expectedA[3]);
-        Philox4x32.Block8(0x12345678, 0x9abcdef0, ref expectedB[0], ref expectedB[1], ref expectedB[2], ref expectedB[3]);
-        Philox4x32.Block8Twice(0x12345678, 0x9abcdef0, ref a[0], ref a[1], ref a[2], ref a[3], ref b[0], ref b[1], ref b[2], ref b[3]);
-        Assert.Equal(expectedA, a);
-        Assert.Equal(expectedB, b);
     }
 
     [SixteenLaneFact]
@@ -105,19 +93,32 @@ public class Philox4x32Tests
             }
     }
 
-    private static uint[][] EightLane(uint[] key, uint[][] counterWords)
+    /// <summary>The two sets' outputs of <see cref="Philox4x32.Block8Twice"/>, word-major: [set][word][lane].</summary>
+    private static uint[][][] EightLaneTwice(uint[] key, uint[][] first, uint[][] second)
     {
-        var c0 = Vector256.Create(counterWords[0]);
-        var c1 = Vector256.Create(counterWords[1]);
-        var c2 = Vector256.Create(counterWords[2]);
-        var c3 = Vector256.Create(counterWords[3]);
-        Philox4x32.Block8(key[0], key[1], ref c0, ref c1, ref c2, ref c3);
-        var result = new uint[4][];
-        result[0] = new uint[8]; c0.CopyTo(result[0]);
-        result[1] = new uint[8]; c1.CopyTo(result[1]);
-        result[2] = new uint[8]; c2.CopyTo(result[2]);
-        result[3] = new uint[8]; c3.CopyTo(result[3]);
-        return result;
+        var a = Enumerable.Range(0, 4).Select(w => Vector256.Create(first[w])).ToArray();
+        var b = Enumerable.Range(0, 4).Select(w => Vector256.Create(second[w])).ToArray();
+        Philox4x32.Block8Twice(key[0], key[1], ref a[0], ref a[1], ref a[2], ref a[3], ref b[0], ref b[1], ref b[2], ref b[3]);
+        uint[][] Words(Vector256<uint>[] set) => set.Select(v => { var words = new uint[8]; v.CopyTo(words); return words; }).ToArray();
+        return [Words(a), Words(b)];
+    }
+}
+
+/// <summary>A fact skipped, with the reason, on processors without the 8-lane Philox.</summary>
+public sealed class EightLaneFactAttribute : FactAttribute
+{
+    public EightLaneFactAttribute()
+    {
+        if (!Philox4x32.IsEightLaneSupported) Skip = "this processor has no AVX2";
+    }
+}
+
+/// <summary>A theory skipped, with the reason, on processors without the 8-lane Philox.</summary>
+public sealed class EightLaneTheoryAttribute : TheoryAttribute
+{
+    public EightLaneTheoryAttribute()
+    {
+        if (!Philox4x32.IsEightLaneSupported) Skip = "this processor has no AVX2";
     }
 }
 

@@ -43,10 +43,7 @@ public sealed class ChainSweeper
         // The z block comes right after the pixel blocks, in the last batch.
         _zLane = PreparedParameters.PixelBlockCount(n) % PreparedParameters.BlocksPerBatch;
         _active = new int[n + 16];
-        _uniforms = path == SweepPath.Scalar
-            ? new ushort[((PreparedParameters.PixelBlockCount(n) + PreparedParameters.BlocksPerBatch) / PreparedParameters.BlocksPerBatch)
-                * PreparedParameters.PixelsPerBatch]
-            : [];
+        _uniforms = path == SweepPath.Scalar ? new ushort[PreparedParameters.SweepBatchCount(n) * PreparedParameters.PixelsPerBatch] : [];
         var paddedK = (k + PreparedParameters.EncoderRowAlignment - 1) / PreparedParameters.EncoderRowAlignment
             * PreparedParameters.EncoderRowAlignment;
         _logits = new double[paddedK];

@@ -32,7 +32,7 @@ public sealed class PreparedParameters
                 PaddedEncoderRows[i * PaddedK + kk] = w[kk * n + i];
 
         PixelBlocks = PixelBlockCount(n);
-        SweepBatches = (PixelBlocks + 1 + BlocksPerBatch - 1) / BlocksPerBatch;
+        SweepBatches = SweepBatchCount(n);
         PaddedPixels = SweepBatches * PixelsPerBatch;
         SampleThresholds = new ushort[k * PaddedPixels];
         SignedSampleThresholds = new short[k * PaddedPixels];
@@ -130,6 +130,9 @@ public sealed class PreparedParameters
         var restBlocks = rest == 0 ? 0 : rest >= 32 ? BlocksPerBatch : (rest + 1) / 2;
         return fullBatches * BlocksPerBatch + restBlocks;
     }
+
+    /// <summary>The batches of <see cref="BlocksPerBatch"/> blocks that hold a step's pixel blocks and its z block.</summary>
+    internal static int SweepBatchCount(int n) => (PixelBlockCount(n) + 1 + BlocksPerBatch - 1) / BlocksPerBatch;
 
     /// <summary>
     /// The 16-bit threshold ⌊σ(logit)·2¹⁶⌋ (at most 2¹⁶ − 1) that a chain step's uniform u ∈ {0, …, 2¹⁶ − 1} must be

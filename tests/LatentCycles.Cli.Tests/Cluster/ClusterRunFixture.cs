@@ -24,18 +24,31 @@ public sealed class ClusterRunFixture : IDisposable
 
     public ClusterRunFixture()
     {
-        var directory = _root.Combine("single");
-        var result = CliRunner.Run(["train", "--out", directory, "--threads", "1", .. Settings]);
+        SingleProcessHash = SingleProcessRunHash(_root.Combine("single"), Rounds);
+    }
+
+    /// <summary>The parameters' hash of a single-process run of <see cref="Settings"/> for <paramref name="rounds"/> rounds, trained in <paramref name="directory"/>.</summary>
+    public static string SingleProcessRunHash(string directory, int rounds)
+    {
+        var result = CliRunner.Run(["train", "--out", directory, "--threads", "1", .. SettingsWithRounds(rounds)]);
         if (result.ExitCode != 0) throw new InvalidOperationException($"the single-process reference run failed: {result}");
-        SingleProcessHash = ParametersHash(directory);
+        return ParametersHash(directory, rounds);
+    }
+
+    /// <summary><see cref="Settings"/> with another number of rounds (the learning rate depends on the round only, not on the total).</summary>
+    public static string[] SettingsWithRounds(int rounds)
+    {
+        var settings = (string[])Settings.Clone();
+        settings[Array.IndexOf(settings, "--rounds") + 1] = $"{rounds}";
+        return settings;
     }
 
     public string SingleProcessHash { get; }
 
     public void Dispose() => _root.Dispose();
 
-    /// <summary>SHA-256 of the final parameters of the run in <paramref name="directory"/>.</summary>
-    public static string ParametersHash(string directory) => CliRunner.ExportedParametersHash(directory, Rounds);
+    /// <summary>SHA-256 of the final parameters of the run in <paramref name="directory"/>, whose last checkpoint is at <paramref name="round"/>.</summary>
+    public static string ParametersHash(string directory, int round = Rounds) => CliRunner.ExportedParametersHash(directory, round);
 
     /// <summary>The nodes column of metrics.csv, by round (rows written so far).</summary>
     public static int[] NodesPerRound(string directory)

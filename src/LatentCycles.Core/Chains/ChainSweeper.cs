@@ -44,8 +44,7 @@ public sealed class ChainSweeper
         _zLane = PreparedParameters.PixelBlockCount(n) % PreparedParameters.BlocksPerBatch;
         _active = new int[n + 16];
         _uniforms = path == SweepPath.Scalar ? new ushort[PreparedParameters.SweepBatchCount(n) * PreparedParameters.PixelsPerBatch] : [];
-        var paddedK = (k + PreparedParameters.EncoderRowAlignment - 1) / PreparedParameters.EncoderRowAlignment
-            * PreparedParameters.EncoderRowAlignment;
+        var paddedK = ShortVectors.PaddedLength(k);
         _logits = new double[paddedK];
         _probabilities = new double[paddedK];
         _fixedProbabilities = new long[paddedK];

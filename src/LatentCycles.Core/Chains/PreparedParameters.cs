@@ -15,15 +15,12 @@ public sealed class PreparedParameters
     /// <summary>Pixels per batch: each of a batch's 64 words gives two pixels their 16-bit uniforms.</summary>
     internal const int PixelsPerBatch = 128;
 
-    /// <summary>The encoder rows are padded to a multiple of this many doubles (one 4-lane vector).</summary>
-    internal const int EncoderRowAlignment = 4;
-
     public PreparedParameters(ModelParameters parameters)
     {
         Parameters = parameters;
         int k = parameters.K, n = parameters.N;
         ReadOnlySpan<double> w = parameters.W, l = parameters.L;
-        PaddedK = (k + EncoderRowAlignment - 1) / EncoderRowAlignment * EncoderRowAlignment;
+        PaddedK = ShortVectors.PaddedLength(k);
         PaddedBias = new double[PaddedK];
         parameters.B.CopyTo(PaddedBias);
         PaddedEncoderRows = new double[n * PaddedK];
@@ -81,7 +78,7 @@ public sealed class PreparedParameters
         return rows;
     });
 
-    /// <summary>K rounded up to a multiple of <see cref="EncoderRowAlignment"/>.</summary>
+    /// <summary>K rounded up to a multiple of 4, the width <see cref="ShortVectors.SumSelectedRows"/> sums the encoder rows in.</summary>
     internal int PaddedK { get; }
 
     /// <summary>b padded with zeros to <see cref="PaddedK"/>.</summary>

@@ -32,7 +32,7 @@ public static class MixtureLikelihood
                 baseLog[z] -= Logistic.Softplus(logitsNK[i * k + z]);
         // The sums run in registers over rows padded to a multiple of four (ShortVectors.SumSelectedRows), each element
         // adding the active pixels' logits in pixel order after the constant, as one row at a time would.
-        var stride = (k + 3) / 4 * 4;
+        var stride = ShortVectors.PaddedLength(k);
         var paddedLogits = new double[n * stride];
         for (var i = 0; i < n; i++) logitsNK.Slice(i * k, k).CopyTo(paddedLogits.AsSpan(i * stride, k));
         var paddedBase = new double[stride];

@@ -25,6 +25,9 @@ internal static class ShortVectors
         for (; j < length; j++) Unsafe.Add(ref t, j) += Unsafe.Add(ref s, j);
     }
 
+    /// <summary>The row width <see cref="SumSelectedRows"/> needs for rows of <paramref name="length"/> numbers: the next multiple of 4.</summary>
+    public static int PaddedLength(int length) => (length + 3) / 4 * 4;
+
     /// <summary>
     /// output[0 … stride) = start[0 … stride) + Σ over <paramref name="selected"/>, in its order, of row i of
     /// <paramref name="rows"/> (rows[i·stride …]). The sums stay in registers, sixteen lanes at a time in four independent

@@ -32,16 +32,9 @@ public sealed class PreparedParameters
         SweepBatches = SweepBatchCount(n);
         PaddedPixels = SweepBatches * PixelsPerBatch;
         SampleThresholds = new ushort[k * PaddedPixels];
-        SignedSampleThresholds = new short[k * PaddedPixels];
         for (var z = 0; z < k; z++)
             for (var i = 0; i < n; i++)
-            {
-                var threshold = SampleThreshold(l[i * k + z]);
-                SampleThresholds[z * PaddedPixels + i] = threshold;
-                SignedSampleThresholds[z * PaddedPixels + i] = (short)(threshold ^ 0x8000);
-            }
-        for (var z = 0; z < k; z++)
-            SignedSampleThresholds.AsSpan(z * PaddedPixels + n, PaddedPixels - n).Fill(short.MinValue);
+                SampleThresholds[z * PaddedPixels + i] = SampleThreshold(l[i * k + z]);
     }
 
     public ModelParameters Parameters { get; }
@@ -105,8 +98,14 @@ public sealed class PreparedParameters
     /// </summary>
     internal ushort[] SampleThresholds { get; }
 
-    /// <summary><see cref="SampleThresholds"/> XOR 2¹⁵, so that a signed 16-bit compare (all AVX2 has) orders them as unsigned.</summary>
-    internal short[] SignedSampleThresholds { get; }
+    /// <summary>
+    /// <see cref="SampleThresholds"/> XOR 2¹⁵, so that a signed 16-bit compare (all AVX2 has) orders them as unsigned.
+    /// Built on first use: only the 8-lane sweep reads them, so a processor with the 16-lane sweep never builds them.
+    /// </summary>
+    internal short[] SignedSampleThresholds => LazyInitializer.EnsureInitialized(ref _signedSampleThresholds,
+        () => Array.ConvertAll(SampleThresholds, t => (short)(t ^ 0x8000)));
+
+    private short[]? _signedSampleThresholds;
 
     /// <summary>
     /// The pixel that half <paramref name="half"/> (0 = low 16 bits) of word <paramref name="word"/> of a step's block

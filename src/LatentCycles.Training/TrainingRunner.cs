@@ -38,6 +38,7 @@ public static class TrainingRunner
         var (start, data, settings, cluster) = (plan.Start, plan.Data, plan.Settings, plan.Cluster);
         onNotice ??= _ => { };
         var clock = Stopwatch.StartNew();
+        SqlStoreWarmup.Begin();
         var overrides = OperatorOverrides.Load();
         if (cluster is not null)
         {

@@ -2,6 +2,7 @@ using System.CommandLine;
 using LatentCycles.Core.Data;
 using LatentCycles.Core.Training;
 using LatentCycles.Training;
+using LatentCycles.Training.Hosting;
 
 namespace LatentCycles.Cli.Commands;
 
@@ -42,6 +43,8 @@ internal static class ResumeCommand
         };
         command.SetAction(parseResult =>
         {
+            // The store's queries compile on the other core while the settings are checked and the data loads.
+            SqlStoreWarmup.Begin();
             var path = parseResult.GetValue(directory)!;
             var clusterSettings = cluster.ReadCoordinator(parseResult);
             var dashboardSettings = dashboard.Read(parseResult);

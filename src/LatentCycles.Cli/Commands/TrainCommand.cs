@@ -3,6 +3,7 @@ using LatentCycles.Core.Data;
 using System.Globalization;
 using LatentCycles.Core.Training;
 using LatentCycles.Training;
+using LatentCycles.Training.Hosting;
 
 namespace LatentCycles.Cli.Commands;
 
@@ -71,6 +72,8 @@ internal static class TrainCommand
         };
         command.SetAction(parseResult =>
         {
+            // The store's queries compile on the other core while the settings are checked and the data loads.
+            SqlStoreWarmup.Begin();
             var config = new TrainingConfig
             {
                 K = parseResult.GetValue(k),

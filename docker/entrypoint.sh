@@ -23,7 +23,7 @@ case "$role" in
         run_dir=${LATENTCYCLES_RUN_DIR:-/runs/run}
         set -- --cluster --hostname "$address" --port "${LATENTCYCLES_PORT:-4053}" --threads "$threads" \
             --min-workers "${LATENTCYCLES_MIN_WORKERS:-0}" \
-            --checkpoint-every "${LATENTCYCLES_CHECKPOINT_EVERY:-50}" --evaluate-every "${LATENTCYCLES_EVALUATE_EVERY:-50}" \
+            --checkpoint-every "${LATENTCYCLES_CHECKPOINT_EVERY:-500}" --evaluate-every "${LATENTCYCLES_EVALUATE_EVERY:-50}" \
             ${LATENTCYCLES_STORE:+--store "$LATENTCYCLES_STORE"} \
             ${LATENTCYCLES_DASHBOARD_PORT:+--dashboard "$LATENTCYCLES_DASHBOARD_PORT" --dashboard-host 0.0.0.0} "$@"
         if [ -f "$run_dir/config.json" ]; then

@@ -11,8 +11,12 @@ public sealed record RunSettings
     /// <summary>Chain workers, each on its own thread of the chain dispatcher.</summary>
     public int Threads { get; init; } = Environment.ProcessorCount;
 
-    /// <summary>Rounds between checkpoints (a checkpoint is also written at the start, at a stop and at the end).</summary>
-    public int CheckpointEvery { get; init; } = 50;
+    /// <summary>
+    /// Rounds between checkpoints (a checkpoint is also written at the start, at a stop and at the end). The default
+    /// keeps a killed default-sized run to about two seconds of recomputation; a checkpoint every 50 rounds cost a
+    /// 2,000-round run about a second (docs/PERFORMANCE.md, "Checkpoints every 500 rounds").
+    /// </summary>
+    public int CheckpointEvery { get; init; } = 500;
 
     /// <summary>
     /// How many of the newest checkpoints the store keeps (0: all); older ones are deleted after each checkpoint, while

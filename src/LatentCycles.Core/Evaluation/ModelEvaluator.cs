@@ -133,31 +133,64 @@ public static class ModelEvaluator
         var k = parameters.K;
         var componentLogDensities = MixtureLikelihood.ComponentLogDensities(data, parameters.L, k);
 
-        var mean = MeanLogLikelihood(componentLogDensities, pi, data.Count);
-        var batchMeans = new double[kernel.BatchKernels.Count];
-        for (var b = 0; b < batchMeans.Length; b++)
-            batchMeans[b] = MeanLogLikelihood(componentLogDensities, StationaryDistribution.Solve(kernel.BatchKernels[b]), data.Count);
+        var stationary = new double[1 + kernel.BatchKernels.Count][];
+        stationary[0] = pi;
+        for (var b = 0; b < kernel.BatchKernels.Count; b++) stationary[1 + b] = StationaryDistribution.Solve(kernel.BatchKernels[b]);
+        var means = MeanLogLikelihoods(componentLogDensities, stationary, data.Count);
+        var mean = means[0];
+        var batchMeans = means.AsSpan(1);
         var standardError = StandardErrorOfMean(batchMeans);
         if (!double.IsFinite(mean) || !double.IsFinite(standardError))
             throw new InvalidOperationException("the log-likelihood overflowed: the decoder logits are too large");
         return new LikelihoodEstimate(mean, standardError);
     }
 
-    /// <summary>Mean over images of logsumexp_z[log π(z) + log q(x|z)]; componentLogDensities is Count×K.</summary>
-    private static double MeanLogLikelihood(double[] componentLogDensities, double[] pi, int count)
+    /// <summary>
+    /// For each π of <paramref name="stationary"/>, the mean over images of log Σ_z π(z) q(x|z) = logsumexp_z[log π(z) +
+    /// log q(x|z)]; componentLogDensities is Count×K. An image's exp(log q(x|z) − max_z log q(x|z)) are computed once and
+    /// weighted by every π, so the K exponentials are shared by the full estimate and the batches' (for the error bar)
+    /// instead of taken for each. Where Σ_z π(z)·exp(…) underflows (π nearly zero on the states that explain the image) the
+    /// image's term is the log-sum-exp of log π + log q, which cannot. Images are added in order, so the bits do not depend
+    /// on threads.
+    /// </summary>
+    internal static double[] MeanLogLikelihoods(double[] componentLogDensities, IReadOnlyList<double[]> stationary, int count)
     {
-        var k = pi.Length;
-        Span<double> logPi = stackalloc double[k];
-        for (var z = 0; z < k; z++) logPi[z] = Math.Log(pi[z]);
+        var k = stationary[0].Length;
+        var sums = new double[stationary.Count];
+        Span<double> scaled = stackalloc double[k];
         Span<double> terms = stackalloc double[k];
-        var sum = 0.0;
         for (var j = 0; j < count; j++)
         {
-            for (var z = 0; z < k; z++) terms[z] = logPi[z] + componentLogDensities[j * k + z];
-            sum += Logistic.LogSumExp(terms);
+            var densities = componentLogDensities.AsSpan(j * k, k);
+            var max = double.NegativeInfinity;
+            foreach (var d in densities) max = Math.Max(max, d);
+            if (double.IsNegativeInfinity(max))
+            {
+                // No state can produce the image: its log-likelihood is −∞ under every π.
+                for (var s = 0; s < sums.Length; s++) sums[s] += double.NegativeInfinity;
+                continue;
+            }
+            for (var z = 0; z < k; z++) scaled[z] = Math.Exp(densities[z] - max);
+            for (var s = 0; s < sums.Length; s++)
+            {
+                var pi = stationary[s];
+                var mixture = 0.0;
+                for (var z = 0; z < k; z++) mixture += pi[z] * scaled[z];
+                if (mixture >= SmallestSafeMixture)
+                {
+                    sums[s] += max + Math.Log(mixture);
+                    continue;
+                }
+                for (var z = 0; z < k; z++) terms[z] = Math.Log(pi[z]) + densities[z];
+                sums[s] += Logistic.LogSumExp(terms);
+            }
         }
-        return sum / count;
+        for (var s = 0; s < sums.Length; s++) sums[s] /= count;
+        return sums;
     }
+
+    /// <summary>Below this, Σ π·exp(…) may have lost digits to subnormal numbers, and the log-sum-exp is taken instead.</summary>
+    private const double SmallestSafeMixture = 1e-290;
 
     private static int BatchDraws(int drawsPerState, int batches, int batch) =>
         drawsPerState / batches + (batch < drawsPerState % batches ? 1 : 0);

@@ -125,6 +125,52 @@ public class ModelEvaluatorTests
         Assert.Same(kernel, reused.Kernel);
     }
 
+    /// <summary>
+    /// The shared exponentials give log Σ π q to within rounding of the log-sum-exp of log π + log q, for π with zero
+    /// and tiny entries and images whose components lie hundreds of nats apart; where the weighted sum underflows, the
+    /// log-sum-exp itself is taken.
+    /// </summary>
+    [Fact]
+    public void Mean_log_likelihoods_equal_the_log_sum_exp_of_log_pi_and_log_q()
+    {
+        const int k = 7, count = 300;
+        var rng = new CounterRandom(31, StreamPurpose.Initialization, 0, 0, 0);
+        var densities = new double[count * k];
+        for (var j = 0; j < densities.Length; j++) densities[j] = -200 + 150 * rng.NextGaussian();
+        densities[5 * k + 2] = double.NegativeInfinity;
+        // Explained by states the third π all but excludes: its weighted sum is about 6e-300, which takes the fallback.
+        for (var z = 0; z < k; z++) densities[7 * k + z] = z == k - 1 ? -2000 : -100;
+        var stationary = new List<double[]>
+        {
+            Normalized([0.3, 0.1, 0.2, 0.05, 0.15, 0.1, 0.1]),
+            Normalized([0, 0.5, 0.5, 0, 0, 0, 1e-12]),
+            Normalized([1e-300, 1e-300, 1e-300, 1e-300, 1e-300, 1e-300, 1]),
+            Normalized([1, 1e-250, 1e-250, 1e-250, 1e-250, 1e-250, 1e-250]),
+        };
+
+        var means = ModelEvaluator.MeanLogLikelihoods(densities, stationary, count);
+
+        for (var s = 0; s < stationary.Count; s++)
+        {
+            var expected = 0.0;
+            var terms = new double[k];
+            for (var j = 0; j < count; j++)
+            {
+                for (var z = 0; z < k; z++) terms[z] = Math.Log(stationary[s][z]) + densities[j * k + z];
+                expected += Logistic.LogSumExp(terms);
+            }
+            expected /= count;
+            Assert.True(double.IsFinite(means[s]), $"π number {s}: {means[s]}");
+            Assert.True(Math.Abs(means[s] - expected) <= 1e-12 * Math.Abs(expected), $"π number {s}: {means[s]:R} against {expected:R}");
+        }
+    }
+
+    private static double[] Normalized(double[] weights)
+    {
+        var total = weights.Sum();
+        return weights.Select(w => w / total).ToArray();
+    }
+
     [Fact]
     public void Images_of_the_wrong_size_are_rejected()
     {

@@ -71,8 +71,12 @@ public static class GradientEstimator
         if (comp.Length != count * k) throw new ArgumentException("the component log-densities do not match the images", nameof(componentLogDensities));
         var active = data.Active;
         var responsibilitySum = new double[k];
-        var weightedPixels = new double[n * k];
-        Span<double> r = stackalloc double[k];
+        // Σ_j r_j(z) x_ji in rows padded to a multiple of 4, whose padding only ever gets r's zero padding.
+        var stride = ShortVectors.PaddedLength(k);
+        var weightedPixels = new double[n * stride];
+        Span<double> padded = stackalloc double[stride];
+        padded.Clear();
+        var r = padded[..k];
         var llSum = 0.0;
         for (var j = 0; j < count; j++)
         {
@@ -84,13 +88,13 @@ public static class GradientEstimator
                 r[z] = Math.Exp(r[z] - logP);
                 responsibilitySum[z] += r[z];
             }
-            foreach (var i in active.ForImage(images?[j] ?? j)) ShortVectors.AddInPlace(weightedPixels.AsSpan(i * k, k), r);
+            ShortVectors.AddToSelectedRows(weightedPixels, stride, padded, active.ForImage(images?[j] ?? j));
         }
         var inv = 1.0 / count;
         var gradL = new double[n * k];
         for (var i = 0; i < n; i++)
             for (var z = 0; z < k; z++)
-                gradL[i * k + z] = (weightedPixels[i * k + z] - responsibilitySum[z] * mu[i * k + z]) * inv;
+                gradL[i * k + z] = (weightedPixels[i * stride + z] - responsibilitySum[z] * mu[i * k + z]) * inv;
         var rho = new double[k];
         for (var z = 0; z < k; z++) rho[z] = responsibilitySum[z] * inv;
         return new DataPhase(gradL, rho, llSum * inv);

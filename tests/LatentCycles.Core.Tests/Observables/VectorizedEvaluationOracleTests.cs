@@ -41,18 +41,23 @@ public class VectorizedEvaluationOracleTests
         }
     }
 
-    /// <summary>A small minibatch with repeats, and a full-size one over many images and pixels.</summary>
+    /// <summary>
+    /// A small minibatch with repeats, and full-size ones over many images and pixels; K = 10 and 12 take the rows of
+    /// twelve, the others the general width.
+    /// </summary>
     [Theory]
-    [InlineData(30, 50, 7)]
-    [InlineData(400, 300, 500)]
-    public void Data_phase_on_minibatch_indices_equals_the_dense_loops_on_the_copied_images(int imageCount, int n, int batchSize)
+    [InlineData(30, 50, 7, 6)]
+    [InlineData(400, 300, 500, 6)]
+    [InlineData(400, 300, 500, 10)]
+    [InlineData(60, 70, 40, 12)]
+    [InlineData(60, 70, 40, 13)]
+    public void Data_phase_on_minibatch_indices_equals_the_dense_loops_on_the_copied_images(int imageCount, int n, int batchSize, int k)
     {
-        const int k = 6;
         var rng = new CounterRandom(4, StreamPurpose.Minibatch, 0, 0, 0);
         var images = TestImages.Vectors(imageCount, n, 4, _ => 0.2);
         var parameters = new ModelParameters(k, n);
         for (var j = 0; j < parameters.L.Length; j++) parameters.L[j] = rng.NextGaussian() - 1;
-        double[] pi = [0.1, 0.2, 0.3, 0.15, 0.05, 0.2];
+        var pi = Enumerable.Range(0, k).Select(z => (z % 4 + 1.0) / Enumerable.Range(0, k).Sum(y => y % 4 + 1.0)).ToArray();
         var minibatch = Enumerable.Range(0, batchSize).Select(_ => rng.NextInt(imageCount)).ToArray();
 
         var phase = GradientEstimator.ComputeDataPhase(parameters, images, minibatch, pi);

@@ -64,9 +64,11 @@ public static class ModelEvaluator
     /// from the stream (seed, Evaluation, z·batches + b, round, 0); each (z, b) fills its own row sum and the
     /// batches are added in order, so the result does not depend on the number of threads.
     /// </summary>
+    /// <param name="maxThreads">Thread-pool threads the draws may use at once; null: as many as the pool gives.</param>
     public static KernelEstimate EstimateKernel(ModelParameters parameters, ulong seed, uint round = 0,
-        int drawsPerState = DefaultDrawsPerState, int batches = DefaultBatches)
+        int drawsPerState = DefaultDrawsPerState, int batches = DefaultBatches, int? maxThreads = null)
     {
+        if (maxThreads is < 1) throw new ArgumentOutOfRangeException(nameof(maxThreads), $"at least one thread, got {maxThreads}");
         if (batches < 2) throw new ArgumentOutOfRangeException(nameof(batches), $"the error bar needs at least 2 batches, got {batches}");
         if (drawsPerState < batches)
             throw new ArgumentOutOfRangeException(nameof(drawsPerState), $"{drawsPerState} draws per state cannot fill {batches} batches");
@@ -76,7 +78,7 @@ public static class ModelEvaluator
         var prepared = new PreparedParameters(parameters);
         var k = parameters.K;
         var rowSums = new double[k * batches][];
-        Parallel.For(0, k * batches, unit =>
+        Parallel.For(0, k * batches, new ParallelOptions { MaxDegreeOfParallelism = maxThreads ?? -1 }, unit =>
         {
             int z = unit / batches, b = unit % batches;
             var rng = new CounterRandom(seed, StreamPurpose.Evaluation, (uint)unit, round, 0);

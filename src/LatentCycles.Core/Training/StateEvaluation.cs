@@ -18,10 +18,13 @@ public enum LikelihoodMethod
 /// <param name="DrawsPerState">Draws of x per latent state for the kernel estimate.</param>
 /// <param name="Train">Whether the training set's likelihood is computed too.</param>
 /// <param name="Classifier">Labels generated samples for the class-histogram KL (MODEL.md §5); null: no KL.</param>
+/// <param name="KernelThreads">Threads the kernel estimate's draws may use; null: as many as the thread pool gives. The
+/// result is the same whatever the number.</param>
 public sealed record EvaluationRequest(
     int DrawsPerState = ModelEvaluator.DefaultDrawsPerState,
     bool Train = true,
-    DigitClassifier? Classifier = null);
+    DigitClassifier? Classifier = null,
+    int? KernelThreads = null);
 
 /// <summary>
 /// The evaluation of a training state that <c>train</c> (the metrics' log-likelihood columns and its summary),
@@ -52,7 +55,7 @@ public sealed record StateEvaluation(
         if (data.Train.PixelCount != parameters.N)
             throw new ArgumentException($"the model has N = {parameters.N} pixels but the data {data.Name} have {data.Train.PixelCount}");
         var seed = state.Config.Seed;
-        var kernel = ModelEvaluator.EstimateKernel(parameters, seed, (uint)state.Round, request.DrawsPerState);
+        var kernel = ModelEvaluator.EstimateKernel(parameters, seed, (uint)state.Round, request.DrawsPerState, maxThreads: request.KernelThreads);
         var options = new EvaluationOptions(seed, (uint)state.Round, request.DrawsPerState, Kernel: kernel);
         var test = ModelEvaluator.Evaluate(parameters, data.Test, options);
         var train = request.Train ? ModelEvaluator.Evaluate(parameters, data.Train, options).Likelihood : null;

@@ -53,6 +53,18 @@ public class ModelEvaluatorTests
     }
 
     [Fact]
+    public void Kernel_estimate_on_one_thread_equals_the_one_over_the_thread_pool()
+    {
+        var parameters = RandomModels.Parameters(k: 5, n: 12, seed: 6, scale: 1.0);
+        var pooled = ModelEvaluator.EstimateKernel(parameters, seed: 3, round: 7, drawsPerState: 300, batches: 6);
+        var single = ModelEvaluator.EstimateKernel(parameters, seed: 3, round: 7, drawsPerState: 300, batches: 6, maxThreads: 1);
+
+        Assert.Equal(pooled.Kernel.Values, single.Kernel.Values);
+        for (var b = 0; b < 6; b++) Assert.Equal(pooled.BatchKernels[b].Values, single.BatchKernels[b].Values);
+        Assert.Throws<ArgumentOutOfRangeException>(() => ModelEvaluator.EstimateKernel(parameters, seed: 3, maxThreads: 0));
+    }
+
+    [Fact]
     public void Tied_parameters_give_the_RBM_stationary_distribution_and_no_entropy_production()
     {
         const int k = 3, n = 6;

@@ -150,13 +150,14 @@ public class ModelEvaluatorTests
         var densities = new double[count * k];
         for (var j = 0; j < densities.Length; j++) densities[j] = -200 + 150 * rng.NextGaussian();
         densities[5 * k + 2] = double.NegativeInfinity;
-        // Explained by states the third π all but excludes: its weighted sum is about 6e-300, which takes the fallback.
+        // Explained by states the third π all but excludes: its weighted sum, about 6e-320, is subnormal and has lost
+        // digits, so the image takes the log-sum-exp.
         for (var z = 0; z < k; z++) densities[7 * k + z] = z == k - 1 ? -2000 : -100;
         var stationary = new List<double[]>
         {
             Normalized([0.3, 0.1, 0.2, 0.05, 0.15, 0.1, 0.1]),
             Normalized([0, 0.5, 0.5, 0, 0, 0, 1e-12]),
-            Normalized([1e-300, 1e-300, 1e-300, 1e-300, 1e-300, 1e-300, 1]),
+            Normalized([1e-320, 1e-320, 1e-320, 1e-320, 1e-320, 1e-320, 1]),
             Normalized([1, 1e-250, 1e-250, 1e-250, 1e-250, 1e-250, 1e-250]),
         };
 

@@ -15,15 +15,15 @@ internal static class ShortVectors
     /// rows[i·stride + j] += source[j] for j &lt; stride, for every i of <paramref name="selected"/> in its order: each
     /// element gets the same additions in the same order as one row at a time would give it. <paramref name="stride"/> is a
     /// multiple of 4, four lanes are added at a time, and the selected rows must lie within <paramref name="rows"/> (checked
-    /// once, by the largest index, not per row).
+    /// once, by the smallest and largest index, not per row).
     /// </summary>
     public static void AddToSelectedRows(Span<double> rows, int stride, ReadOnlySpan<double> source, ReadOnlySpan<int> selected)
     {
         if (stride % 4 != 0 || source.Length < stride) throw new ArgumentException("the source row is shorter than the stride or the stride not a multiple of 4");
         if (selected.IsEmpty) return;
-        var largest = 0;
-        foreach (var i in selected) largest = Math.Max(largest, i);
-        if ((long)(largest + 1) * stride > rows.Length) throw new ArgumentOutOfRangeException(nameof(selected), "a selected row lies past the rows");
+        int smallest = 0, largest = 0;
+        foreach (var i in selected) (smallest, largest) = (Math.Min(smallest, i), Math.Max(largest, i));
+        if (smallest < 0 || (long)(largest + 1) * stride > rows.Length) throw new ArgumentOutOfRangeException(nameof(selected), "a selected row lies outside the rows");
         ref var first = ref MemoryMarshal.GetReference(rows);
         ref var s = ref MemoryMarshal.GetReference(source);
         if (stride == 12)

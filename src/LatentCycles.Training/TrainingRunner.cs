@@ -48,11 +48,12 @@ public static class TrainingRunner
         using var writer = plan.Claim();
 
         var completion = new TaskCompletionSource<RunResult>(TaskCreationOptions.RunContinuationsAsynchronously);
-        StateEvaluator evaluate = state => EvaluateLikelihoods(state, data);
+        StateEvaluator evaluate = state => EvaluateLikelihoods(state, data, kernelThreads: 1);
+        StateEvaluator evaluateWhenBehind = state => EvaluateLikelihoods(state, data, kernelThreads: null);
         CoordinatorSetup Setup(ActorSystem system, IReadOnlyList<NodeShare<IActorRef>> nodes) => new(PersistenceId, plan.RunId, start, data, settings, nodes,
             MinRemoteNodes: cluster?.MinWorkers ?? 0, InCluster: cluster is not null,
             system.Settings.Config.GetTimeSpan(TrainingTimeouts.RoundTimeoutPath), system.Settings.Config.GetTimeSpan(TrainingTimeouts.CheckpointTimeoutPath),
-            evaluate, onProgress, onNotice, completion, onCheckpoint);
+            evaluate, onProgress, onNotice, completion, onCheckpoint, evaluateWhenBehind);
         var options = new ActorSystemOptions
         {
             Threads = settings.Threads,
@@ -109,14 +110,13 @@ public static class TrainingRunner
     }
 
     /// <summary>
-    /// The training- and test-set headline likelihoods of the one evaluation <c>eval</c> and <c>report</c> show too. The
-    /// kernel estimate's draws stay on the evaluator's one thread: spread over the thread pool, they held the threads
-    /// the coordinator and the node run on, and the four rounds after each evaluation round took 0.7 ms longer each
-    /// (docs/PERFORMANCE.md, "The evaluation's draws on the evaluator's thread"). The figures are the same either way.
+    /// The training- and test-set headline likelihoods of the one evaluation <c>eval</c> and <c>report</c> show too, the
+    /// kernel estimate's draws on at most <paramref name="kernelThreads"/> threads (null: the thread pool's). The figures
+    /// are the same either way.
     /// </summary>
-    internal static (LikelihoodEstimate Train, LikelihoodEstimate Test) EvaluateLikelihoods(TrainingState state, DataSplit data)
+    internal static (LikelihoodEstimate Train, LikelihoodEstimate Test) EvaluateLikelihoods(TrainingState state, DataSplit data, int? kernelThreads)
     {
-        var evaluation = StateEvaluation.Of(state, data, new EvaluationRequest(KernelThreads: 1));
+        var evaluation = StateEvaluation.Of(state, data, new EvaluationRequest(KernelThreads: kernelThreads));
         return (evaluation.Train!, evaluation.Test);
     }
 }

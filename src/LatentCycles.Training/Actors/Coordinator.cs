@@ -95,7 +95,7 @@ internal sealed class Coordinator : ReceivePersistentActor, IWithTimers
         _dispatch = new RoundDispatch(_setup, Context, Timers);
         _checkpoints = new CheckpointWriter(_setup, Timers, Context.GetLogger(), (e, handler) => Persist(e, handler), () => LastSequenceNr,
             checkpoint => SaveSnapshot(checkpoint), criteria => DeleteSnapshots(criteria));
-        _evaluator = Context.ActorOf(Evaluator.Props(_setup.Evaluate, _profile), "evaluator");
+        _evaluator = Context.ActorOf(Evaluator.Props(_setup.Evaluate, _setup.EvaluateWhenBehind ?? _setup.Evaluate, _profile), "evaluator");
     }
 
     protected override void PostStop()

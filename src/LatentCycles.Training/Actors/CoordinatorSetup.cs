@@ -12,6 +12,9 @@ namespace LatentCycles.Training.Actors;
 /// <param name="InCluster">Watch cluster membership: an unreachable or removed member loses its blocks at once, and a
 /// round with no node left waits for one to register instead of failing.</param>
 /// <param name="OnNotice">Human-readable news: nodes joining and lost, waiting for workers.</param>
+/// <param name="Evaluate">Evaluates a state on the evaluator's own thread (<see cref="Evaluator"/>).</param>
+/// <param name="EvaluateWhenBehind">The same evaluation free to use the thread pool, for when more evaluations are waiting;
+/// null: <paramref name="Evaluate"/> always.</param>
 /// <param name="OnCheckpoint">The state of each checkpoint once it is stored.</param>
 internal sealed record CoordinatorSetup(
     string PersistenceId,
@@ -28,4 +31,5 @@ internal sealed record CoordinatorSetup(
     Action<MetricsRow> OnProgress,
     Action<string> OnNotice,
     TaskCompletionSource<RunResult> Completion,
-    Action<TrainingState>? OnCheckpoint = null);
+    Action<TrainingState>? OnCheckpoint = null,
+    StateEvaluator? EvaluateWhenBehind = null);

@@ -67,6 +67,17 @@ internal static class CliRunner
         Assert.False(process.HasExited, "the run ended before it reached the checkpoint awaited");
     }
 
+    /// <summary>More rounds than any test waits for: runs given this many end by a stop or a kill.</summary>
+    public const int OpenEndedRounds = 1_000_000;
+
+    /// <summary>
+    /// Waits until the run in <paramref name="directory"/> has checkpointed <paramref name="round"/>, failing if
+    /// <paramref name="process"/> ends first or the wait passes <paramref name="timeout"/>.
+    /// </summary>
+    public static void AwaitCheckpoint(string directory, Cluster.ClusterProcess process, int round, TimeSpan timeout) =>
+        Assert.True(SpinWait.SpinUntil(() => LatestCheckpointRound(directory) >= round || process.HasExited, timeout)
+            && !process.HasExited, $"the run did not checkpoint round {round}: {process.Output}");
+
     /// <summary>The round of the latest checkpoint, or −1 while there is none (or the store is busy being written).</summary>
     public static int LatestCheckpointRound(string directory)
     {

@@ -10,8 +10,6 @@ public sealed class KillAndResumeTests : IDisposable
     // 400-round run did, on a loaded two-core machine). So the killed run is resumed, stopped by SIGTERM once it is well
     // past the kill, and compared with an uninterrupted run of as many rounds: the learning rate depends on the round,
     // not on the total.
-    private const int OpenEndedRounds = 1_000_000;
-
     private static readonly TimeSpan Timeout = TimeSpan.FromMinutes(2);
 
     private readonly TemporaryDirectory _temporary = new();
@@ -25,21 +23,21 @@ public sealed class KillAndResumeTests : IDisposable
     public void A_run_killed_after_a_checkpoint_and_resumed_ends_bit_identical_to_an_uninterrupted_run()
     {
         var interrupted = _temporary.Combine("interrupted");
-        using (var first = ClusterProcess.Start("train", ["train", "--out", interrupted, "--threads", "2", .. Settings(OpenEndedRounds)]))
+        using (var first = ClusterProcess.Start("train", ["train", "--out", interrupted, "--threads", "2", .. Settings(CliRunner.OpenEndedRounds)]))
         {
-            AwaitCheckpoint(interrupted, first, 4);
+            CliRunner.AwaitCheckpoint(interrupted, first, 4, Timeout);
             first.Kill();
         }
         var killedAt = CliRunner.LatestCheckpointRound(interrupted);
-        Assert.InRange(killedAt, 4, OpenEndedRounds - 1);
+        Assert.InRange(killedAt, 4, CliRunner.OpenEndedRounds - 1);
 
         int stoppedAt;
         using (var resumed = ClusterProcess.Start("resume", "resume", interrupted, "--checkpoint-every", "4", "--evaluate-every", "0"))
         {
-            AwaitCheckpoint(interrupted, resumed, killedAt + 8);
+            CliRunner.AwaitCheckpoint(interrupted, resumed, killedAt + 8, Timeout);
             resumed.Terminate();
             Assert.True(resumed.WaitForExit(Timeout) == TrainingSession.StoppedExitCode, resumed.Output);
-            Assert.Contains($"resuming {Path.GetFullPath(interrupted)} at round {killedAt} of {OpenEndedRounds}", resumed.Output);
+            Assert.Contains($"resuming {Path.GetFullPath(interrupted)} at round {killedAt} of {CliRunner.OpenEndedRounds}", resumed.Output);
             stoppedAt = CliRunner.LatestCheckpointRound(interrupted);
         }
 
@@ -48,8 +46,4 @@ public sealed class KillAndResumeTests : IDisposable
         Assert.True(uninterrupted.ExitCode == 0, uninterrupted.ToString());
         Assert.Equal(CliRunner.ExportedParametersHash(whole, stoppedAt), CliRunner.ExportedParametersHash(interrupted, stoppedAt));
     }
-
-    private static void AwaitCheckpoint(string run, ClusterProcess process, int round) =>
-        Assert.True(SpinWait.SpinUntil(() => CliRunner.LatestCheckpointRound(run) >= round || process.HasExited, Timeout)
-            && !process.HasExited, $"the run did not checkpoint round {round}: {process.Output}");
 }

@@ -43,14 +43,14 @@ public sealed class ClusterTrainingTests(ClusterRunFixture reference) : IDisposa
     {
         // Open-ended, so the kill always falls mid-run; stopped once rounds after the loss are checkpointed.
         var run = _temporary.Combine("cluster");
-        var coordinator = Coordinator(["train", "--out", run, "--min-workers", "2", .. ClusterRunFixture.SettingsWithRounds(OpenEndedRounds)]);
+        var coordinator = Coordinator(["train", "--out", run, "--min-workers", "2", .. ClusterRunFixture.SettingsWithRounds(CliRunner.OpenEndedRounds)]);
         var doomed = Worker("worker-1");
         Worker("worker-2");
-        AwaitCheckpoint(run, coordinator, 8);
+        CliRunner.AwaitCheckpoint(run, coordinator, 8, Timeout);
 
         doomed.Kill();
         coordinator.WaitForOutput("the data link to node", Timeout);
-        AwaitCheckpoint(run, coordinator, CliRunner.LatestCheckpointRound(run) + 8);
+        CliRunner.AwaitCheckpoint(run, coordinator, CliRunner.LatestCheckpointRound(run) + 8, Timeout);
 
         coordinator.Terminate();
         Assert.True(coordinator.WaitForExit(Timeout) == TrainingSession.StoppedExitCode, coordinator.Output);
@@ -65,13 +65,13 @@ public sealed class ClusterTrainingTests(ClusterRunFixture reference) : IDisposa
         // Open-ended for the reason Six_workers_two_killed_and_one_joining_… gives: an 80-round run could end before the
         // late worker's process has started and joined.
         var run = _temporary.Combine("cluster");
-        var coordinator = Coordinator(["train", "--out", run, "--min-workers", "1", .. ClusterRunFixture.SettingsWithRounds(OpenEndedRounds)]);
+        var coordinator = Coordinator(["train", "--out", run, "--min-workers", "1", .. ClusterRunFixture.SettingsWithRounds(CliRunner.OpenEndedRounds)]);
         Worker("worker-1");
-        AwaitCheckpoint(run, coordinator, 4);
+        CliRunner.AwaitCheckpoint(run, coordinator, 4, Timeout);
 
         var late = Worker("worker-2");
         late.WaitForOutput("running blocks from round", Timeout);
-        AwaitCheckpoint(run, coordinator, JoinedAt(late) + 4);
+        CliRunner.AwaitCheckpoint(run, coordinator, JoinedAt(late) + 4, Timeout);
 
         coordinator.Terminate();
         Assert.True(coordinator.WaitForExit(Timeout) == TrainingSession.StoppedExitCode, coordinator.Output);
@@ -124,15 +124,15 @@ public sealed class ClusterTrainingTests(ClusterRunFixture reference) : IDisposa
         // new process starts on a loaded machine); it is stopped once that worker's rounds are checkpointed, and compared
         // with a single-process run of as many rounds.
         var run = _temporary.Combine("cluster");
-        var coordinator = Coordinator(["train", "--out", run, "--min-workers", "6", .. ClusterRunFixture.SettingsWithRounds(OpenEndedRounds)]);
+        var coordinator = Coordinator(["train", "--out", run, "--min-workers", "6", .. ClusterRunFixture.SettingsWithRounds(CliRunner.OpenEndedRounds)]);
         var workers = Enumerable.Range(1, 6).Select(j => Worker($"worker-{j}")).ToArray();
-        AwaitCheckpoint(run, coordinator, 8);
+        CliRunner.AwaitCheckpoint(run, coordinator, 8, Timeout);
 
         workers[0].Kill();
         workers[1].Kill();
         var late = Worker("worker-7");
         late.WaitForOutput("running blocks from round", Timeout);
-        AwaitCheckpoint(run, coordinator, JoinedAt(late) + 4);
+        CliRunner.AwaitCheckpoint(run, coordinator, JoinedAt(late) + 4, Timeout);
 
         coordinator.Terminate();
         Assert.True(coordinator.WaitForExit(Timeout) == TrainingSession.StoppedExitCode, coordinator.Output);
@@ -146,14 +146,6 @@ public sealed class ClusterTrainingTests(ClusterRunFixture reference) : IDisposa
     /// <summary>The round from which a worker that printed "running blocks from round R" has served blocks.</summary>
     private static int JoinedAt(ClusterProcess worker) =>
         int.Parse(System.Text.RegularExpressions.Regex.Match(worker.Output, @"running blocks from round (\d+)").Groups[1].Value);
-
-    /// <summary>More rounds than any test waits for: runs given this many end by a stop.</summary>
-    private const int OpenEndedRounds = 1_000_000;
-
-    /// <summary>Waits until the run has checkpointed <paramref name="round"/>, failing if the coordinator ends first or the wait passes <see cref="Timeout"/>.</summary>
-    private static void AwaitCheckpoint(string run, ClusterProcess coordinator, int round) =>
-        Assert.True(SpinWait.SpinUntil(() => CliRunner.LatestCheckpointRound(run) >= round || coordinator.HasExited, Timeout)
-            && !coordinator.HasExited, $"the run did not checkpoint round {round}: {coordinator.Output}");
 
     [Fact]
     public void Nodes_with_certificates_of_the_cluster_train_over_TLS_and_a_node_with_a_foreign_certificate_is_refused()

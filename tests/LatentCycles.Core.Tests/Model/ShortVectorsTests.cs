@@ -4,7 +4,7 @@ namespace LatentCycles.Core.Tests.Model;
 
 public class ShortVectorsTests
 {
-    /// <summary>Rows of 12 (the three-register path) and of 8 (the general one), a row selected twice, padding untouched.</summary>
+    /// <summary>Rows of 12 (the three-register path) and of 8 (the general one), with a row selected twice.</summary>
     [Theory]
     [InlineData(12)]
     [InlineData(8)]

@@ -165,7 +165,8 @@ internal static class TrainingSession
         double WallSeconds,
         double ChainStepsPerSecond,
         string RunDirectory,
-        IReadOnlyDictionary<string, double>? ProfileMsPerRound);
+        IReadOnlyDictionary<string, double>? ProfileMsPerRound,
+        IReadOnlyDictionary<string, double>? ProfileMedianMsPerRound);
 
     /// <summary>
     /// Collects what the progress line and the summary need from the runner's progress callbacks (called from the
@@ -228,7 +229,8 @@ internal static class TrainingSession
                     result.WallSeconds,
                     result.WallSeconds > 0 ? steps / result.WallSeconds : 0,
                     Path.GetFullPath(runDirectory),
-                    profile is null ? null : ProfileReport.MillisecondsByPhase(profile));
+                    profile is null ? null : ProfileReport.MillisecondsByPhase(profile),
+                    profile is null ? null : ProfileReport.MedianMillisecondsByPhase(profile));
             }
         }
     }

@@ -48,6 +48,10 @@ public class BenchCommandTests
         Assert.True(phases.GetProperty("sweeps").GetDouble() > 0);
         Assert.True(phases.GetProperty("data_phase").GetDouble() > 0);
         Assert.True(phases.GetProperty("round").GetDouble() >= phases.GetProperty("sweeps").GetDouble());
+        var medians = root.GetProperty("profile_median_ms_per_round_by_threads").GetProperty("1");
+        Assert.True(medians.GetProperty("sweeps").GetDouble() > 0);
+        // Every round is at least as long as its sweeps, so the median round is at least the median sweeps.
+        Assert.True(medians.GetProperty("round").GetDouble() >= medians.GetProperty("sweeps").GetDouble());
     }
 
     [Fact]

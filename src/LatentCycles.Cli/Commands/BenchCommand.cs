@@ -221,6 +221,7 @@ internal static class BenchCommand
         var trainByThreads = new SortedDictionary<string, double>(StringComparer.Ordinal);
         var trainOverKernel = new SortedDictionary<string, double>(StringComparer.Ordinal);
         var profileByThreads = new SortedDictionary<string, SortedDictionary<string, double>>(StringComparer.Ordinal);
+        var profileMediansByThreads = new SortedDictionary<string, SortedDictionary<string, double>>(StringComparer.Ordinal);
         foreach (var (r, train) in results)
         {
             var key = r.Threads.ToString(CultureInfo.InvariantCulture);
@@ -229,7 +230,9 @@ internal static class BenchCommand
             if (train is null) continue;
             trainByThreads[key] = Math.Round(train.StepsPerSecond);
             trainOverKernel[key] = Math.Round(train.StepsPerSecond / r.StepsPerSecond, 4);
-            if (settings.Profile) profileByThreads[key] = ProfileReport.MillisecondsByPhase(train.Profile);
+            if (!settings.Profile) continue;
+            profileByThreads[key] = ProfileReport.MillisecondsByPhase(train.Profile);
+            profileMediansByThreads[key] = ProfileReport.MedianMillisecondsByPhase(train.Profile);
         }
         var oneThread = results.Select(r => r.Kernel).FirstOrDefault(r => r.Threads == 1);
         CommandConventions.WriteJsonLine(output, new
@@ -248,6 +251,7 @@ internal static class BenchCommand
             TrainStepsPerSecond = data is null ? null : trainByThreads,
             TrainOverKernel = data is null ? null : trainOverKernel,
             ProfileMsPerRoundByThreads = settings.Profile ? profileByThreads : null,
+            ProfileMedianMsPerRoundByThreads = settings.Profile ? profileMediansByThreads : null,
         });
     }
 }

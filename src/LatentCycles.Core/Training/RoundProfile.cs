@@ -1,3 +1,4 @@
+using HdrHistogram;
 using System.Diagnostics;
 
 namespace LatentCycles.Core.Training;
@@ -47,7 +48,8 @@ public enum RoundPhase
 /// Wall-clock time per round phase, summed over the rounds of a run, for <c>train --profile</c> and <c>bench --train</c>.
 /// Written from the coordinator's and the node aggregator's threads, so the sums are atomic. Phases that overlap
 /// (a node sweeps while the coordinator waits) are timed where they run; the time between round starts that no phase
-/// covers is message passing and scheduling.
+/// covers is message passing and scheduling. Each round's time per phase also goes into a histogram (HdrHistogram, two
+/// significant digits), for the median: on a shared machine a few slow rounds pull the mean far from the typical round.
 /// </summary>
 public sealed class RoundProfile
 {
@@ -60,6 +62,12 @@ public sealed class RoundProfile
     private long _shortestRound = long.MaxValue;
     private long _firstRoundStart;
     private long _lastRoundEnd;
+    /// <summary>Per-round milliseconds' histograms in ticks: one per phase, then one for the whole round.</summary>
+    private readonly LongHistogram[] _histograms = Enumerable.Range(0, PhaseCount + 1)
+        .Select(_ => new LongHistogram(HighestRecordedTicks, 2)).ToArray();
+
+    /// <summary>A round or phase longer than an hour is recorded as an hour in the histograms (their range must be bounded).</summary>
+    private static readonly long HighestRecordedTicks = Stopwatch.Frequency * 3600;
 
     public static long Now => Stopwatch.GetTimestamp();
 
@@ -90,9 +98,21 @@ public sealed class RoundProfile
     {
         Interlocked.Increment(ref _rounds);
         Interlocked.Exchange(ref _lastRoundEnd, now);
-        _shortestRound = Math.Min(_shortestRound, now - Interlocked.Read(ref _roundStart));
-        for (var p = 0; p < PhaseCount; p++) _fewestTicks[p] = Math.Min(_fewestTicks[p], Interlocked.Exchange(ref _roundTicks[p], 0));
+        var roundTicks = now - Interlocked.Read(ref _roundStart);
+        lock (_histograms)
+        {
+            _shortestRound = Math.Min(_shortestRound, roundTicks);
+            Record(PhaseCount, roundTicks);
+            for (var p = 0; p < PhaseCount; p++)
+            {
+                var ticks = Interlocked.Exchange(ref _roundTicks[p], 0);
+                _fewestTicks[p] = Math.Min(_fewestTicks[p], ticks);
+                Record(p, ticks);
+            }
+        }
     }
+
+    private void Record(int histogram, long ticks) => _histograms[histogram].RecordValue(Math.Clamp(ticks, 0, HighestRecordedTicks));
 
     public long Rounds => Interlocked.Read(ref _rounds);
 
@@ -113,6 +133,28 @@ public sealed class RoundProfile
         Enum.GetValues<RoundPhase>()
             .Select(p => (p, Rounds == 0 ? 0 : _fewestTicks[(int)p] * 1000.0 / Stopwatch.Frequency))
             .ToList();
+
+    /// <summary>
+    /// The median milliseconds of each phase over the rounds, in phase order, to two significant digits (a phase that most
+    /// rounds skip, like evaluation, shows 0).
+    /// </summary>
+    public IReadOnlyList<(RoundPhase Phase, double Milliseconds)> MedianMilliseconds()
+    {
+        lock (_histograms)
+            return Enum.GetValues<RoundPhase>().Select(p => (p, MedianOf((int)p))).ToList();
+    }
+
+    /// <summary>The median round in milliseconds, from its start to its end, to two significant digits.</summary>
+    public double MedianRoundMilliseconds
+    {
+        get
+        {
+            lock (_histograms) return MedianOf(PhaseCount);
+        }
+    }
+
+    private double MedianOf(int histogram) =>
+        Rounds == 0 ? 0 : _histograms[histogram].GetValueAtPercentile(50) * 1000.0 / Stopwatch.Frequency;
 
     /// <summary>The shortest round in milliseconds, from its start to its end.</summary>
     public double ShortestRoundMilliseconds => Rounds == 0 ? 0 : _shortestRound * 1000.0 / Stopwatch.Frequency;

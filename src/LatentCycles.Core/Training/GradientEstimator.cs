@@ -1,4 +1,6 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using LatentCycles.Core.Chains;
 using LatentCycles.Core.Data;
 using LatentCycles.Core.Evaluation;
@@ -217,6 +219,11 @@ public static class GradientEstimator
             var z0 = 0;
             for (; z0 + 4 <= k; z0 += 4)
                 active += SumFour(s.Sx, linear, k, n, zNext, z0, sums);
+            if (z0 + 2 <= k)
+            {
+                active += SumTwo(s.Sx, linear, k, n, zNext, z0, sums);
+                z0 += 2;
+            }
             for (; z0 < k; z0++)
             {
                 var sx = s.Sx.AsSpan((z0 * k + zNext) * n, n);
@@ -234,14 +241,84 @@ public static class GradientEstimator
             for (var kk = 0; kk < k; kk++) meanP[kk] = s.GP[zNext * k + kk] * ChainStatistics.ProbabilityUnit / count;
             normB[zNext] = count * SquaredDistanceFromCorner(meanP, zNext);
             if (active == 0) continue;
-            Array.Clear(meanP);
-            var gBlock = s.G.AsSpan(zNext * n * k, n * k);
-            for (var i = 0; i < n; i++)
-                for (var kk = 0; kk < k; kk++) meanP[kk] += gBlock[i * k + kk];
+            ColumnSums(s.G.AsSpan(zNext * n * k, n * k), k, meanP);
             for (var kk = 0; kk < k; kk++) meanP[kk] *= ChainStatistics.ProbabilityUnit / active;
             normW[zNext] = active * SquaredDistanceFromCorner(meanP, zNext);
         }
         return new ChainPhaseWeights(normW, normB, normL);
+    }
+
+    /// <summary>
+    /// <see cref="SumFour"/> for z = z0, z0+1: the two sums left over when K is not a multiple of four (K = 10 has two),
+    /// interleaved rather than one after the other, each still over i in order.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static long SumTwo(long[] sx, double[] linear, int k, int n, int zNext, int z0, Span<double> sums)
+    {
+        var x0 = sx.AsSpan((z0 * k + zNext) * n, n);
+        var x1 = sx.AsSpan(((z0 + 1) * k + zNext) * n, n);
+        var l0 = linear.AsSpan(z0 * n, n);
+        var l1 = linear.AsSpan((z0 + 1) * n, n);
+        double s0 = sums[z0], s1 = sums[z0 + 1];
+        long active = 0;
+        for (var i = 0; i < n; i++)
+        {
+            long a = x0[i], b = x1[i];
+            active += a + b;
+            s0 += a * l0[i];
+            s1 += b * l1[i];
+        }
+        sums[z0] = s0;
+        sums[z0 + 1] = s1;
+        return active;
+    }
+
+    /// <summary>
+    /// columns[c] = Σ_r block[r·width + c] as a double, with the bits of adding the entries one by one, in r order, into a
+    /// double. G's entries are non-negative integers: while their total is below 2⁵³, every partial sum of the double loop
+    /// is an integer that a double holds exactly, so the total summed as integers, four columns to a vector, is the same
+    /// number. A block with a negative entry, or whose integer sums could overflow or pass 2⁵³, takes the double loop itself.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static void ColumnSums(ReadOnlySpan<long> block, int width, Span<double> columns)
+    {
+        const long exactLimit = 1L << 53;
+        var rows = block.Length / width;
+        Span<long> totals = stackalloc long[ShortVectors.PaddedLength(width)];
+        totals.Clear();
+        // The OR of every entry: not negative and at most long.MaxValue / rows means no entry is negative and no sum overflows.
+        var orAll = 0L;
+        var orVector = Vector256<long>.Zero;
+        ref var first = ref MemoryMarshal.GetReference(block);
+        ref var total = ref MemoryMarshal.GetReference(totals);
+        for (var r = 0; r < rows; r++)
+        {
+            ref var row = ref Unsafe.Add(ref first, r * width);
+            var c = 0;
+            for (; c + 4 <= width; c += 4)
+            {
+                var values = Vector256.LoadUnsafe(ref row, (nuint)c);
+                (Vector256.LoadUnsafe(ref total, (nuint)c) + values).StoreUnsafe(ref total, (nuint)c);
+                orVector |= values;
+            }
+            for (; c < width; c++)
+            {
+                var value = Unsafe.Add(ref row, c);
+                Unsafe.Add(ref total, c) += value;
+                orAll |= value;
+            }
+        }
+        orAll |= orVector[0] | orVector[1] | orVector[2] | orVector[3];
+        var exact = orAll >= 0 && orAll <= long.MaxValue / Math.Max(rows, 1);
+        for (var c = 0; c < width && exact; c++) exact = totals[c] < exactLimit;
+        if (exact)
+        {
+            for (var c = 0; c < width; c++) columns[c] = totals[c];
+            return;
+        }
+        columns[..width].Clear();
+        for (var r = 0; r < rows; r++)
+            for (var c = 0; c < width; c++) columns[c] += block[r * width + c];
     }
 
     /// <summary>

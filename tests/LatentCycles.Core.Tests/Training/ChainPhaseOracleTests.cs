@@ -67,6 +67,32 @@ public class ChainPhaseOracleTests
         Assert.Equal(expected.L, actual.L);
     }
 
+    public static TheoryData<long[], int> ColumnBlocks => new()
+    {
+        // Ordinary fixed-point probabilities: summed as integers.
+        { Enumerable.Range(0, 7 * 10).Select(j => (long)j * 123_456_789 % 4_294_967_296).ToArray(), 10 },
+        // Column 0 passes 2⁵³: the double loop rounds 2⁵³ + 1 to 2⁵³ twice, where the integer sum would give 2⁵³ + 2.
+        { new[] { 1L << 53, 5, 1, 6, 1, 7 }, 2 },
+        // A negative entry (no statistic has one): the double loop.
+        { new[] { 3L, -4, 5, 6, 7, -8, 9, 10, 11 }, 3 },
+        // Entries whose integer sum would overflow: the double loop.
+        { new[] { long.MaxValue / 2, 1, long.MaxValue / 2, 2, long.MaxValue / 2, 3 }, 2 },
+    };
+
+    [Theory]
+    [MemberData(nameof(ColumnBlocks))]
+    public void Column_sums_are_the_bits_of_adding_each_entry_into_a_double(long[] block, int width)
+    {
+        var expected = new double[width];
+        for (var r = 0; r < block.Length / width; r++)
+            for (var c = 0; c < width; c++) expected[c] += block[r * width + c];
+
+        var actual = new double[width];
+        GradientEstimator.ColumnSums(block, width, actual);
+
+        Assert.Equal(expected, actual);
+    }
+
     private static void PlainChainPhase(ModelParameters parameters, ChainStatistics s, ChainPhaseWeights g,
         Span<double> gradW, Span<double> gradB, Span<double> gradL, double[] mu)
     {

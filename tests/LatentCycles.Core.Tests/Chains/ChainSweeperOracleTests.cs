@@ -40,6 +40,34 @@ public class ChainSweeperOracleTests
         AssertSameAsOracle(prepared, chains: 64, sweeps: 3, path);
     }
 
+    /// <summary>
+    /// Many steps into each state, so that the sweeper's lists of steps waiting to add their Sx and G terms fill up within
+    /// a call: by their count (MNIST-like draws, about 100 active pixels each) and by their pixels (random parameters
+    /// with about half the pixels active), and over the largest K that groups them and the smallest that does not.
+    /// </summary>
+    public static TheoryData<string, int, SweepPath> ManySteps()
+    {
+        var data = new TheoryData<string, int, SweepPath>();
+        foreach (var path in Paths)
+        {
+            data.Add("mnist-like", 10, path);
+            data.Add("random", 2, path);
+            data.Add("random", ChainSweeper.MaxGroupedK, path);
+            data.Add("random", ChainSweeper.MaxGroupedK + 1, path);
+        }
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(ManySteps))]
+    public void Optimized_sweep_is_bit_identical_to_the_oracle_over_many_steps_into_each_state(string parameters, int k, SweepPath path)
+    {
+        var prepared = parameters == "mnist-like"
+            ? new PreparedParameters(MnistLikeParameters.Create(k, 784, 5))
+            : ChainTestParameters.Random(k, 900, (ulong)(k * 77));
+        AssertSameAsOracle(prepared, chains: 40 * k, sweeps: 5, path);
+    }
+
     private static void AssertSameAsOracle(PreparedParameters prepared, int chains, int sweeps, SweepPath path)
     {
         int k = prepared.K, n = prepared.N;

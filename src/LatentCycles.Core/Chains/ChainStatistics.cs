@@ -42,6 +42,7 @@ public sealed class ChainStatistics
     /// the rest of a step's kernel-row update: below 2⁶³ the value truncates through a long, above it a double is an
     /// integer, its 53-bit significand shifted left. Same bits as <see cref="ToKernelFixedPoint"/> for every input.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static Int128 ToKernelFixedPointFast(double p)
     {
         const double twoTo63 = 9223372036854775808.0;

@@ -10,8 +10,8 @@ internal static class ProfileReport
     /// <summary>
     /// One line per phase with its mean milliseconds per round, share of the round, median and fewest milliseconds in one
     /// round, then the round's total. On a shared machine the median is the typical round, the fewest what a phase costs
-    /// with nothing in its way, and the mean what the run paid, slow rounds included. Evaluation (on its own thread) and the parameter terms (while the chains sweep) run beside
-    /// the rounds' critical path, so they have no share.
+    /// with nothing in its way, and the mean what the run paid, slow rounds included. Evaluation (on its own thread) and
+    /// the parameter terms (while the chains sweep) run beside the rounds' critical path, so they have no share.
     /// </summary>
     public static void Write(TextWriter output, RoundProfile profile)
     {
@@ -38,20 +38,18 @@ internal static class ProfileReport
     }
 
     /// <summary>Mean milliseconds per round by snake_case phase name, plus <c>round</c>: the whole round.</summary>
-    public static SortedDictionary<string, double> MillisecondsByPhase(RoundProfile profile)
-    {
-        var byPhase = new SortedDictionary<string, double>(StringComparer.Ordinal);
-        foreach (var (phase, ms) in profile.MeanMilliseconds()) byPhase[Name(phase)] = Math.Round(ms, 4);
-        byPhase["round"] = Math.Round(profile.MeanRoundMilliseconds, 4);
-        return byPhase;
-    }
+    public static SortedDictionary<string, double> MillisecondsByPhase(RoundProfile profile) =>
+        ByPhaseName(profile.MeanMilliseconds(), profile.MeanRoundMilliseconds);
 
     /// <summary>Median milliseconds of each phase in one round by snake_case phase name, plus <c>round</c>: the whole round.</summary>
-    public static SortedDictionary<string, double> MedianMillisecondsByPhase(RoundProfile profile)
+    public static SortedDictionary<string, double> MedianMillisecondsByPhase(RoundProfile profile) =>
+        ByPhaseName(profile.MedianMilliseconds(), profile.MedianRoundMilliseconds);
+
+    private static SortedDictionary<string, double> ByPhaseName(IReadOnlyList<(RoundPhase Phase, double Milliseconds)> phases, double round)
     {
         var byPhase = new SortedDictionary<string, double>(StringComparer.Ordinal);
-        foreach (var (phase, ms) in profile.MedianMilliseconds()) byPhase[Name(phase)] = Math.Round(ms, 4);
-        byPhase["round"] = Math.Round(profile.MedianRoundMilliseconds, 4);
+        foreach (var (phase, ms) in phases) byPhase[Name(phase)] = Math.Round(ms, 4);
+        byPhase["round"] = Math.Round(round, 4);
         return byPhase;
     }
 

@@ -451,14 +451,15 @@ public sealed class ChainSweeper
     }
 
     /// <summary>
-    /// One step's per-pixel terms: Sx[z_{t-1}, z_t][i] += 1 and G[z_t][i, ·] += p for each of its active pixels i.
+    /// One step's per-pixel terms: Sx[z_{t-1}, z_t][i] += 1 and G[z_t][i, ·] += p for each of its active pixels i; rows of
+    /// a K that is grouped fit the registers of <see cref="AddToRows(ref long, ref long, ref int, int, ref long, int)"/>.
     /// </summary>
     private void AddPixelTerms(ChainStatistics statistics, int zPrev, int zNext, ref int pixels, int count, ref long p)
     {
         int k = _k, n = _n;
         ref var sx = ref statistics.Sx[(zPrev * k + zNext) * n];
         ref var g = ref statistics.G[zNext * n * k];
-        if (k <= MaxGroupedK)
+        if (_grouped)
         {
             AddToRows(ref g, ref sx, ref pixels, count, ref p, k);
             return;

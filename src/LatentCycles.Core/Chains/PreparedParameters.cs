@@ -28,16 +28,26 @@ public sealed class PreparedParameters
             for (var i = 0; i < n; i++)
                 PaddedEncoderRows[i * PaddedK + kk] = w[kk * n + i];
 
+        DecoderMeans = new double[l.Length];
+        Logistic.Sigmoid(l, DecoderMeans);
+
         PixelBlocks = PixelBlockCount(n);
         SweepBatches = SweepBatchCount(n);
         PaddedPixels = SweepBatches * PixelsPerBatch;
         SampleThresholds = new ushort[k * PaddedPixels];
+        var means = DecoderMeans;
         for (var z = 0; z < k; z++)
             for (var i = 0; i < n; i++)
-                SampleThresholds[z * PaddedPixels + i] = SampleThreshold(l[i * k + z]);
+                SampleThresholds[z * PaddedPixels + i] = SampleThresholdOfMean(means[i * k + z]);
     }
 
     public ModelParameters Parameters { get; }
+
+    /// <summary>
+    /// μ = σ(L) in L's layout (i·K + z), the decoder's pixel means the thresholds are drawn from, computed a vector at a
+    /// time (<see cref="Logistic.Sigmoid(ReadOnlySpan{double}, Span{double})"/>); read-only.
+    /// </summary>
+    public double[] DecoderMeans { get; }
     public int K => Parameters.K;
     public int N => Parameters.N;
 
@@ -49,11 +59,11 @@ public sealed class PreparedParameters
     public uint[] DecoderThreshold => LazyInitializer.EnsureInitialized(ref _decoderThreshold, () =>
     {
         int k = K, n = N;
-        ReadOnlySpan<double> l = Parameters.L;
+        var means = DecoderMeans;
         var thresholds = new uint[k * n];
         for (var i = 0; i < n; i++)
             for (var z = 0; z < k; z++)
-                thresholds[z * n + i] = BernoulliThreshold(l[i * k + z]);
+                thresholds[z * n + i] = BernoulliThresholdOfMean(means[i * k + z]);
         return thresholds;
     });
 
@@ -134,15 +144,18 @@ public sealed class PreparedParameters
     /// The 16-bit threshold ⌊σ(logit)·2¹⁶⌋ (at most 2¹⁶ − 1) that a chain step's uniform u ∈ {0, …, 2¹⁶ − 1} must be
     /// below for the pixel to be 1: probability within 2⁻¹⁶ of σ(logit) (MODEL.md §8).
     /// </summary>
-    public static ushort SampleThreshold(double logit)
+    public static ushort SampleThreshold(double logit) => SampleThresholdOfMean(Logistic.Sigmoid(logit));
+
+    private static ushort SampleThresholdOfMean(double mu)
     {
-        var t = Math.Floor(Logistic.Sigmoid(logit) * 65536.0);
+        var t = Math.Floor(mu * 65536.0);
         return t >= 65535.0 ? ushort.MaxValue : t <= 0 ? (ushort)0 : (ushort)t;
     }
 
-    public static uint BernoulliThreshold(double logit)
+    public static uint BernoulliThreshold(double logit) => BernoulliThresholdOfMean(Logistic.Sigmoid(logit));
+
+    private static uint BernoulliThresholdOfMean(double mu)
     {
-        var mu = Logistic.Sigmoid(logit);
         var t = Math.Floor(mu * 4294967296.0);
         return t >= 4294967295.0 ? uint.MaxValue : t <= 0 ? 0u : (uint)t;
     }

@@ -27,9 +27,11 @@ public static class MixtureLikelihood
         if (logitsNK.Length != n * k) throw new ArgumentException("logits do not match the images");
         // log q(x|z) = Σ_i [x_i L_iz − softplus(L_iz)]: a constant per z plus a sum over the active pixels.
         var baseLog = new double[k];
+        var softplus = new double[n * k];
+        Logistic.Softplus(logitsNK, softplus);
         for (var i = 0; i < n; i++)
             for (var z = 0; z < k; z++)
-                baseLog[z] -= Logistic.Softplus(logitsNK[i * k + z]);
+                baseLog[z] -= softplus[i * k + z];
         // The sums run in registers over rows padded to a multiple of four (ShortVectors.SumSelectedRows), each element
         // adding the active pixels' logits in pixel order after the constant, as one row at a time would.
         var stride = ShortVectors.PaddedLength(k);

@@ -37,9 +37,8 @@ public static class GradientEstimator
     /// </summary>
     public static double[] DecoderMeans(ModelParameters parameters)
     {
-        ReadOnlySpan<double> logits = parameters.L;
-        var mu = new double[logits.Length];
-        for (var j = 0; j < mu.Length; j++) mu[j] = Logistic.Sigmoid(logits[j]);
+        var mu = new double[parameters.L.Length];
+        Logistic.Sigmoid(parameters.L, mu);
         return mu;
     }
 
@@ -64,36 +63,64 @@ public static class GradientEstimator
         double[]? decoderMeans = null, double[]? componentLogDensities = null)
     {
         int k = parameters.K, n = parameters.N;
-        ReadOnlySpan<double> logits = parameters.L;
         var mu = decoderMeans ?? DecoderMeans(parameters);
         Span<double> logPi = stackalloc double[k];
         for (var z = 0; z < k; z++) logPi[z] = pi[z] > 0 ? Math.Log(pi[z]) : double.NegativeInfinity;
         var count = images?.Count ?? data.Count;
-        var comp = componentLogDensities ?? MixtureLikelihood.ComponentLogDensities(data, images, logits, k);
+        var comp = componentLogDensities ?? MixtureLikelihood.ComponentLogDensities(data, images, parameters.L, k);
         if (comp.Length != count * k) throw new ArgumentException("the component log-densities do not match the images", nameof(componentLogDensities));
-        var active = data.Active;
-        var responsibilitySum = new double[k];
-        // Σ_j r_j(z) x_ji in rows padded to a multiple of 4, whose padding only ever gets r's zero padding.
+
+        // r_j(z) = π(z)q(x_j|z)/p(x_j) of every image at once: log p(x_j) = Logistic.LogSumExp of row j, and r_j(z) its
+        // exponential. The exponentials of all rows go through one vectorized call; each element gets the bits it gets
+        // alone (Logistic), and each row's terms are added in z order, so the numbers are those of one row at a time.
         var stride = ShortVectors.PaddedLength(k);
-        var weightedPixels = new double[n * stride];
-        Span<double> padded = stackalloc double[stride];
-        padded.Clear();
-        var r = padded[..k];
+        // Row j of r at [j·K …]; the stride − K numbers past the last row let the last row be read a stride at a time.
+        var r = new double[count * k + stride - k];
+        var maxima = new double[count];
+        for (var j = 0; j < count; j++)
+        {
+            var max = double.NegativeInfinity;
+            for (var z = 0; z < k; z++)
+            {
+                var v = logPi[z] + comp[j * k + z];
+                r[j * k + z] = v;
+                max = Math.Max(max, v);
+            }
+            maxima[j] = max;
+            for (var z = 0; z < k; z++) r[j * k + z] -= max;
+        }
+        var terms = r.AsSpan(0, count * k);
+        Logistic.Exp(terms, terms);
         var llSum = 0.0;
         for (var j = 0; j < count; j++)
         {
-            for (var z = 0; z < k; z++) r[z] = logPi[z] + comp[j * k + z];
-            var logP = Logistic.LogSumExp(r);
-            llSum += logP;
-            for (var z = 0; z < k; z++)
+            var max = maxima[j];
+            double logP;
+            if (double.IsNegativeInfinity(max)) logP = double.NegativeInfinity;
+            else
             {
-                r[z] = Math.Exp(r[z] - logP);
-                responsibilitySum[z] += r[z];
+                var sum = 0.0;
+                for (var z = 0; z < k; z++) sum += r[j * k + z];
+                logP = max + Logistic.Log(sum);
             }
-            ShortVectors.AddToSelectedRows(weightedPixels, stride, padded, active.ForImage(images?[j] ?? j));
+            llSum += logP;
+            // v − log p(x_j), v computed again from its two terms (the same bits).
+            for (var z = 0; z < k; z++) r[j * k + z] = logPi[z] + comp[j * k + z] - logP;
         }
+        Logistic.Exp(terms, terms);
+        var responsibilitySum = new double[k];
+        for (var j = 0; j < count; j++)
+            for (var z = 0; z < k; z++)
+                responsibilitySum[z] += r[j * k + z];
+
         var inv = 1.0 / count;
         var gradL = new double[n * k];
+        // Σ_j r_j(z) x_ji in rows padded to the stride: each image's row of r, read a stride at a time (the lanes past K
+        // take the next row's first numbers and are never read back), added to the rows of its active pixels.
+        var active = data.Active;
+        var weightedPixels = new double[n * stride];
+        for (var j = 0; j < count; j++)
+            ShortVectors.AddToSelectedRows(weightedPixels, stride, r.AsSpan(j * k, stride), active.ForImage(images?[j] ?? j));
         for (var i = 0; i < n; i++)
             for (var z = 0; z < k; z++)
                 gradL[i * k + z] = (weightedPixels[i * stride + z] - responsibilitySum[z] * mu[i * k + z]) * inv;

@@ -122,7 +122,7 @@ public class VectorizedEvaluationOracleTests
             llSum += logP;
             for (var z = 0; z < k; z++)
             {
-                r[z] = Math.Exp(r[z] - logP);
+                r[z] = Logistic.Exp(r[z] - logP);
                 responsibilitySum[z] += r[z];
             }
             for (var i = 0; i < n; i++)

@@ -73,7 +73,7 @@ public static class GradientEstimator
         // r_j(z) = π(z)q(x_j|z)/p(x_j) of every image at once: log p(x_j) = Logistic.LogSumExp of row j, and r_j(z) its
         // exponential. The exponentials of all rows go through one vectorized call; each element gets the bits it gets
         // alone (Logistic), and each row's terms are added in z order, so the numbers are those of one row at a time.
-        var stride = ShortVectors.PaddedLength(k);
+        var stride = WeightedPixelStride(k);
         // Row j of r at [j·K …]; the stride − K numbers past the last row let the last row be read a stride at a time.
         var r = new double[count * k + stride - k];
         var maxima = new double[count];
@@ -117,8 +117,11 @@ public static class GradientEstimator
         var gradL = new double[n * k];
         // Σ_j r_j(z) x_ji in rows padded to the stride: each image's row of r, read a stride at a time (the lanes past K
         // take the next row's first numbers and are never read back), added to the rows of its active pixels.
+        // The rows start on 64-byte boundaries (a pinned array never moves), so each row's vectors hit whole cache lines.
         var active = data.Active;
-        var weightedPixels = new double[n * stride];
+        var table = WeightedPixelTable(n * stride + CacheLineDoubles);
+        var weightedPixels = table.AsSpan(CacheLineOffset(table), n * stride);
+        weightedPixels.Clear();
         for (var j = 0; j < count; j++)
             ShortVectors.AddToSelectedRows(weightedPixels, stride, r.AsSpan(j * k, stride), active.ForImage(images?[j] ?? j));
         for (var i = 0; i < n; i++)
@@ -127,6 +130,43 @@ public static class GradientEstimator
         var rho = new double[k];
         for (var z = 0; z < k; z++) rho[z] = responsibilitySum[z] * inv;
         return new DataPhase(gradL, rho, llSum * inv);
+    }
+
+    private const int CacheLineDoubles = 8;
+
+    /// <summary>
+    /// The data phase's rows of Σ_j r_j(z) x_ji: 16 wide for K 9 … 16 where 512-bit vectors are fast (two whole cache lines
+    /// a row), else K padded to a multiple of 4. Each lane adds the same terms in the same order at any width.
+    /// </summary>
+    private static int WeightedPixelStride(int k) =>
+        k is > 8 and <= 16 && Vector512.IsHardwareAccelerated ? 16 : ShortVectors.PaddedLength(k);
+
+    /// <summary>
+    /// The data phase's pinned scratch rows, one array per thread kept between rounds: a pinned array lives until a full
+    /// collection, so one a round would pile up fresh pages.
+    /// </summary>
+    [ThreadStatic] private static double[]? _weightedPixelTable;
+
+    private static double[] WeightedPixelTable(int length)
+    {
+        if (_weightedPixelTable is not { } table || table.Length < length)
+            _weightedPixelTable = table = GC.AllocateUninitializedArray<double>(length, pinned: true);
+        return table;
+    }
+
+    /// <summary>How many doubles into a pinned array its first 64-byte boundary lies.</summary>
+    private static int CacheLineOffset(double[] pinned)
+    {
+        var handle = GCHandle.Alloc(pinned, GCHandleType.Pinned);
+        try
+        {
+            var address = (ulong)handle.AddrOfPinnedObject();
+            return (int)((64 - address % 64) % 64 / sizeof(double));
+        }
+        finally
+        {
+            handle.Free();
+        }
     }
 
     /// <summary>

@@ -4,8 +4,12 @@ namespace LatentCycles.Core.Tests.Model;
 
 public class ShortVectorsTests
 {
-    /// <summary>Rows of 12 (the three-register path) and of 8 (the general one), with a row selected twice.</summary>
+    /// <summary>
+    /// Rows of 16 (two 512-bit registers where those are fast), of 12 (three 256-bit registers) and of 8 (the general
+    /// path), with a row selected twice.
+    /// </summary>
     [Theory]
+    [InlineData(16)]
     [InlineData(12)]
     [InlineData(8)]
     public void Selected_rows_get_the_source_added_once_per_selection(int stride)

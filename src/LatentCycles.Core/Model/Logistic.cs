@@ -9,48 +9,26 @@ namespace LatentCycles.Core.Model;
 /// and their log-normalizers, softplus and log-sum-exp, which every log-likelihood is written with.
 /// </summary>
 /// <remarks>
-/// e^a and log a here are the lanes of the vectorized <see cref="Vector512.Exp(Vector512{double})"/> and
-/// <see cref="Vector512.Log(Vector512{double})"/> (within 2 ulp of <see cref="Math.Exp"/>, and 4 to 8 times faster per
-/// element when a round needs thousands of them). The scalar functions take one lane, the span functions a vector at a
-/// time, and the lanes of the 128-, 256- and 512-bit forms agree (LogisticTests checks it), so a value has the same bits
+/// e^a and log a are computed four at a time by the hand-written kernels at the end of this file, compiled fully
+/// optimized from the first call: the round needs some 25,000 of them (σ(L) twice, softplus(L), the data phase's
+/// responsibilities), which scalar libm calls made a noticeable part of the round, while the runtime's vectorized
+/// <c>Vector256.Exp</c> runs a per-element software form for its first few thousand calls. The kernels use only IEEE
+/// operations and fused multiply-adds, so their bits are the same on every x86-64 and ARM64 machine (no libm or
+/// processor-dependent "estimate" in them); they are within 2 ulp of libm's correctly rounded results (LogisticTests).
+/// A scalar function is one lane of the kernel and a span function four lanes at a time, so a value has the same bits
 /// however it was computed: a trainer, an evaluator and a test oracle that compute the same formula agree exactly.
 /// The chain sweep's softmax keeps <see cref="Math.Exp"/>: it is ten numbers per chain step and its bits are pinned by
 /// the sweep's oracle tests.
 /// </remarks>
 public static class Logistic
 {
-    /// <summary>e^a: one lane of the vectorized exponential.</summary>
-    public static double Exp(double a) => Vector128.Exp(Vector128.Create(a)).ToScalar();
+    /// <summary>e^a: one lane of <see cref="Exp(Vector256{double})"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static double Exp(double a) => Exp(Vector256.Create(a)).ToScalar();
 
-    /// <summary>
-    /// The vectorized exponential computes a whole vector with <see cref="Math.Exp"/> when any lane's |a| passes 708 (or is
-    /// NaN), so a lane's bits would depend on its neighbours. The span functions give those lanes <see cref="Math.Exp"/>
-    /// alone and the others the vector's: each lane then gets what <see cref="Exp(double)"/> gives it alone.
-    /// </summary>
-    private const ulong VectorExpLimitBits = 0x4086_2000_0000_0000; // 708.0
-
-    private static Vector512<double> LanewiseExp(Vector512<double> a)
-    {
-        var outside = Vector512.GreaterThan(Vector512.Abs(a).AsUInt64(), Vector512.Create(VectorExpLimitBits));
-        if (outside == Vector512<ulong>.Zero) return Vector512.Exp(a);
-        var result = Vector512.Exp(Vector512.ConditionalSelect(outside.AsDouble(), Vector512<double>.Zero, a));
-        for (var lane = 0; lane < Vector512<double>.Count; lane++)
-            if (outside[lane] != 0) result = result.WithElement(lane, Math.Exp(a[lane]));
-        return result;
-    }
-
-    private static Vector256<double> LanewiseExp(Vector256<double> a)
-    {
-        var outside = Vector256.GreaterThan(Vector256.Abs(a).AsUInt64(), Vector256.Create(VectorExpLimitBits));
-        if (outside == Vector256<ulong>.Zero) return Vector256.Exp(a);
-        var result = Vector256.Exp(Vector256.ConditionalSelect(outside.AsDouble(), Vector256<double>.Zero, a));
-        for (var lane = 0; lane < Vector256<double>.Count; lane++)
-            if (outside[lane] != 0) result = result.WithElement(lane, Math.Exp(a[lane]));
-        return result;
-    }
-
-    /// <summary>log a: one lane of the vectorized logarithm.</summary>
-    public static double Log(double a) => Vector128.Log(Vector128.Create(a)).ToScalar();
+    /// <summary>log a: one lane of <see cref="Log(Vector256{double})"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static double Log(double a) => Log(Vector256.Create(a)).ToScalar();
 
     /// <summary>σ(a) = 1 / (1 + e^−a).</summary>
     public static double Sigmoid(double a) => 1.0 / (1.0 + Exp(-a));
@@ -102,37 +80,28 @@ public static class Logistic
     /// <summary><see cref="Softplus(double)"/> of each element; <paramref name="result"/> may be <paramref name="a"/>.</summary>
     public static void Softplus(ReadOnlySpan<double> a, Span<double> result) => Map<SoftplusLanes>(a, result);
 
-    /// <summary>An element-wise function written once for each vector width, lane for lane the same.</summary>
+    /// <summary>An element-wise function of four lanes at a time.</summary>
     private interface ILanes
     {
-        static abstract Vector512<double> Apply(Vector512<double> a);
         static abstract Vector256<double> Apply(Vector256<double> a);
     }
 
     private readonly struct ExpLanes : ILanes
     {
-        public static Vector512<double> Apply(Vector512<double> a) => LanewiseExp(a);
-        public static Vector256<double> Apply(Vector256<double> a) => LanewiseExp(a);
+        public static Vector256<double> Apply(Vector256<double> a) => Exp(a);
     }
 
     private readonly struct SigmoidLanes : ILanes
     {
-        public static Vector512<double> Apply(Vector512<double> a) => Vector512<double>.One / (Vector512<double>.One + LanewiseExp(-a));
-        public static Vector256<double> Apply(Vector256<double> a) => Vector256<double>.One / (Vector256<double>.One + LanewiseExp(-a));
+        public static Vector256<double> Apply(Vector256<double> a) => Vector256<double>.One / (Vector256<double>.One + Exp(-a));
     }
 
     private readonly struct SoftplusLanes : ILanes
     {
         // a + log(1 + e^−a) for a > 0, else log(1 + e^a): both are log(1 + e^−|a|) plus a where a > 0.
-        public static Vector512<double> Apply(Vector512<double> a)
-        {
-            var tail = Vector512.Log(Vector512<double>.One + LanewiseExp(-Vector512.Abs(a)));
-            return Vector512.ConditionalSelect(Vector512.GreaterThan(a, Vector512<double>.Zero), a + tail, tail);
-        }
-
         public static Vector256<double> Apply(Vector256<double> a)
         {
-            var tail = Vector256.Log(Vector256<double>.One + LanewiseExp(-Vector256.Abs(a)));
+            var tail = Log(Vector256<double>.One + Exp(-Vector256.Abs(a)));
             return Vector256.ConditionalSelect(Vector256.GreaterThan(a, Vector256<double>.Zero), a + tail, tail);
         }
     }
@@ -144,9 +113,6 @@ public static class Logistic
         ref var source = ref MemoryMarshal.GetReference(a);
         ref var target = ref MemoryMarshal.GetReference(result);
         var j = 0;
-        if (Vector512.IsHardwareAccelerated)
-            for (; j + Vector512<double>.Count <= a.Length; j += Vector512<double>.Count)
-                TLanes.Apply(Vector512.LoadUnsafe(ref source, (nuint)j)).StoreUnsafe(ref target, (nuint)j);
         for (; j + Vector256<double>.Count <= a.Length; j += Vector256<double>.Count)
             TLanes.Apply(Vector256.LoadUnsafe(ref source, (nuint)j)).StoreUnsafe(ref target, (nuint)j);
         if (j == a.Length) return;
@@ -156,5 +122,92 @@ public static class Logistic
         a[j..].CopyTo(padded);
         var tail = TLanes.Apply(Vector256.Create<double>(padded));
         for (var t = 0; j < a.Length; j++, t++) result[j] = tail[t];
+    }
+
+    // ln 2 split so that n·Ln2High is exact for any exponent n a double has (its low 21 bits are zero).
+    private static readonly double Ln2High = BitConverter.Int64BitsToDouble(0x3FE62E42FEE00000);
+    private static readonly double Ln2Low = BitConverter.Int64BitsToDouble(0x3DEA39EF35793C76);
+    private const double InverseLn2 = 1.4426950408889634;
+    // 1.5·2⁵²: adding it rounds a double below 2⁵¹ in magnitude to an integer held in the low bits of the sum.
+    private const double RoundingShifter = 6755399441055744.0;
+    private const double ExpLimit = 708.0;
+    private const double SmallestNormal = 2.2250738585072014E-308;
+
+    /// <summary>
+    /// e^a of each lane: a = n·ln 2 + r with |r| ≤ ln 2 / 2, e^r by its Taylor series to r¹³ (the next term is below
+    /// 10⁻¹⁷ of the result) in fused multiply-adds, times 2ⁿ put into the exponent bits. Lanes with |a| above 708, whose
+    /// result is near or past the ends of the double range, and NaN take <see cref="Math.Exp"/>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<double> Exp(Vector256<double> a)
+    {
+        var outside = ~Vector256.LessThanOrEqual(Vector256.Abs(a), Vector256.Create(ExpLimit));
+        var x = Vector256.AndNot(a, outside);
+        var shifted = Vector256.FusedMultiplyAdd(x, Vector256.Create(InverseLn2), Vector256.Create(RoundingShifter));
+        var n = shifted - Vector256.Create(RoundingShifter);
+        var r = Vector256.FusedMultiplyAdd(n, Vector256.Create(-Ln2High), x);
+        r = Vector256.FusedMultiplyAdd(n, Vector256.Create(-Ln2Low), r);
+        var p = Vector256.Create(1.0 / 6227020800);                                   // 1/13!
+        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(1.0 / 479001600));      // 1/12!
+        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(1.0 / 39916800));
+        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(1.0 / 3628800));
+        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(1.0 / 362880));
+        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(1.0 / 40320));
+        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(1.0 / 5040));
+        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(1.0 / 720));
+        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(1.0 / 120));
+        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(1.0 / 24));
+        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(1.0 / 6));
+        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(0.5));
+        p = Vector256.FusedMultiplyAdd(p, r, Vector256<double>.One);
+        p = Vector256.FusedMultiplyAdd(p, r, Vector256<double>.One);
+        // 2ⁿ: n + 1023 in the exponent field (n is within ±1022 here).
+        var exponent = (shifted.AsInt64() - Vector256.Create(RoundingShifter).AsInt64() + Vector256.Create(1023L)) << 52;
+        var result = p * exponent.AsDouble();
+        return outside == Vector256<double>.Zero ? result : WithLibm(result, a, outside, Math.Exp);
+    }
+
+    /// <summary>
+    /// log a of each lane: a = 2ᵏ·m with √½ ≤ m &lt; √2, f = m − 1, s = f/(2 + f) and log m = 2 atanh s, written as
+    /// f − (f²/2 − s(f²/2 + R)) with R = Σ_{j=1…10} 2s²ʲ/(2j + 1) (the next term is below 10⁻¹⁷ of the result), plus k·ln 2.
+    /// Lanes that are not positive normal finite numbers take <see cref="Math.Log"/>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<double> Log(Vector256<double> a)
+    {
+        const long sqrtHalfBits = 0x3FE6A09E667F3BCD;
+        var inside = Vector256.GreaterThanOrEqual(a, Vector256.Create(SmallestNormal)) &
+                     Vector256.LessThanOrEqual(a, Vector256.Create(double.MaxValue));
+        var x = Vector256.ConditionalSelect(inside, a, Vector256<double>.One);
+        // Moving the bits by 1 − √½ makes the exponent field k exactly when the mantissa is at least √2 / 2 … √2.
+        var bits = x.AsInt64() + Vector256.Create(0x3FF0000000000000 - sqrtHalfBits);
+        var k = Vector256.ConvertToDouble((bits >>> 52) - Vector256.Create(1023L));
+        var m = ((bits & Vector256.Create(0x000FFFFFFFFFFFFF)) + Vector256.Create(sqrtHalfBits)).AsDouble();
+        var f = m - Vector256<double>.One;
+        var s = f / (Vector256.Create(2.0) + f);
+        var z = s * s;
+        var r = Vector256.Create(2.0 / 21);
+        r = Vector256.FusedMultiplyAdd(r, z, Vector256.Create(2.0 / 19));
+        r = Vector256.FusedMultiplyAdd(r, z, Vector256.Create(2.0 / 17));
+        r = Vector256.FusedMultiplyAdd(r, z, Vector256.Create(2.0 / 15));
+        r = Vector256.FusedMultiplyAdd(r, z, Vector256.Create(2.0 / 13));
+        r = Vector256.FusedMultiplyAdd(r, z, Vector256.Create(2.0 / 11));
+        r = Vector256.FusedMultiplyAdd(r, z, Vector256.Create(2.0 / 9));
+        r = Vector256.FusedMultiplyAdd(r, z, Vector256.Create(2.0 / 7));
+        r = Vector256.FusedMultiplyAdd(r, z, Vector256.Create(2.0 / 5));
+        r = Vector256.FusedMultiplyAdd(r, z, Vector256.Create(2.0 / 3));
+        r *= z;
+        var halfSquare = Vector256.Create(0.5) * f * f;
+        var result = Vector256.FusedMultiplyAdd(k, Vector256.Create(Ln2High),
+            -((halfSquare - Vector256.FusedMultiplyAdd(s, halfSquare + r, k * Vector256.Create(Ln2Low))) - f));
+        return inside == Vector256<double>.AllBitsSet ? result : WithLibm(result, a, ~inside, Math.Log);
+    }
+
+    /// <summary>The lanes of <paramref name="result"/> marked in <paramref name="lanes"/> replaced by <paramref name="libm"/> of the lane of <paramref name="a"/>.</summary>
+    private static Vector256<double> WithLibm(Vector256<double> result, Vector256<double> a, Vector256<double> lanes, Func<double, double> libm)
+    {
+        for (var lane = 0; lane < Vector256<double>.Count; lane++)
+            if (lanes.AsInt64()[lane] != 0) result = result.WithElement(lane, libm(a[lane]));
+        return result;
     }
 }

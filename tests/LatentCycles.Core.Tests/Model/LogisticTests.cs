@@ -4,9 +4,9 @@ using LatentCycles.Core.Model;
 namespace LatentCycles.Core.Tests.Model;
 
 /// <summary>
-/// The vectorized link functions of <see cref="Logistic"/>: a value has the same bits whether it was computed alone, in a
-/// span of any length or at any position, or by a vector of another width; and each is within a few ulp of the
-/// correctly rounded libm functions it replaces.
+/// The vectorized link functions of <see cref="Logistic"/>: a value has the same bits whether it was computed alone or in
+/// a span of any length at any position; exp and log are within 1 ulp of libm, over the whole double range and at its
+/// ends, and the functions built on them within a few.
 /// </summary>
 public class LogisticTests
 {
@@ -59,28 +59,24 @@ public class LogisticTests
     }
 
     [Fact]
-    public void The_128_256_and_512_bit_exponential_and_logarithm_agree_lane_for_lane()
-    {
-        foreach (var x in Inputs(2, 20000, 750))
-        {
-            var e = Vector128.Exp(Vector128.Create(x)).ToScalar();
-            Assert.Equal(BitConverter.DoubleToInt64Bits(e), BitConverter.DoubleToInt64Bits(Vector256.Exp(Vector256.Create(x)).ToScalar()));
-            Assert.Equal(BitConverter.DoubleToInt64Bits(e), BitConverter.DoubleToInt64Bits(Vector512.Exp(Vector512.Create(x)).ToScalar()));
-            var y = Math.Abs(x) * 1e3;
-            var l = Vector128.Log(Vector128.Create(y)).ToScalar();
-            Assert.Equal(BitConverter.DoubleToInt64Bits(l), BitConverter.DoubleToInt64Bits(Vector256.Log(Vector256.Create(y)).ToScalar()));
-            Assert.Equal(BitConverter.DoubleToInt64Bits(l), BitConverter.DoubleToInt64Bits(Vector512.Log(Vector512.Create(y)).ToScalar()));
-        }
-    }
-
-    [Fact]
     public void Each_function_is_within_a_few_ulp_of_libm_and_keeps_its_limits()
     {
-        foreach (var x in Inputs(3, 20000, 40))
+        foreach (var x in Inputs(3, 20000, 750))
         {
-            AssertClose(Math.Exp(x), Logistic.Exp(x), 2);
-            var positive = Math.Abs(x) + 1e-3;
-            AssertClose(Math.Log(positive), Logistic.Log(positive), 2);
+            AssertClose(Math.Exp(x), Logistic.Exp(x), 1);
+            AssertClose(Math.Exp(x / 20), Logistic.Exp(x / 20), 1);
+        }
+        var rng = new System.Random(5);
+        for (var j = 0; j < 20000; j++)
+        {
+            // Positive numbers from the subnormals to the largest, and many near 1, where log is near 0.
+            var positive = Math.Pow(2, rng.NextDouble() * 2098 - 1074) * (1 + rng.NextDouble());
+            AssertClose(Math.Log(positive), Logistic.Log(positive), 1);
+            var nearOne = 1 + (rng.NextDouble() - 0.5) * 1e-3;
+            AssertClose(Math.Log(nearOne), Logistic.Log(nearOne), 1);
+        }
+        foreach (var x in Inputs(4, 20000, 40))
+        {
             AssertClose(1.0 / (1.0 + Math.Exp(-x)), Logistic.Sigmoid(x), 4);
             // log(1 + e^−|x|) rounds 1 + e^−|x| first, so softplus is as close as libm's only to within an ulp of 1.
             var softplus = x > 0 ? x + Math.Log(1 + Math.Exp(-x)) : Math.Log(1 + Math.Exp(x));

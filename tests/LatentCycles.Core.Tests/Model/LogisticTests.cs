@@ -110,6 +110,24 @@ public class LogisticTests
         }
     }
 
+    /// <summary>
+    /// The kernels' own bits, where they differ from libm's by an ulp: every machine and JIT tier must give these (they
+    /// use only IEEE operations and fused multiply-adds), or a run's thresholds would depend on where it was prepared.
+    /// </summary>
+    [Theory]
+    [InlineData(-1.0947265625, 0x3FD56A988A73B3DFL)]
+    [InlineData(15.0439453125, 0x414A0FA3549E6D34L)]
+    [InlineData(9.1328125, 0x40C213019376ED17L)]
+    public void Exp_has_the_same_bits_everywhere(double x, long bits) =>
+        Assert.Equal(bits, BitConverter.DoubleToInt64Bits(Logistic.Exp(x)));
+
+    [Theory]
+    [InlineData(239.6826171875, 0x4015EAD1B6BD9BACL)]
+    [InlineData(5.6201171875, 0x3FFB9F23D0BAEC0AL)]
+    [InlineData(328.2314453125, 0x40172CC4AB73BF0AL)]
+    public void Log_has_the_same_bits_everywhere(double x, long bits) =>
+        Assert.Equal(bits, BitConverter.DoubleToInt64Bits(Logistic.Log(x)));
+
     private static void AssertClose(double expected, double actual, long ulps)
     {
         if (double.IsNaN(expected) || double.IsInfinity(expected) || expected == 0 || Math.Abs(expected) < 1e-290)

@@ -147,20 +147,7 @@ public static class Logistic
         var n = shifted - Vector256.Create(RoundingShifter);
         var r = Vector256.FusedMultiplyAdd(n, Vector256.Create(-Ln2High), x);
         r = Vector256.FusedMultiplyAdd(n, Vector256.Create(-Ln2Low), r);
-        var p = Vector256.Create(1.0 / 6227020800);                                   // 1/13!
-        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(1.0 / 479001600));      // 1/12!
-        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(1.0 / 39916800));
-        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(1.0 / 3628800));
-        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(1.0 / 362880));
-        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(1.0 / 40320));
-        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(1.0 / 5040));
-        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(1.0 / 720));
-        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(1.0 / 120));
-        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(1.0 / 24));
-        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(1.0 / 6));
-        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(0.5));
-        p = Vector256.FusedMultiplyAdd(p, r, Vector256<double>.One);
-        p = Vector256.FusedMultiplyAdd(p, r, Vector256<double>.One);
+        var p = Polynomial(r, ExpTaylor);
         // 2ⁿ: n + 1023 in the exponent field (n is within ±1022 here).
         var exponent = (shifted.AsInt64() - Vector256.Create(RoundingShifter).AsInt64() + Vector256.Create(1023L)) << 52;
         var result = p * exponent.AsDouble();
@@ -179,28 +166,39 @@ public static class Logistic
         var inside = Vector256.GreaterThanOrEqual(a, Vector256.Create(SmallestNormal)) &
                      Vector256.LessThanOrEqual(a, Vector256.Create(double.MaxValue));
         var x = Vector256.ConditionalSelect(inside, a, Vector256<double>.One);
-        // Moving the bits by 1 − √½ makes the exponent field k exactly when the mantissa is at least √2 / 2 … √2.
+        // Adding the bits of 1 minus those of √½ carries into the exponent field exactly when the mantissa is √2 or more:
+        // the field then holds k + 1023, and the mantissa bits moved back by √½'s give m in [√½, √2).
         var bits = x.AsInt64() + Vector256.Create(0x3FF0000000000000 - sqrtHalfBits);
         var k = Vector256.ConvertToDouble((bits >>> 52) - Vector256.Create(1023L));
         var m = ((bits & Vector256.Create(0x000FFFFFFFFFFFFF)) + Vector256.Create(sqrtHalfBits)).AsDouble();
         var f = m - Vector256<double>.One;
         var s = f / (Vector256.Create(2.0) + f);
         var z = s * s;
-        var r = Vector256.Create(2.0 / 21);
-        r = Vector256.FusedMultiplyAdd(r, z, Vector256.Create(2.0 / 19));
-        r = Vector256.FusedMultiplyAdd(r, z, Vector256.Create(2.0 / 17));
-        r = Vector256.FusedMultiplyAdd(r, z, Vector256.Create(2.0 / 15));
-        r = Vector256.FusedMultiplyAdd(r, z, Vector256.Create(2.0 / 13));
-        r = Vector256.FusedMultiplyAdd(r, z, Vector256.Create(2.0 / 11));
-        r = Vector256.FusedMultiplyAdd(r, z, Vector256.Create(2.0 / 9));
-        r = Vector256.FusedMultiplyAdd(r, z, Vector256.Create(2.0 / 7));
-        r = Vector256.FusedMultiplyAdd(r, z, Vector256.Create(2.0 / 5));
-        r = Vector256.FusedMultiplyAdd(r, z, Vector256.Create(2.0 / 3));
+        var r = Polynomial(z, LogSeries);
         r *= z;
         var halfSquare = Vector256.Create(0.5) * f * f;
         var result = Vector256.FusedMultiplyAdd(k, Vector256.Create(Ln2High),
             -((halfSquare - Vector256.FusedMultiplyAdd(s, halfSquare + r, k * Vector256.Create(Ln2Low))) - f));
         return inside == Vector256<double>.AllBitsSet ? result : WithLibm(result, a, ~inside, Math.Log);
+    }
+
+    /// <summary>e^r = Σ r^j/j! for j = 13 … 0, highest first (the reduced argument's |r| ≤ ln 2 / 2).</summary>
+    private static readonly double[] ExpTaylor =
+    [
+        1.0 / 6227020800, 1.0 / 479001600, 1.0 / 39916800, 1.0 / 3628800, 1.0 / 362880, 1.0 / 40320, 1.0 / 5040,
+        1.0 / 720, 1.0 / 120, 1.0 / 24, 1.0 / 6, 0.5, 1, 1,
+    ];
+
+    /// <summary>2/(2j + 1) for j = 10 … 1, highest first: R/z of the logarithm, in powers of z = s².</summary>
+    private static readonly double[] LogSeries = [2.0 / 21, 2.0 / 19, 2.0 / 17, 2.0 / 15, 2.0 / 13, 2.0 / 11, 2.0 / 9, 2.0 / 7, 2.0 / 5, 2.0 / 3];
+
+    /// <summary>Σ coefficients[j]·x^(n−1−j) by Horner's rule in fused multiply-adds.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<double> Polynomial(Vector256<double> x, double[] coefficients)
+    {
+        var sum = Vector256.Create(coefficients[0]);
+        for (var j = 1; j < coefficients.Length; j++) sum = Vector256.FusedMultiplyAdd(sum, x, Vector256.Create(coefficients[j]));
+        return sum;
     }
 
     /// <summary>The lanes of <paramref name="result"/> marked in <paramref name="lanes"/> replaced by <paramref name="libm"/> of the lane of <paramref name="a"/>.</summary>

@@ -70,9 +70,10 @@ public static class GradientEstimator
         var comp = componentLogDensities ?? MixtureLikelihood.ComponentLogDensities(data, images, parameters.L, k);
         if (comp.Length != count * k) throw new ArgumentException("the component log-densities do not match the images", nameof(componentLogDensities));
 
-        // r_j(z) = π(z)q(x_j|z)/p(x_j) of every image at once: log p(x_j) = Logistic.LogSumExp of row j, and r_j(z) its
-        // exponential. The exponentials of all rows go through one vectorized call; each element gets the bits it gets
-        // alone (Logistic), and each row's terms are added in z order, so the numbers are those of one row at a time.
+        // r_j(z) = π(z)q(x_j|z)/p(x_j) of every image at once: log p(x_j) is the log-sum-exp of row j, computed as
+        // Logistic.LogSumExp does, and r_j(z) the exponential of row j minus it. The exponentials of all rows go through
+        // one vectorized call; each element gets the bits it gets alone (Logistic), and each row's terms are added in z
+        // order, so the numbers are those of one row at a time.
         var stride = WeightedPixelStride(k);
         // Row j of r at [j·K …]; the stride − K numbers past the last row let the last row be read a stride at a time.
         var r = new double[count * k + stride - k];

@@ -80,11 +80,55 @@ public sealed record NonequilibriumObservables(
     /// <param name="triangleCount">How many of the strongest 3-cycles to report.</param>
     public static NonequilibriumObservables Compute(LatentKernel kernel, double[] pi, int triangleCount = DefaultTriangleCount)
     {
+        if (triangleCount < 0) throw new ArgumentOutOfRangeException(nameof(triangleCount), "the number of 3-cycles to report must be non-negative");
+        var fluxes = FluxObservables.Compute(kernel, pi);
+        return new NonequilibriumObservables(kernel.K, (double[])pi.Clone(), fluxes.EntropyProduction, fluxes.EntropyProductionUndefinedReason,
+            fluxes.Currents, fluxes.MaxAbsCurrent, fluxes.TotalAbsCurrent, fluxes.SelfTransitions, fluxes.MeanSelfTransition,
+            RankTriangles(kernel, triangleCount), CycleDecomposition.FundamentalCycles(kernel, fluxes.Flux, fluxes.Currents));
+    }
+
+    /// <summary>All 3-cycles z₁ &lt; z₂ &lt; z₃ that can be run at least one way round, strongest |A| first (infinite first).</summary>
+    private static List<CycleAffinity> RankTriangles(LatentKernel kernel, int count)
+    {
+        var k = kernel.K;
+        var all = new List<CycleAffinity>();
+        for (var a = 0; a < k; a++)
+            for (var b = a + 1; b < k; b++)
+                for (var c = b + 1; c < k; c++)
+                {
+                    var affinity = CycleDecomposition.Affinity(kernel, [a, b, c]);
+                    if (affinity.IsAbsent) continue;
+                    all.Add(affinity.Value is { } v
+                        ? new CycleAffinity(v >= 0 ? [a, b, c] : [a, c, b], Math.Abs(v))
+                        : new CycleAffinity(affinity.ForwardOnly ? [a, b, c] : [a, c, b], null));
+                }
+        return all.OrderByDescending(t => t.Affinity ?? double.PositiveInfinity).Take(count).ToList();
+    }
+}
+
+/// <summary>
+/// The observables of <see cref="NonequilibriumObservables"/> that need only the fluxes F(z,z') = π(z)M(z,z'), not the
+/// cycles: σ, the currents and the self-transitions. A round's metrics row needs only these, so the round computes them
+/// alone (the triangles and the spanning-tree cycles took most of the time); the numbers are the same either way.
+/// </summary>
+public sealed record FluxObservables(
+    double[] Flux,
+    double[] Currents,
+    double? EntropyProduction,
+    string? EntropyProductionUndefinedReason,
+    double MaxAbsCurrent,
+    double TotalAbsCurrent,
+    double[] SelfTransitions,
+    double MeanSelfTransition)
+{
+    /// <param name="kernel">M, K×K.</param>
+    /// <param name="pi">π, K entries summing to 1.</param>
+    public static FluxObservables Compute(LatentKernel kernel, double[] pi)
+    {
         var k = kernel.K;
         if (pi.Length != k) throw new ArgumentException($"π has {pi.Length} entries, the kernel has K = {k}");
         foreach (var p in pi)
             if (!double.IsFinite(p) || p < 0) throw new ArgumentException($"π entry {p} is not a finite non-negative number");
-        if (triangleCount < 0) throw new ArgumentOutOfRangeException(nameof(triangleCount), "the number of 3-cycles to report must be non-negative");
 
         var flux = new double[k * k];
         for (var z = 0; z < k; z++)
@@ -115,27 +159,6 @@ public sealed record NonequilibriumObservables(
             self[z] = kernel[z, z];
             meanSelf += pi[z] * self[z];
         }
-
-        return new NonequilibriumObservables(k, (double[])pi.Clone(), undefinedReason is null ? sigma : null, undefinedReason,
-            currents, maxAbs, totalAbs, self, meanSelf,
-            RankTriangles(kernel, triangleCount), CycleDecomposition.FundamentalCycles(kernel, flux, currents));
-    }
-
-    /// <summary>All 3-cycles z₁ &lt; z₂ &lt; z₃ that can be run at least one way round, strongest |A| first (infinite first).</summary>
-    private static List<CycleAffinity> RankTriangles(LatentKernel kernel, int count)
-    {
-        var k = kernel.K;
-        var all = new List<CycleAffinity>();
-        for (var a = 0; a < k; a++)
-            for (var b = a + 1; b < k; b++)
-                for (var c = b + 1; c < k; c++)
-                {
-                    var affinity = CycleDecomposition.Affinity(kernel, [a, b, c]);
-                    if (affinity.IsAbsent) continue;
-                    all.Add(affinity.Value is { } v
-                        ? new CycleAffinity(v >= 0 ? [a, b, c] : [a, c, b], Math.Abs(v))
-                        : new CycleAffinity(affinity.ForwardOnly ? [a, b, c] : [a, c, b], null));
-                }
-        return all.OrderByDescending(t => t.Affinity ?? double.PositiveInfinity).Take(count).ToList();
+        return new FluxObservables(flux, currents, undefinedReason is null ? sigma : null, undefinedReason, maxAbs, totalAbs, self, meanSelf);
     }
 }

@@ -107,7 +107,7 @@ public static class RoundComputation
         if (!next.IsFinite()) throw new NonFiniteGradientException(state.Round + 1);
         lap = profile?.Lap(RoundPhase.Optimizer, lap) ?? lap;
 
-        var observables = NonequilibriumObservables.Compute(kernel, pi);
+        var observables = FluxObservables.Compute(kernel, pi);
         var row = new MetricsRow(state.Round + 1, batchLogLikelihood, observables.EntropyProduction,
             observables.MeanSelfTransition, observables.MaxAbsCurrent);
         profile?.Lap(RoundPhase.Observables, lap);

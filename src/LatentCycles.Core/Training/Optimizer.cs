@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using LatentCycles.Core.Model;
 
 namespace LatentCycles.Core.Training;
 
@@ -32,17 +33,62 @@ public sealed class OptimizerState
     /// <summary>
     /// One ascent step θ'_j = θ_j + lr_j·step(gradient)_j, each parameter with its own learning rate, written into
     /// <paramref name="next"/>; returns the state after it.
-    /// Neither this state nor <paramref name="theta"/> changes: a checkpoint may still be writing them. Compiled fully
-    /// optimized from the first call: it runs once a round, so the runtime would otherwise keep a slower first version
-    /// for many rounds (docs/PERFORMANCE.md, "Compilation").
+    /// Neither this state nor <paramref name="theta"/> changes: a checkpoint may still be writing them.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public OptimizerState Step(OptimizerKind kind, ReadOnlySpan<double> learningRates, ReadOnlySpan<double> theta,
         ReadOnlySpan<double> gradient, Span<double> next)
     {
+        if (learningRates.Length != theta.Length)
+            throw new ArgumentException("parameters, gradient, learning rates and optimizer state differ in length");
+        return Step(kind, new EachRate(learningRates), theta, gradient, next);
+    }
+
+    /// <summary>
+    /// The same step with the rates of a round (<see cref="TrainingConfig.BlockLearningRates"/>): W and b at the
+    /// encoder's rate, L at the decoder's, without a vector of rates to fill and read (the same numbers, the same bits).
+    /// </summary>
+    public OptimizerState Step(OptimizerKind kind, BlockLearningRates rates, ParameterLayout layout, ReadOnlySpan<double> theta,
+        ReadOnlySpan<double> gradient, Span<double> next)
+    {
+        if (layout.Length != theta.Length) throw new ArgumentException("the layout does not match the parameters");
+        return Step(kind, new RatesByBlock(rates, layout.Length - layout.N * layout.K), theta, gradient, next);
+    }
+
+    /// <summary>The learning rate of parameter j, one at a time and four at a time.</summary>
+    private interface IRates
+    {
+        double At(int j);
+        Vector256<double> FourAt(int j);
+    }
+
+    private readonly ref struct EachRate(ReadOnlySpan<double> rates) : IRates
+    {
+        private readonly ReadOnlySpan<double> _rates = rates;
+        public double At(int j) => _rates[j];
+        public Vector256<double> FourAt(int j) => Vector256.Create(_rates.Slice(j, 4));
+    }
+
+    /// <summary>The encoder's rate before <paramref name="decoderStart"/>, the decoder's from it on (L is the last block).</summary>
+    private readonly struct RatesByBlock(BlockLearningRates rates, int decoderStart) : IRates
+    {
+        public double At(int j) => j < decoderStart ? rates.Encoder : rates.Decoder;
+
+        public Vector256<double> FourAt(int j) =>
+            j + 4 <= decoderStart ? Vector256.Create(rates.Encoder)
+            : j >= decoderStart ? Vector256.Create(rates.Decoder)
+            : Vector256.Create(At(j), At(j + 1), At(j + 2), At(j + 3));
+    }
+
+    /// <summary>
+    /// Compiled fully optimized from the first call: it runs once a round, so the runtime would otherwise keep a slower
+    /// first version for many rounds (docs/PERFORMANCE.md, "Compilation").
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private OptimizerState Step<TRates>(OptimizerKind kind, TRates learningRates, ReadOnlySpan<double> theta,
+        ReadOnlySpan<double> gradient, Span<double> next) where TRates : IRates, allows ref struct
+    {
         const double epsilon = 1e-8;
-        if (gradient.Length != theta.Length || next.Length != theta.Length || SecondMoment.Length != theta.Length ||
-            learningRates.Length != theta.Length)
+        if (gradient.Length != theta.Length || next.Length != theta.Length || SecondMoment.Length != theta.Length)
             throw new ArgumentException("parameters, gradient, learning rates and optimizer state differ in length");
         var t = Steps + 1;
         var v = new double[theta.Length];
@@ -59,13 +105,13 @@ public sealed class OptimizerState
                         var g = Vector256.Create(gradient.Slice(j, 4));
                         var vj = Vector256.Create(0.9) * Vector256.Create(SecondMoment.AsSpan(j, 4)) + Vector256.Create(0.1) * g * g;
                         vj.CopyTo(v.AsSpan(j, 4));
-                        var step = Vector256.Create(learningRates.Slice(j, 4)) * g / (Vector256.Sqrt(vj) + Vector256.Create(epsilon));
+                        var step = learningRates.FourAt(j) * g / (Vector256.Sqrt(vj) + Vector256.Create(epsilon));
                         (Vector256.Create(theta.Slice(j, 4)) + step).CopyTo(next.Slice(j, 4));
                     }
                 for (; j < theta.Length; j++)
                 {
                     v[j] = 0.9 * SecondMoment[j] + 0.1 * gradient[j] * gradient[j];
-                    next[j] = theta[j] + learningRates[j] * gradient[j] / (Math.Sqrt(v[j]) + epsilon);
+                    next[j] = theta[j] + learningRates.At(j) * gradient[j] / (Math.Sqrt(v[j]) + epsilon);
                 }
                 return new OptimizerState(t, FirstMoment, v);
             }
@@ -84,7 +130,7 @@ public sealed class OptimizerState
                         var vj = Vector256.Create(beta2) * Vector256.Create(SecondMoment.AsSpan(j, 4)) + Vector256.Create(1 - beta2) * g * g;
                         mj.CopyTo(m.AsSpan(j, 4));
                         vj.CopyTo(v.AsSpan(j, 4));
-                        var step = Vector256.Create(learningRates.Slice(j, 4)) * (mj / Vector256.Create(c1))
+                        var step = learningRates.FourAt(j) * (mj / Vector256.Create(c1))
                             / (Vector256.Sqrt(vj / Vector256.Create(c2)) + Vector256.Create(epsilon));
                         (Vector256.Create(theta.Slice(j, 4)) + step).CopyTo(next.Slice(j, 4));
                     }
@@ -92,7 +138,7 @@ public sealed class OptimizerState
                 {
                     m[j] = beta1 * FirstMoment[j] + (1 - beta1) * gradient[j];
                     v[j] = beta2 * SecondMoment[j] + (1 - beta2) * gradient[j] * gradient[j];
-                    next[j] = theta[j] + learningRates[j] * (m[j] / c1) / (Math.Sqrt(v[j] / c2) + epsilon);
+                    next[j] = theta[j] + learningRates.At(j) * (m[j] / c1) / (Math.Sqrt(v[j] / c2) + epsilon);
                 }
                 return new OptimizerState(t, m, v);
             }

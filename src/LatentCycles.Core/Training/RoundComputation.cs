@@ -102,7 +102,7 @@ public static class RoundComputation
 
         // The step writes into a fresh vector: the state this round started from may still be on its way to a checkpoint.
         var next = new ModelParameters(k, n, new double[parameters.Length]);
-        var optimizer = state.Optimizer.Step(config.Optimizer, config.LearningRates(n, state.Round), parameters.Values, gradient, next.Values);
+        var optimizer = state.Optimizer.Step(config.Optimizer, config.BlockLearningRates(state.Round), parameters.Layout, parameters.Values, gradient, next.Values);
         if (config.Model == ModelKind.Rbm) next.TieEncoderToDecoder();
         if (!next.IsFinite()) throw new NonFiniteGradientException(state.Round + 1);
         lap = profile?.Lap(RoundPhase.Optimizer, lap) ?? lap;

@@ -116,10 +116,17 @@ public sealed record TrainingConfig
     {
         var layout = new ParameterLayout(K, pixels);
         var rates = new double[layout.Length];
-        var encoder = LearningRate * LearningRateFactor(round);
-        rates.AsSpan().Fill(encoder);
-        layout.L(rates.AsSpan()).Fill(encoder * DecoderLearningRateScale);
+        var blocks = BlockLearningRates(round);
+        rates.AsSpan().Fill(blocks.Encoder);
+        layout.L(rates.AsSpan()).Fill(blocks.Decoder);
         return rates;
+    }
+
+    /// <summary>The two rates of <see cref="LearningRates"/>: W and b's, and L's.</summary>
+    public BlockLearningRates BlockLearningRates(int round)
+    {
+        var encoder = LearningRate * LearningRateFactor(round);
+        return new BlockLearningRates(encoder, encoder * DecoderLearningRateScale);
     }
 
     /// <summary>First chain id and number of chains of block b.</summary>
@@ -152,3 +159,6 @@ public sealed record TrainingConfig
 
     private const int MaxStates = ModelParameters.MaxStates;
 }
+
+/// <summary>The learning rates of one step: <paramref name="Encoder"/> for W and b, <paramref name="Decoder"/> for L.</summary>
+public readonly record struct BlockLearningRates(double Encoder, double Decoder);

@@ -86,6 +86,35 @@ public class OptimizerTests
         for (var j = 0; j < next.Length; j++) Assert.Equal(rates[j] / Math.Sqrt(0.1), next[j], 6);
     }
 
+    /// <summary>
+    /// The round's step takes the two rates of the blocks instead of a vector of rates: the same bits, also where a group
+    /// of four parameters straddles the start of L (K 3, N 5: L starts at 18; K 10, N 784: at 7,850).
+    /// </summary>
+    [Theory]
+    [InlineData(OptimizerKind.RmsProp, 3, 5)]
+    [InlineData(OptimizerKind.Adam, 3, 5)]
+    [InlineData(OptimizerKind.Adam, 10, 784)]
+    public void A_step_with_the_rates_of_the_blocks_gives_the_bits_of_the_step_with_a_rate_per_parameter(OptimizerKind kind, int k, int n)
+    {
+        var layout = new ParameterLayout(k, n);
+        var config = new TrainingConfig { K = k, LearningRate = 0.003, DecoderLearningRateScale = 3 };
+        var rng = new CounterRandom(9, StreamPurpose.Initialization, (uint)k, 0, 0);
+        double[] Draw(double scale) => Enumerable.Range(0, layout.Length).Select(_ => scale * rng.NextGaussian()).ToArray();
+        var theta = Draw(1);
+        var gradient = Draw(3);
+        var state = new OptimizerState(17, Draw(0.5), Draw(2).Select(x => x * x).ToArray());
+        var byParameter = new double[layout.Length];
+        var byBlock = new double[layout.Length];
+
+        var expected = state.Step(kind, config.LearningRates(n, round: 40), theta, gradient, byParameter);
+        var actual = state.Step(kind, config.BlockLearningRates(round: 40), layout, theta, gradient, byBlock);
+
+        Assert.Equal(byParameter, byBlock);
+        Assert.Equal(expected.FirstMoment, actual.FirstMoment);
+        Assert.Equal(expected.SecondMoment, actual.SecondMoment);
+        Assert.Equal(expected.Steps, actual.Steps);
+    }
+
     [Theory]
     [InlineData("constant", 0, 1.0)]
     [InlineData("constant", 1999, 1.0)]

@@ -21,9 +21,20 @@ public static class MixtureLikelihood
     /// As <see cref="ComponentLogDensities(BinaryImages, ReadOnlySpan{double}, int)"/> for the images of
     /// <paramref name="data"/> at <paramref name="images"/> (all of them, in order, when null): row j is image images[j].
     /// </summary>
-    public static double[] ComponentLogDensities(BinaryImages data, IReadOnlyList<int>? images, ReadOnlySpan<double> logitsNK, int k)
+    public static double[] ComponentLogDensities(BinaryImages data, IReadOnlyList<int>? images, ReadOnlySpan<double> logitsNK, int k) =>
+        ComponentLogDensities(data.Active, images, images?.Count ?? data.Count, data.PixelCount, logitsNK, k);
+
+    /// <summary>
+    /// As above for the images of <paramref name="selected"/> in its order (<see cref="ActivePixels.Select"/>): the
+    /// same numbers, read from one piece of memory.
+    /// </summary>
+    internal static double[] ComponentLogDensities(ActivePixels selected, int pixelCount, ReadOnlySpan<double> logitsNK, int k) =>
+        ComponentLogDensities(selected, null, selected.Count, pixelCount, logitsNK, k);
+
+    /// <summary>Row j is the image whose active pixels are active.ForImage(images[j]) (images[j] = j when null).</summary>
+    internal static double[] ComponentLogDensities(ActivePixels active, IReadOnlyList<int>? images, int count, int n,
+        ReadOnlySpan<double> logitsNK, int k)
     {
-        var n = data.PixelCount;
         if (logitsNK.Length != n * k) throw new ArgumentException("logits do not match the images");
         // log q(x|z) = Σ_i [x_i L_iz − softplus(L_iz)]: a constant per z plus a sum over the active pixels.
         var baseLog = new double[k];
@@ -40,8 +51,6 @@ public static class MixtureLikelihood
         var paddedBase = new double[stride];
         baseLog.CopyTo(paddedBase, 0);
         var sums = new double[stride];
-        var active = data.Active;
-        var count = images?.Count ?? data.Count;
         var result = new double[count * k];
         for (var j = 0; j < count; j++)
         {

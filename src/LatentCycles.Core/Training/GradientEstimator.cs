@@ -60,14 +60,26 @@ public static class GradientEstimator
     /// when the caller has them already; computed here when null.
     /// </param>
     public static DataPhase ComputeDataPhase(ModelParameters parameters, BinaryImages data, IReadOnlyList<int>? images, ReadOnlySpan<double> pi,
-        double[]? decoderMeans = null, double[]? componentLogDensities = null)
+        double[]? decoderMeans = null, double[]? componentLogDensities = null) =>
+        ComputeDataPhase(parameters, data.Active, images, images?.Count ?? data.Count, pi, decoderMeans, componentLogDensities);
+
+    /// <summary>
+    /// The data phase on the images of <paramref name="selected"/> in its order (a round's minibatch,
+    /// <see cref="ActivePixels.Select"/>): the same numbers, the pixels read from one piece of memory.
+    /// </summary>
+    internal static DataPhase ComputeDataPhase(ModelParameters parameters, ActivePixels selected, ReadOnlySpan<double> pi,
+        double[]? decoderMeans, double[] componentLogDensities) =>
+        ComputeDataPhase(parameters, selected, null, selected.Count, pi, decoderMeans, componentLogDensities);
+
+    /// <summary>Image j's active pixels are active.ForImage(images[j]) (images[j] = j when null).</summary>
+    private static DataPhase ComputeDataPhase(ModelParameters parameters, ActivePixels active, IReadOnlyList<int>? images, int count,
+        ReadOnlySpan<double> pi, double[]? decoderMeans, double[]? componentLogDensities)
     {
         int k = parameters.K, n = parameters.N;
         var mu = decoderMeans ?? DecoderMeans(parameters);
         Span<double> logPi = stackalloc double[k];
         for (var z = 0; z < k; z++) logPi[z] = pi[z] > 0 ? Math.Log(pi[z]) : double.NegativeInfinity;
-        var count = images?.Count ?? data.Count;
-        var comp = componentLogDensities ?? MixtureLikelihood.ComponentLogDensities(data, images, parameters.L, k);
+        var comp = componentLogDensities ?? MixtureLikelihood.ComponentLogDensities(active, images, count, n, parameters.L, k);
         if (comp.Length != count * k) throw new ArgumentException("the component log-densities do not match the images", nameof(componentLogDensities));
 
         // r_j(z) = π(z)q(x_j|z)/p(x_j) of every image at once: log p(x_j) is the log-sum-exp of row j, computed as
@@ -119,7 +131,6 @@ public static class GradientEstimator
         // Σ_j r_j(z) x_ji in rows padded to the stride: each image's row of r, read a stride at a time (the lanes past K
         // take the next row's first numbers and are never read back), added to the rows of its active pixels.
         // The rows start on 64-byte boundaries (a pinned array never moves), so each row's vectors hit whole cache lines.
-        var active = data.Active;
         var table = WeightedPixelTable(n * stride + CacheLineDoubles);
         var weightedPixels = table.AsSpan(CacheLineOffset(table), n * stride);
         weightedPixels.Clear();

@@ -25,7 +25,11 @@ public sealed class NonFiniteGradientException(int round)
 /// <param name="DecoderMeans">σ(L) in L's layout; null for the RBM, whose gradient does not use it.</param>
 /// <param name="ComponentLogDensities">log q(x_j|z) of minibatch image j at [j·K + z].</param>
 public sealed record ParameterTerms(int Round, ModelParameters Parameters, int[] Minibatch, double[]? DecoderMeans,
-    double[] ComponentLogDensities);
+    double[] ComponentLogDensities)
+{
+    /// <summary>The minibatch's active pixels in one piece (<see cref="ActivePixels.Select"/>), for the data phase.</summary>
+    internal ActivePixels? MinibatchActive { get; init; }
+}
 
 /// <summary>
 /// The pure part of a round: from the merged block statistics and the chains' new states, the data phase, the gradient,
@@ -54,9 +58,18 @@ public static class RoundComputation
         var minibatch = MinibatchIndices(state.Config, state.Round, train.Count);
         // σ(L) once for the data phase, the baseline and the chain phase.
         var decoderMeans = state.Config.Model == ModelKind.Rbm ? null : GradientEstimator.DecoderMeans(parameters);
-        var components = MixtureLikelihood.ComponentLogDensities(train, minibatch, parameters.L, parameters.K);
-        return new ParameterTerms(state.Round, parameters, minibatch, decoderMeans, components);
+        // The minibatch's pixels copied into one piece here, beside the sweeps: the data phase then reads them in order
+        // instead of from 500 places the sweeps have pushed out of the caches (docs/PERFORMANCE.md).
+        var selected = train.Active.Select(minibatch);
+        var components = MixtureLikelihood.ComponentLogDensities(selected, train.PixelCount, parameters.L, parameters.K);
+        return new ParameterTerms(state.Round, parameters, minibatch, decoderMeans, components) { MinibatchActive = selected };
     }
+
+    /// <summary>The data phase of the round whose terms these are, from the minibatch's pixels in one piece when the terms have them.</summary>
+    private static DataPhase DataPhaseOf(ParameterTerms terms, BinaryImages train, ReadOnlySpan<double> pi) =>
+        terms.MinibatchActive is { } selected
+            ? GradientEstimator.ComputeDataPhase(terms.Parameters, selected, pi, terms.DecoderMeans, terms.ComponentLogDensities)
+            : GradientEstimator.ComputeDataPhase(terms.Parameters, train, terms.Minibatch, pi, terms.DecoderMeans, terms.ComponentLogDensities);
 
     /// <param name="profile">Times the phases when given (<c>train --profile</c>); the result does not depend on it.</param>
     /// <param name="terms">
@@ -82,15 +95,14 @@ public static class RoundComputation
         double batchLogLikelihood;
         if (config.Model == ModelKind.Rbm)
         {
-            batchLogLikelihood = GradientEstimator.ComputeDataPhase(parameters, train, minibatch, pi, componentLogDensities: terms.ComponentLogDensities)
-                .MeanLogLikelihood;
+            batchLogLikelihood = DataPhaseOf(terms, train, pi).MeanLogLikelihood;
             lap = profile?.Lap(RoundPhase.DataPhase, lap) ?? lap;
             gradient = GradientEstimator.RbmGradient(parameters, train.Select(minibatch), merged);
         }
         else
         {
             var decoderMeans = terms.DecoderMeans!;
-            var data = GradientEstimator.ComputeDataPhase(parameters, train, minibatch, pi, decoderMeans, terms.ComponentLogDensities);
+            var data = DataPhaseOf(terms, train, pi);
             lap = profile?.Lap(RoundPhase.DataPhase, lap) ?? lap;
             batchLogLikelihood = data.MeanLogLikelihood;
             gradient = GradientEstimator.NeqGradient(parameters, merged, kernel, pi, data, config.Gradient, config.Baseline, decoderMeans);

@@ -51,7 +51,7 @@ public class VectorizedEvaluationOracleTests
     [InlineData(400, 300, 500, 10)]
     [InlineData(60, 70, 40, 12)]
     [InlineData(60, 70, 40, 13)]
-    public void Data_phase_on_minibatch_indices_equals_the_dense_loops_on_the_copied_images(int imageCount, int n, int batchSize, int k)
+    public void Data_phase_on_minibatch_indices_or_their_pixels_in_one_piece_equals_the_dense_loops_on_the_copied_images(int imageCount, int n, int batchSize, int k)
     {
         var rng = new CounterRandom(4, StreamPurpose.Minibatch, 0, 0, 0);
         var images = TestImages.Vectors(imageCount, n, 4, _ => 0.2);
@@ -66,6 +66,17 @@ public class VectorizedEvaluationOracleTests
         Assert.Equal(gradL, phase.GradientL);
         Assert.Equal(rho, phase.Rho);
         Assert.Equal(meanLogLikelihood, phase.MeanLogLikelihood);
+
+        // The round's way: the minibatch's pixels copied into one piece, then the same phase from them.
+        var selected = images.Active.Select(minibatch);
+        Assert.Equal(minibatch.Length, selected.Count);
+        for (var j = 0; j < minibatch.Length; j++) Assert.Equal(images.Active.ForImage(minibatch[j]).ToArray(), selected.ForImage(j).ToArray());
+        var components = MixtureLikelihood.ComponentLogDensities(selected, n, parameters.L, k);
+        Assert.Equal(MixtureLikelihood.ComponentLogDensities(images, minibatch, parameters.L, k), components);
+        var fromSelected = GradientEstimator.ComputeDataPhase(parameters, selected, pi, null, components);
+        Assert.Equal(gradL, fromSelected.GradientL);
+        Assert.Equal(rho, fromSelected.Rho);
+        Assert.Equal(meanLogLikelihood, fromSelected.MeanLogLikelihood);
     }
 
     private static double[] DrawnProbabilitySums(PreparedParameters prepared, int z, int draws, ref CounterRandom stream)

@@ -25,6 +25,31 @@ public sealed class NodeAggregatorTests() : HostedTestKit(new ActorSystemOptions
         Assert.Same(first.Statistics, second.Statistics);
     }
 
+    /// <summary>
+    /// A sum given back holds the last round's counts until a worker clears it; an assignment with no blocks, which no
+    /// worker runs, must still answer with zero statistics, not with those counts.
+    /// </summary>
+    [Fact]
+    public void An_assignment_without_blocks_after_a_sum_was_given_back_answers_with_zero_statistics()
+    {
+        var data = TrainingFixtures.SyntheticData();
+        var config = TrainingFixtures.SmallConfig();
+        var state = TrainingState.Start(config, data.Train);
+        var node = Sys.ActorOf(NodeAggregator.Props(1));
+        var blocks = Enumerable.Range(0, config.BlockCount)
+            .Select(b => new BlockStates(b, state.ChainStates.AsSpan(config.Block(b).FirstChain, config.Block(b).Count).ToArray()));
+
+        node.Tell(new RoundStarted(0, config, state.Parameters, blocks.ToArray()), TestActor);
+        var first = ExpectMsg<NodeStatistics>(TimeSpan.FromSeconds(20));
+        Assert.True(first.Statistics.Transitions > 0);
+        node.Tell(new SpareStatistics(first.Statistics), TestActor);
+        node.Tell(new RoundStarted(1, config, state.Parameters, []), TestActor);
+        var empty = ExpectMsg<NodeStatistics>(TimeSpan.FromSeconds(20));
+
+        Assert.Empty(empty.Blocks);
+        Assert.Equal(StatisticsFields.Of(new ChainStatistics(config.K, state.Parameters.N)), StatisticsFields.Of(empty.Statistics));
+    }
+
     /// <summary>Two rounds on a node, checked against one thread; with <paramref name="giveBack"/> the first reply's sum goes back to the node in between.</summary>
     private (NodeStatistics First, NodeStatistics Second) RunTwoRounds(int workerCount, bool giveBack)
     {

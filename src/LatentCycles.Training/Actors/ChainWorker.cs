@@ -30,6 +30,7 @@ public sealed class ChainWorker : ReceiveActor
             _sweeper = new ChainSweeper(prepared.K, prepared.N);
             _sweeperShape = (prepared.K, prepared.N);
         }
+        if (work.ClearFirst) work.Accumulator.Clear();
         var ran = 0;
         while (work.Queue.Take() is { } block)
         {

@@ -11,8 +11,9 @@ namespace LatentCycles.Training.Actors;
 /// prepares the parameters once (<see cref="PreparedParameters"/>, shared read-only by its workers), puts the blocks in
 /// one <see cref="BlockQueue"/> that all its chain workers take from, and answers with one <see cref="NodeStatistics"/>:
 /// the sum of the workers' accumulators and every block's end states in block-id order. Each worker adds all the blocks
-/// it runs in an assignment into its own accumulator, cleared once per assignment; the statistics are integers, so the
-/// sum is the same bits whichever worker ran which block. The sum is one worker's accumulator, handed over with the reply
+/// it runs in an assignment into its own accumulator, which it clears itself before its first block (on its own core,
+/// while the others sweep); the statistics are integers, so the sum is the same bits whichever worker ran which block.
+/// The sum is one worker's accumulator, handed over with the reply
 /// (the others are drained into it); a coordinator in the same process gives it back (<see cref="SpareStatistics"/>) once
 /// the round is applied, so a round allocates no statistics. Assignments are served one at a time, in arrival order.
 /// In a cluster it registers with the coordinator (<see cref="RegisterNode"/> through the singleton proxy) every
@@ -105,7 +106,9 @@ public sealed class NodeAggregator : ReceiveActor, IWithUnboundedStash, IWithTim
         foreach (var slot in _workers.Take(Math.Min(_workers.Count, assignment.Blocks.Length)))
         {
             // The workers advance the blocks' states in place: the assignment's arrays are this round's own copies.
-            slot.Worker.Tell(new RunBlocks(assignment.Message.Round, assignment.Message.Config, assignment.Prepared, queue, slot.Accumulator!));
+            slot.Worker.Tell(new RunBlocks(assignment.Message.Round, assignment.Message.Config, assignment.Prepared, queue, slot.Accumulator!,
+                slot.NeedsClear));
+            slot.NeedsClear = false;
             assignment.Running++;
         }
     }
@@ -124,6 +127,12 @@ public sealed class NodeAggregator : ReceiveActor, IWithUnboundedStash, IWithTim
     {
         var used = _workers.Where(w => w.Used).ToList();
         var totalSlot = used.Count > 0 ? used[0] : _workers[0];
+        // A slot no worker ran this time may still hold a buffer waiting to be cleared.
+        if (totalSlot.NeedsClear)
+        {
+            totalSlot.Accumulator!.Clear();
+            totalSlot.NeedsClear = false;
+        }
         var total = totalSlot.Accumulator!;
         // The other workers' sums move into the total, leaving their accumulators clear for the next assignment.
         foreach (var other in used.Skip(1)) other.DrainInto(total);
@@ -144,9 +153,13 @@ public sealed class NodeAggregator : ReceiveActor, IWithUnboundedStash, IWithTim
         public ChainStatistics? Accumulator { get; private set; }
         public bool Used { get; set; }
 
+        /// <summary>The accumulator holds old sums: the worker clears it before its first block (<see cref="RunBlocks.ClearFirst"/>).</summary>
+        public bool NeedsClear { get; set; }
+
         /// <summary>
-        /// Makes the accumulator zero and of shape (K, N) for a new assignment, clearing only what was written; a slot whose
-        /// accumulator was handed over takes <paramref name="spare"/> (cleared) when it has the shape, else a new one.
+        /// Gives the slot an accumulator of shape (K, N) for a new assignment, to be cleared by its worker when it holds
+        /// anything (<see cref="NeedsClear"/>); a slot whose accumulator was handed over takes <paramref name="spare"/>
+        /// when it has the shape, else a new one.
         /// </summary>
         public void Reset(int k, int n, ref ChainStatistics? spare)
         {
@@ -154,10 +167,14 @@ public sealed class NodeAggregator : ReceiveActor, IWithUnboundedStash, IWithTim
             {
                 Accumulator = spare;
                 spare = null;
-                Accumulator.Clear();
+                NeedsClear = true;
             }
-            else if (Accumulator is null || Accumulator.K != k || Accumulator.N != n) Accumulator = new ChainStatistics(k, n);
-            else if (Used) Accumulator.Clear();
+            else if (Accumulator is null || Accumulator.K != k || Accumulator.N != n)
+            {
+                Accumulator = new ChainStatistics(k, n);
+                NeedsClear = false;
+            }
+            else if (Used) NeedsClear = true;
             Used = false;
         }
 
@@ -172,6 +189,7 @@ public sealed class NodeAggregator : ReceiveActor, IWithUnboundedStash, IWithTim
         {
             Accumulator = null;
             Used = false;
+            NeedsClear = false;
         }
     }
 

@@ -27,8 +27,11 @@ public sealed class BlockQueue(IReadOnlyList<BlockStates> blocks)
 /// <paramref name="Queue"/>, each in place in its states, until the queue is empty, and add their statistics to
 /// <paramref name="Accumulator"/>, the worker's own sum for the current assignment (never cleared per block: integer
 /// sums do not depend on how blocks are grouped, and clearing a megabyte per block costs a quarter of a one-sweep round).
+/// With <paramref name="ClearFirst"/> the worker clears the accumulator before its first block: on its own core, so the
+/// megabyte is then in that core's cache for the additions, while the other workers already sweep.
 /// </summary>
-public sealed record RunBlocks(int Round, TrainingConfig Config, PreparedParameters Prepared, BlockQueue Queue, ChainStatistics Accumulator);
+public sealed record RunBlocks(int Round, TrainingConfig Config, PreparedParameters Prepared, BlockQueue Queue, ChainStatistics Accumulator,
+    bool ClearFirst = false);
 
 /// <summary>Chain worker → node aggregator: the queue of round <paramref name="Round"/> is empty; this worker ran <paramref name="BlockCount"/> of its blocks.</summary>
 public sealed record BlocksDone(int Round, int BlockCount);

@@ -13,9 +13,9 @@ namespace LatentCycles.Training.Actors;
 /// the sum of the workers' accumulators and every block's end states in block-id order. Each worker adds all the blocks
 /// it runs in an assignment into its own accumulator, which it clears itself before its first block (on its own core,
 /// while the others sweep); the statistics are integers, so the sum is the same bits whichever worker ran which block.
-/// The sum is one worker's accumulator, handed over with the reply
-/// (the others are drained into it); a coordinator in the same process gives it back (<see cref="SpareStatistics"/>) once
-/// the round is applied, so a round allocates no statistics. Assignments are served one at a time, in arrival order.
+/// The sum is one worker's accumulator, handed over with the reply (the others are drained into it); a coordinator in
+/// the same process gives it back (<see cref="SpareStatistics"/>) once the round is applied, so a round allocates no
+/// statistics. Assignments are served one at a time, in arrival order.
 /// In a cluster it registers with the coordinator (<see cref="RegisterNode"/> through the singleton proxy) every
 /// latentcycles.registration-interval: the explicit handshake the coordinator counts nodes by.
 /// </summary>

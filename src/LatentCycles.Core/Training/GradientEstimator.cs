@@ -131,8 +131,7 @@ public static class GradientEstimator
         // Σ_j r_j(z) x_ji in rows padded to the stride: each image's row of r, read a stride at a time (the lanes past K
         // take the next row's first numbers and are never read back), added to the rows of its active pixels.
         // The rows start on 64-byte boundaries (a pinned array never moves), so each row's vectors hit whole cache lines.
-        var table = WeightedPixelTable(n * stride + CacheLineDoubles);
-        var weightedPixels = table.AsSpan(CacheLineOffset(table), n * stride);
+        var weightedPixels = WeightedPixelRows(n * stride);
         weightedPixels.Clear();
         for (var j = 0; j < count; j++)
             ShortVectors.AddToSelectedRows(weightedPixels, stride, r.AsSpan(j * k, stride), active.ForImage(images?[j] ?? j));
@@ -154,31 +153,31 @@ public static class GradientEstimator
         k is > 8 and <= 16 && Vector512.IsHardwareAccelerated ? 16 : ShortVectors.PaddedLength(k);
 
     /// <summary>
-    /// The data phase's pinned scratch rows, one array per thread kept between rounds: a pinned array lives until a full
-    /// collection, so one a round would pile up fresh pages.
+    /// The data phase's pinned scratch rows, one array per thread kept between rounds (a pinned array lives until a full
+    /// collection, so one a round would pile up fresh pages), and where its first 64-byte boundary lies, found once.
     /// </summary>
     [ThreadStatic] private static double[]? _weightedPixelTable;
 
-    private static double[] WeightedPixelTable(int length)
-    {
-        if (_weightedPixelTable is not { } table || table.Length < length)
-            _weightedPixelTable = table = GC.AllocateUninitializedArray<double>(length, pinned: true);
-        return table;
-    }
+    [ThreadStatic] private static int _weightedPixelOffset;
 
-    /// <summary>How many doubles into a pinned array its first 64-byte boundary lies.</summary>
-    private static int CacheLineOffset(double[] pinned)
+    /// <summary><paramref name="length"/> doubles of the thread's pinned scratch, starting on a 64-byte boundary; not cleared.</summary>
+    private static Span<double> WeightedPixelRows(int length)
     {
-        var handle = GCHandle.Alloc(pinned, GCHandleType.Pinned);
-        try
+        if (_weightedPixelTable is not { } table || table.Length < length + CacheLineDoubles)
         {
-            var address = (ulong)handle.AddrOfPinnedObject();
-            return (int)((64 - address % 64) % 64 / sizeof(double));
+            _weightedPixelTable = table = GC.AllocateUninitializedArray<double>(length + CacheLineDoubles, pinned: true);
+            var handle = GCHandle.Alloc(table, GCHandleType.Pinned);
+            try
+            {
+                var address = (ulong)handle.AddrOfPinnedObject();
+                _weightedPixelOffset = (int)((64 - address % 64) % 64 / sizeof(double));
+            }
+            finally
+            {
+                handle.Free();
+            }
         }
-        finally
-        {
-            handle.Free();
-        }
+        return table.AsSpan(_weightedPixelOffset, length);
     }
 
     /// <summary>

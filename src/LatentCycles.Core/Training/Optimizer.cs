@@ -51,7 +51,7 @@ public sealed class OptimizerState
         ReadOnlySpan<double> gradient, Span<double> next)
     {
         if (layout.Length != theta.Length) throw new ArgumentException("the layout does not match the parameters");
-        return Step(kind, new RatesByBlock(rates, layout.Length - layout.N * layout.K), theta, gradient, next);
+        return Step(kind, new RatesByBlock(rates, layout.DecoderStart), theta, gradient, next);
     }
 
     /// <summary>The learning rate of parameter j, one at a time and four at a time.</summary>

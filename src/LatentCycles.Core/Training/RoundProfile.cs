@@ -78,9 +78,11 @@ public sealed class RoundProfile
     public static bool IsBesideTheRounds(RoundPhase phase) => phase is RoundPhase.Evaluation or RoundPhase.ParameterTerms;
 
     /// <summary>Adds the time since <paramref name="since"/> to <paramref name="phase"/>; returns now, the start of the next phase.</summary>
-    public long Lap(RoundPhase phase, long since)
+    public long Lap(RoundPhase phase, long since) => Lap(phase, since, Now);
+
+    /// <summary>Adds <paramref name="now"/> − <paramref name="since"/> to <paramref name="phase"/>; returns <paramref name="now"/>.</summary>
+    public long Lap(RoundPhase phase, long since, long now)
     {
-        var now = Stopwatch.GetTimestamp();
         Interlocked.Add(ref _ticks[(int)phase], now - since);
         Interlocked.Add(ref _roundTicks[(int)phase], now - since);
         return now;

@@ -4,8 +4,8 @@ using LatentCycles.Core.Training;
 namespace LatentCycles.Core.Tests.Training;
 
 /// <summary>
-/// <c>--profile</c>'s medians (src/LatentCycles.Core/Training/RoundProfile.cs): rounds of known length are recorded by
-/// backdating each phase's start, so the figures do not depend on how fast the test runs, only on what was recorded.
+/// <c>--profile</c>'s medians (src/LatentCycles.Core/Training/RoundProfile.cs): rounds and phases of known length are
+/// recorded with explicit times, so the figures do not depend on how fast the test runs, only on what was recorded.
 /// </summary>
 public class RoundProfileTests
 {
@@ -20,14 +20,14 @@ public class RoundProfileTests
         foreach (var ms in sweeps)
         {
             profile.RoundStarted(start);
-            profile.Lap(RoundPhase.Sweeps, RoundProfile.Now - Ticks(ms));
+            profile.Lap(RoundPhase.Sweeps, start, start + Ticks(ms));
             profile.RoundEnded(start + Ticks(2 * ms));
             start += Ticks(2 * ms);
         }
 
         var median = profile.MedianMilliseconds().Single(p => p.Phase == RoundPhase.Sweeps).Milliseconds;
         var mean = profile.MeanMilliseconds().Single(p => p.Phase == RoundPhase.Sweeps).Milliseconds;
-        // Two significant digits: within 1 % of the 3 ms round, plus what the backdated lap itself took.
+        // Two significant digits: within 1 % of the 3 ms round.
         Assert.InRange(median, 2.97, 3.2);
         Assert.True(mean > 40, $"mean {mean}");
         Assert.InRange(profile.MedianRoundMilliseconds, 5.94, 6.06);

@@ -28,7 +28,7 @@ public sealed class PreparedParameters
             for (var i = 0; i < n; i++)
                 PaddedEncoderRows[i * PaddedK + kk] = w[kk * n + i];
 
-        DecoderMeans = new double[l.Length];
+        DecoderMeans = GC.AllocateUninitializedArray<double>(l.Length);
         Logistic.Sigmoid(l, DecoderMeans);
 
         PixelBlocks = PixelBlockCount(n);

@@ -34,7 +34,7 @@ internal sealed class ActivePixels
     {
         var offsets = new int[images.Count + 1];
         for (var j = 0; j < images.Count; j++) offsets[j + 1] = offsets[j] + ForImage(images[j]).Length;
-        var indices = new int[offsets[^1]];
+        var indices = GC.AllocateUninitializedArray<int>(offsets[^1]);
         for (var j = 0; j < images.Count; j++) ForImage(images[j]).CopyTo(indices.AsSpan(offsets[j]));
         return new ActivePixels(offsets, indices);
     }

@@ -38,7 +38,7 @@ public static class MixtureLikelihood
         if (logitsNK.Length != n * k) throw new ArgumentException("logits do not match the images");
         // log q(x|z) = Σ_i [x_i L_iz − softplus(L_iz)]: a constant per z plus a sum over the active pixels.
         var baseLog = new double[k];
-        var softplus = new double[n * k];
+        var softplus = GC.AllocateUninitializedArray<double>(n * k);
         Logistic.Softplus(logitsNK, softplus);
         for (var i = 0; i < n; i++)
             for (var z = 0; z < k; z++)
@@ -51,7 +51,7 @@ public static class MixtureLikelihood
         var paddedBase = new double[stride];
         baseLog.CopyTo(paddedBase, 0);
         var sums = new double[stride];
-        var result = new double[count * k];
+        var result = GC.AllocateUninitializedArray<double>(count * k);
         for (var j = 0; j < count; j++)
         {
             ShortVectors.SumSelectedRows(paddedLogits, stride, paddedBase, active.ForImage(images?[j] ?? j), sums);

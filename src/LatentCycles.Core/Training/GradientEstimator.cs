@@ -37,7 +37,7 @@ public static class GradientEstimator
     /// </summary>
     public static double[] DecoderMeans(ModelParameters parameters)
     {
-        var mu = new double[parameters.L.Length];
+        var mu = GC.AllocateUninitializedArray<double>(parameters.L.Length);
         Logistic.Sigmoid(parameters.L, mu);
         return mu;
     }
@@ -127,7 +127,7 @@ public static class GradientEstimator
                 responsibilitySum[z] += r[j * k + z];
 
         var inv = 1.0 / count;
-        var gradL = new double[n * k];
+        var gradL = GC.AllocateUninitializedArray<double>(n * k);
         // Σ_j r_j(z) x_ji in rows padded to the stride: each image's row of r, read a stride at a time (the lanes past K
         // take the next row's first numbers and are never read back), added to the rows of its active pixels.
         // The rows start on 64-byte boundaries (a pinned array never moves), so each row's vectors hit whole cache lines.
@@ -271,7 +271,7 @@ public static class GradientEstimator
         var normB = new double[k];
         var normL = new double[k];
         // 1 − 2μ in rows of z (linear[z·N + i]), so each (z, z') sum reads two contiguous rows.
-        var linear = new double[k * n];
+        var linear = GC.AllocateUninitializedArray<double>(k * n);
         var constant = new double[k];
         for (var i = 0; i < n; i++)
             for (var z = 0; z < k; z++)
@@ -478,7 +478,7 @@ public static class GradientEstimator
         var invT = 1.0 / s.Transitions;
         // ∂L in rows of z (lRows[z·N + i] = ∂L_iz) while Sx is added, so every loop over pixels reads and writes
         // contiguous memory; each element still gets the same terms in the same order, so the bits do not change.
-        var lRows = new double[k * n];
+        var lRows = GC.AllocateUninitializedArray<double>(k * n);
         ScaledCounts.Transpose(gradL, n, k, lRows);
         for (var z = 0; z < k; z++)
         {

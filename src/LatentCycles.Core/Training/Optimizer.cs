@@ -91,7 +91,8 @@ public sealed class OptimizerState
         if (gradient.Length != theta.Length || next.Length != theta.Length || SecondMoment.Length != theta.Length)
             throw new ArgumentException("parameters, gradient, learning rates and optimizer state differ in length");
         var t = Steps + 1;
-        var v = new double[theta.Length];
+        // Every element of the new moments and of next is written below: none needs zeroing first.
+        var v = GC.AllocateUninitializedArray<double>(theta.Length);
         switch (kind)
         {
             // Four parameters at a time, each with the scalar expression's operations in its order (IEEE square root and
@@ -120,7 +121,7 @@ public sealed class OptimizerState
                 const double beta1 = 0.9, beta2 = 0.999;
                 var c1 = 1 - Math.Pow(beta1, t);
                 var c2 = 1 - Math.Pow(beta2, t);
-                var m = new double[theta.Length];
+                var m = GC.AllocateUninitializedArray<double>(theta.Length);
                 var j = 0;
                 if (Vector256.IsHardwareAccelerated)
                     for (; j + 4 <= theta.Length; j += 4)

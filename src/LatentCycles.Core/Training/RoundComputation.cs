@@ -113,7 +113,8 @@ public static class RoundComputation
         lap = profile?.Lap(RoundPhase.Gradient, lap) ?? lap;
 
         // The step writes into a fresh vector: the state this round started from may still be on its way to a checkpoint.
-        var next = new ModelParameters(k, n, new double[parameters.Length]);
+        // The step writes every element, so the vector needs no zeroing.
+        var next = new ModelParameters(k, n, GC.AllocateUninitializedArray<double>(parameters.Length));
         var optimizer = state.Optimizer.Step(config.Optimizer, config.BlockLearningRates(state.Round), parameters.Layout, parameters.Values, gradient, next.Values);
         if (config.Model == ModelKind.Rbm) next.TieEncoderToDecoder();
         if (!next.IsFinite()) throw new NonFiniteGradientException(state.Round + 1);

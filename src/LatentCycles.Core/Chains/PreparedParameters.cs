@@ -23,7 +23,9 @@ public sealed class PreparedParameters
         PaddedK = ShortVectors.PaddedLength(k);
         PaddedBias = new double[PaddedK];
         parameters.B.CopyTo(PaddedBias);
-        PaddedEncoderRows = new double[n * PaddedK];
+        // Every lane is written: the K weights of each row below, its padding lanes here (zero, so they add nothing).
+        PaddedEncoderRows = GC.AllocateUninitializedArray<double>(n * PaddedK);
+        for (var i = 0; i < n; i++) PaddedEncoderRows.AsSpan(i * PaddedK + k, PaddedK - k).Clear();
         for (var kk = 0; kk < k; kk++)
             for (var i = 0; i < n; i++)
                 PaddedEncoderRows[i * PaddedK + kk] = w[kk * n + i];

@@ -88,7 +88,9 @@ public static class GradientEstimator
         // order, so the numbers are those of one row at a time.
         var stride = WeightedPixelStride(k);
         // Row j of r at [j·K …]; the stride − K numbers past the last row let the last row be read a stride at a time.
-        var r = new double[count * k + stride - k];
+        var r = GC.AllocateUninitializedArray<double>(count * k + stride - k);
+        // The rows are written below; the numbers past them are read into lanes never read back, and are zero.
+        r.AsSpan(count * k).Clear();
         var maxima = new double[count];
         for (var j = 0; j < count; j++)
         {
@@ -191,7 +193,10 @@ public static class GradientEstimator
     {
         var mu = decoderMeans ?? DecoderMeans(parameters);
         var layout = parameters.Layout;
-        var gradient = new double[layout.Length];
+        // W, b and L cover the vector: W and b start at zero for the chain phase to add into, L is copied whole.
+        var gradient = GC.AllocateUninitializedArray<double>(layout.Length);
+        layout.W(gradient.AsSpan()).Clear();
+        layout.B(gradient.AsSpan()).Clear();
         data.GradientL.CopyTo(layout.L(gradient.AsSpan()));
         var g = TransitionWeights(kind, kernel, pi, data.Rho);
         AddChainPhase(parameters, merged, Centre(baseline, g, pi, parameters, merged, mu),

@@ -65,11 +65,13 @@ public static class RoundComputation
         return new ParameterTerms(state.Round, parameters, minibatch, decoderMeans, components) { MinibatchActive = selected };
     }
 
-    /// <summary>The data phase of the round whose terms these are, from the minibatch's pixels in one piece when the terms have them.</summary>
+    /// <summary>
+    /// The data phase of the round whose terms these are, from the minibatch's pixels in one piece (copied here when the
+    /// terms were built without them; the numbers are the same either way).
+    /// </summary>
     private static DataPhase DataPhaseOf(ParameterTerms terms, BinaryImages train, ReadOnlySpan<double> pi) =>
-        terms.MinibatchActive is { } selected
-            ? GradientEstimator.ComputeDataPhase(terms.Parameters, selected, pi, terms.DecoderMeans, terms.ComponentLogDensities)
-            : GradientEstimator.ComputeDataPhase(terms.Parameters, train, terms.Minibatch, pi, terms.DecoderMeans, terms.ComponentLogDensities);
+        GradientEstimator.ComputeDataPhase(terms.Parameters, terms.MinibatchActive ?? train.Active.Select(terms.Minibatch), pi,
+            terms.DecoderMeans, terms.ComponentLogDensities);
 
     /// <param name="profile">Times the phases when given (<c>train --profile</c>); the result does not depend on it.</param>
     /// <param name="terms">
